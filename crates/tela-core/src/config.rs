@@ -1,0 +1,442 @@
+//! Client configuration: arguments first, then the environment, then defaults.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+pub const DEFAULT_TELA_BASE_URL: &str = "https://api.tela.com";
+pub const DEFAULT_DIFY_BASE_URL: &str = "https://api.dify.ai/v1";
+
+/// A credential that never shows up in `Debug`/`Display`, so it cannot leak into reprs,
+/// logs or error messages by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The raw value: only for the Authorization header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// A hint safe to print: the last four characters at most, and only for long keys.
+    pub fn masked(&self) -> String {
+        let n = self.0.chars().count();
+        if n >= 12 {
+            let tail: String = self.0.chars().skip(n - 4).collect();
+            format!("***{tail}")
+        } else {
+            "***".to_string()
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.masked())
+    }
+}
+
+/// The deadlines of one call. `None` means no limit.
+///
+/// `connect` bounds TCP+TLS setup; `read` bounds the wait for response headers and every gap
+/// between body reads of a non-streaming call; `total` bounds the whole call including
+/// retries; `stream_idle` bounds the silence between stream bytes; `stream_total` bounds a
+/// whole stream. Separate knobs so a long LLM stream is not killed by a request deadline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timeouts {
+    pub connect: Option<Duration>,
+    pub read: Option<Duration>,
+    pub total: Option<Duration>,
+    pub stream_idle: Option<Duration>,
+    pub stream_total: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Some(Duration::from_secs(10)),
+            // Canvases answer only when the whole run is done; minutes are normal.
+            read: Some(Duration::from_secs(600)),
+            total: None,
+            // LLMs rarely stay silent for two minutes mid-stream; a dead peer should not hang forever.
+            stream_idle: Some(Duration::from_secs(120)),
+            stream_total: None,
+        }
+    }
+}
+
+impl Timeouts {
+    /// A single number, as httpx and openai users expect: it bounds connecting and every wait
+    /// for data (response headers, body reads, stream gaps); `total` keeps its setting.
+    pub fn with_scalar(self, secs: f64) -> Result<Self> {
+        let d = secs_to_duration("timeout", secs)?;
+        Ok(Timeouts {
+            connect: Some(d),
+            read: Some(d),
+            stream_idle: Some(d),
+            ..self
+        })
+    }
+
+    /// Sets one named deadline; `None` removes the limit.
+    pub fn set(&mut self, field: &str, secs: Option<f64>) -> Result<()> {
+        let d = secs.map(|s| secs_to_duration(field, s)).transpose()?;
+        let slot = match field {
+            "connect" => &mut self.connect,
+            "read" => &mut self.read,
+            "total" => &mut self.total,
+            "stream_idle" => &mut self.stream_idle,
+            "stream_total" => &mut self.stream_total,
+            other => {
+                return Err(Error::InvalidRequest(format!(
+                    "unknown timeout {other:?}; use connect, read, total, stream_idle or stream_total."
+                )));
+            }
+        };
+        *slot = d;
+        Ok(())
+    }
+}
+
+fn secs_to_duration(name: &str, secs: f64) -> Result<Duration> {
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(Error::InvalidRequest(format!(
+            "timeout {name}={secs} is not valid; pass a positive number of seconds, or None for no limit."
+        )));
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Error::InvalidRequest(format!("timeout {name}={secs} is too large.")))
+}
+
+/// Which API a client talks to: decides the environment variable names and the default base.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    Tela,
+    Dify,
+}
+
+impl Api {
+    fn key_var(self) -> &'static str {
+        match self {
+            Api::Tela => "TELA_API_KEY",
+            Api::Dify => "DIFY_API_KEY",
+        }
+    }
+    fn base_var(self) -> &'static str {
+        match self {
+            Api::Tela => "TELA_BASE_URL",
+            Api::Dify => "DIFY_BASE_URL",
+        }
+    }
+    fn default_base(self) -> &'static str {
+        match self {
+            Api::Tela => DEFAULT_TELA_BASE_URL,
+            Api::Dify => DEFAULT_DIFY_BASE_URL,
+        }
+    }
+}
+
+/// What the user passed; `None` means "not given" (fall back to env, then default).
+#[derive(Clone, Debug, Default)]
+pub struct ConfigInput {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+    pub timeouts: Option<Timeouts>,
+    pub max_retries: Option<u32>,
+    pub default_headers: Vec<(String, String)>,
+    pub proxy: Option<String>,
+    pub ca_bundle: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub api: Api,
+    pub api_key: Secret,
+    /// Without a trailing slash, so paths can be appended (`/v1` bases of self-hosted Dify keep their path).
+    pub base_url: String,
+    pub timeouts: Timeouts,
+    pub max_retries: u32,
+    pub default_headers: Vec<(String, String)>,
+    pub proxy: Option<String>,
+    pub ca_bundle: Option<PathBuf>,
+    pub user_agent: String,
+}
+
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Retrying more than this only hides an outage and multiplies load.
+pub const MAX_RETRIES_LIMIT: u32 = 10;
+
+impl ClientConfig {
+    /// Resolves the configuration from the process environment.
+    pub fn resolve(api: Api, input: ConfigInput) -> Result<Self> {
+        Self::resolve_with(api, input, |k| std::env::var(k).ok())
+    }
+
+    /// Same as [`resolve`](Self::resolve) with an injectable environment, for tests.
+    pub fn resolve_with(
+        api: Api,
+        input: ConfigInput,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let api_key = match input.api_key {
+            Some(k) => k,
+            None => env(api.key_var())
+                .filter(|k| !k.trim().is_empty())
+                .ok_or_else(|| {
+                    Error::Config(format!(
+                        "No API key: pass api_key=... or set the {} environment variable.",
+                        api.key_var()
+                    ))
+                })?,
+        };
+        if api_key.trim().is_empty() {
+            return Err(Error::Config(format!(
+                "api_key is empty: pass your key, or leave it out to read {}.",
+                api.key_var()
+            )));
+        }
+        if api_key.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(Error::Config(
+                "api_key contains whitespace or control characters; check for a stray newline when reading it."
+                    .into(),
+            ));
+        }
+        let base_url = input
+            .base_url
+            .or_else(|| env(api.base_var()).filter(|b| !b.trim().is_empty()))
+            .unwrap_or_else(|| api.default_base().to_string());
+        let base_url = normalize_base_url(&base_url, api.base_var())?;
+        let max_retries = input.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+        if max_retries > MAX_RETRIES_LIMIT {
+            return Err(Error::Config(format!(
+                "max_retries={max_retries} is too many; use 0 to {MAX_RETRIES_LIMIT}."
+            )));
+        }
+        let timeouts = input.timeouts.unwrap_or_default();
+        validate_timeouts(&timeouts)?;
+        for (name, value) in &input.default_headers {
+            validate_header(name, value)?;
+        }
+        if let Some(p) = &input.proxy {
+            url::Url::parse(p).map_err(|e| {
+                Error::Config(format!(
+                    "proxy {p:?} is not a URL ({e}); use e.g. http://host:3128 or socks5://host:1080."
+                ))
+            })?;
+        }
+        if let Some(ca) = &input.ca_bundle
+            && !ca.is_file()
+        {
+            return Err(Error::Config(format!(
+                "ca_bundle {} is not a readable file; pass the path of a PEM bundle.",
+                ca.display()
+            )));
+        }
+        Ok(ClientConfig {
+            api,
+            api_key: Secret::new(api_key),
+            base_url,
+            timeouts,
+            max_retries,
+            default_headers: input.default_headers,
+            proxy: input.proxy,
+            ca_bundle: input.ca_bundle,
+            user_agent: format!("tela-sdk-python/{}", env!("CARGO_PKG_VERSION")),
+        })
+    }
+
+    /// True when two configs can share one connection pool (same TLS, proxy, connect timeout).
+    pub fn same_pool_as(&self, other: &ClientConfig) -> bool {
+        self.proxy == other.proxy
+            && self.ca_bundle == other.ca_bundle
+            && self.timeouts.connect == other.timeouts.connect
+    }
+}
+
+fn normalize_base_url(raw: &str, var: &str) -> Result<String> {
+    let parsed = url::Url::parse(raw.trim()).map_err(|e| {
+        Error::Config(format!(
+            "base_url {raw:?} is not a URL ({e}); pass e.g. https://api.tela.com (or set {var})."
+        ))
+    })?;
+    if parsed.scheme() != "http" && parsed.scheme() != "https" {
+        return Err(Error::Config(format!(
+            "base_url {raw:?} must start with http:// or https://."
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base_url {raw:?} must not carry a query or fragment."
+        )));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+pub(crate) fn validate_timeouts(t: &Timeouts) -> Result<()> {
+    for (name, d) in [
+        ("connect", t.connect),
+        ("read", t.read),
+        ("total", t.total),
+        ("stream_idle", t.stream_idle),
+        ("stream_total", t.stream_total),
+    ] {
+        if let Some(d) = d
+            && d.is_zero()
+        {
+            return Err(Error::Config(format!(
+                "timeout {name}=0 would fail every call; pass a positive number of seconds, or None for no limit."
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_header(name: &str, value: &str) -> Result<()> {
+    reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| Error::InvalidRequest(format!("{name:?} is not a valid HTTP header name.")))?;
+    reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        Error::InvalidRequest(format!(
+            "the value of header {name:?} is not valid (control characters or non-ASCII?)."
+        ))
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn missing_key_names_the_variable() {
+        let err =
+            ClientConfig::resolve_with(Api::Tela, ConfigInput::default(), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("TELA_API_KEY"), "{err}");
+        let err =
+            ClientConfig::resolve_with(Api::Dify, ConfigInput::default(), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("DIFY_API_KEY"), "{err}");
+    }
+
+    #[test]
+    fn arguments_beat_environment_and_env_beats_defaults() {
+        let env = env_of(&[
+            ("TELA_API_KEY", "env-key"),
+            ("TELA_BASE_URL", "http://env:1/"),
+        ]);
+        let cfg = ClientConfig::resolve_with(Api::Tela, ConfigInput::default(), &env).unwrap();
+        assert_eq!(cfg.api_key.expose(), "env-key");
+        assert_eq!(cfg.base_url, "http://env:1");
+        let cfg = ClientConfig::resolve_with(
+            Api::Tela,
+            ConfigInput {
+                api_key: Some("arg".into()),
+                base_url: Some("https://h/v1/".into()),
+                ..Default::default()
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(cfg.api_key.expose(), "arg");
+        assert_eq!(cfg.base_url, "https://h/v1");
+        let cfg = ClientConfig::resolve_with(
+            Api::Dify,
+            ConfigInput {
+                api_key: Some("k".into()),
+                ..Default::default()
+            },
+            env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(cfg.base_url, DEFAULT_DIFY_BASE_URL);
+    }
+
+    #[test]
+    fn bad_inputs_are_config_errors() {
+        let bad = |input: ConfigInput| {
+            ClientConfig::resolve_with(Api::Tela, input, env_of(&[("TELA_API_KEY", "k")]))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            bad(ConfigInput {
+                base_url: Some("ftp://x".into()),
+                ..Default::default()
+            })
+            .contains("http")
+        );
+        assert!(
+            bad(ConfigInput {
+                base_url: Some("nope".into()),
+                ..Default::default()
+            })
+            .contains("not a URL")
+        );
+        assert!(
+            bad(ConfigInput {
+                max_retries: Some(99),
+                ..Default::default()
+            })
+            .contains("max_retries")
+        );
+        assert!(
+            bad(ConfigInput {
+                api_key: Some("k\n".into()),
+                ..Default::default()
+            })
+            .contains("newline")
+        );
+        let zero = Timeouts {
+            read: Some(Duration::ZERO),
+            ..Default::default()
+        };
+        assert!(
+            bad(ConfigInput {
+                timeouts: Some(zero),
+                ..Default::default()
+            })
+            .contains("read=0")
+        );
+    }
+
+    #[test]
+    fn scalar_and_named_timeouts() {
+        let t = Timeouts::default().with_scalar(5.0).unwrap();
+        assert_eq!(t.read, Some(Duration::from_secs(5)));
+        assert_eq!(t.connect, Some(Duration::from_secs(5)));
+        assert_eq!(t.total, None);
+        let mut t = Timeouts::default();
+        t.set("total", Some(1.5)).unwrap();
+        t.set("read", None).unwrap();
+        assert_eq!((t.total, t.read), (Some(Duration::from_millis(1500)), None));
+        assert!(t.set("bogus", None).is_err());
+        assert!(
+            Timeouts::default()
+                .with_scalar(-1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("positive")
+        );
+        assert!(Timeouts::default().with_scalar(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn secret_never_prints_in_full() {
+        let s = Secret::new("sk-live-0123456789abcdef");
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("0123456789"), "{shown}");
+        assert!(shown.contains("cdef"));
+        assert_eq!(Secret::new("short").masked(), "***");
+    }
+}

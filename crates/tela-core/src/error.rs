@@ -1,0 +1,352 @@
+//! One error type for the whole core. The binding maps each variant to one Python class;
+//! the messages are written for the person reading the traceback.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Which deadline fired, so the message can say what to raise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeoutKind {
+    Connect,
+    Read,
+    Total,
+    StreamIdle,
+    StreamTotal,
+}
+
+impl TimeoutKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeoutKind::Connect => "connect",
+            TimeoutKind::Read => "read",
+            TimeoutKind::Total => "total",
+            TimeoutKind::StreamIdle => "stream_idle",
+            TimeoutKind::StreamTotal => "stream_total",
+        }
+    }
+    fn explain(self) -> &'static str {
+        match self {
+            TimeoutKind::Connect => "no connection could be opened",
+            TimeoutKind::Read => "the server sent no response data",
+            TimeoutKind::Total => "the call (including retries) did not finish",
+            TimeoutKind::StreamIdle => "the stream sent no bytes",
+            TimeoutKind::StreamTotal => "the stream did not finish",
+        }
+    }
+}
+
+/// The root cause of a failed connection, as far as the OS and TLS stack tell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionKind {
+    Refused,
+    Dns,
+    Tls,
+    Reset,
+    /// The peer closed the connection before the response was complete.
+    Incomplete,
+    Other,
+}
+
+impl ConnectionKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConnectionKind::Refused => "refused",
+            ConnectionKind::Dns => "dns",
+            ConnectionKind::Tls => "tls",
+            ConnectionKind::Reset => "reset",
+            ConnectionKind::Incomplete => "incomplete",
+            ConnectionKind::Other => "other",
+        }
+    }
+}
+
+/// A non-2xx HTTP answer.
+#[derive(Clone, Debug)]
+pub struct StatusError {
+    pub status: u16,
+    /// `code` from the error envelope (Tela `{"code": ...}`, Dify `{"code": ...}`).
+    pub code: Option<String>,
+    pub message: String,
+    /// The raw response body, for users who need more than code and message.
+    pub body: Bytes,
+    pub request_id: Option<String>,
+    pub method: String,
+    pub path: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The client cannot be built as asked (missing key, bad URL...).
+    #[error("{0}")]
+    Config(String),
+    /// The call's arguments are wrong; raised before anything is sent.
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{}", status_message(.0))]
+    Status(Box<StatusError>),
+    #[error("Connection {} ({method} {url}{}): {detail}", conn_phrase(*.kind), attempts_note(*.attempts))]
+    Connection {
+        kind: ConnectionKind,
+        method: String,
+        url: String,
+        detail: String,
+        attempts: u32,
+    },
+    #[error("{} timeout after {}: {} ({method} {url}). Raise it with timeout=Timeout({}=...) or pass None for no limit.", kind_title(*.kind), fmt_secs(*.after), .kind.explain(), .kind.name())]
+    Timeout {
+        kind: TimeoutKind,
+        after: Duration,
+        method: String,
+        url: String,
+    },
+    /// The server reported an error inside a 200 stream.
+    #[error("Stream error{}: {message}", .code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
+    Stream {
+        message: String,
+        code: Option<String>,
+        /// The event's raw data.
+        data: String,
+        status: Option<u16>,
+    },
+    /// The server answered 2xx with something that is not what the API promises.
+    #[error("Unexpected response from {method} {path} (HTTP {status}): {message}")]
+    Decode {
+        status: u16,
+        message: String,
+        method: String,
+        path: String,
+        request_id: Option<String>,
+    },
+    /// The operation was cancelled (client closed, task cancelled).
+    #[error("{0}")]
+    Cancelled(String),
+}
+
+fn conn_phrase(kind: ConnectionKind) -> &'static str {
+    match kind {
+        ConnectionKind::Refused => "refused: nothing is listening there",
+        ConnectionKind::Dns => "failed: the host name could not be resolved",
+        ConnectionKind::Tls => "failed: TLS handshake or certificate error",
+        ConnectionKind::Reset => "reset by the peer",
+        ConnectionKind::Incomplete => "closed before the response was complete",
+        ConnectionKind::Other => "error",
+    }
+}
+
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!("; {attempts} attempts")
+    } else {
+        String::new()
+    }
+}
+
+fn kind_title(kind: TimeoutKind) -> &'static str {
+    match kind {
+        TimeoutKind::Connect => "Connect",
+        TimeoutKind::Read => "Read",
+        TimeoutKind::Total => "Total",
+        TimeoutKind::StreamIdle => "Stream idle",
+        TimeoutKind::StreamTotal => "Stream total",
+    }
+}
+
+pub(crate) fn fmt_secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}s")
+    } else {
+        format!("{s:.3}s").trim_end_matches('0').to_string()
+    }
+}
+
+fn status_message(e: &StatusError) -> String {
+    let mut out = format!("HTTP {} from {} {}", e.status, e.method, e.path);
+    if let Some(code) = &e.code {
+        out.push_str(&format!(" [{code}]"));
+    }
+    out.push_str(": ");
+    out.push_str(&e.message);
+    if let Some(id) = &e.request_id {
+        out.push_str(&format!(" (request id {id})"));
+    }
+    out
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&status_message(self))
+    }
+}
+
+impl StatusError {
+    /// Builds the error from a non-2xx response, reading `code`/`message` from the Tela or
+    /// Dify envelope (also the `{"error": {...}}` wrapper some gateways use).
+    pub fn from_response(
+        status: u16,
+        body: Bytes,
+        request_id: Option<String>,
+        method: &str,
+        path: &str,
+    ) -> Self {
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+        let envelope = parsed
+            .as_ref()
+            .map(|v| v.get("error").filter(|e| e.is_object()).unwrap_or(v));
+        let field = |k: &str| {
+            envelope
+                .and_then(|e| e.get(k))
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let code = field("code");
+        let message = field("message").unwrap_or_else(|| {
+            let text = String::from_utf8_lossy(&body);
+            let text = text.trim();
+            if text.is_empty() {
+                reason_phrase(status).to_string()
+            } else {
+                text.chars().take(500).collect()
+            }
+        });
+        StatusError {
+            status,
+            code,
+            message,
+            body,
+            request_id,
+            method: method.into(),
+            path: path.into(),
+        }
+    }
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("no error message in the response")
+}
+
+/// Classifies a transport error by walking its source chain: OS error kinds first,
+/// then the few causes (DNS, TLS) that only describe themselves in text.
+pub fn classify_transport(err: &(dyn std::error::Error + 'static)) -> (ConnectionKind, String) {
+    let mut kind = None;
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text.clone());
+        }
+        if kind.is_none() {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind::*;
+                kind = match io.kind() {
+                    ConnectionRefused => Some(ConnectionKind::Refused),
+                    ConnectionReset | ConnectionAborted | BrokenPipe => Some(ConnectionKind::Reset),
+                    UnexpectedEof => Some(ConnectionKind::Incomplete),
+                    _ => None,
+                };
+            }
+            let lower = text.to_ascii_lowercase();
+            if kind.is_none() {
+                if lower.contains("dns error") || lower.contains("failed to lookup address") {
+                    kind = Some(ConnectionKind::Dns);
+                } else if lower.contains("certificate")
+                    || lower.contains("tls")
+                    || lower.contains("handshake")
+                {
+                    kind = Some(ConnectionKind::Tls);
+                } else if lower.contains("incomplete")
+                    || lower.contains("connection closed before message completed")
+                {
+                    kind = Some(ConnectionKind::Incomplete);
+                }
+            }
+        }
+        cur = e.source();
+    }
+    // The outermost reqwest text repeats the URL; the inner causes are what a reader needs.
+    let detail = if parts.len() > 1 {
+        parts[1..].join(": ")
+    } else {
+        parts.join(": ")
+    };
+    (kind.unwrap_or(ConnectionKind::Other), detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_code_and_message_are_read() {
+        let e = StatusError::from_response(
+            404,
+            Bytes::from_static(
+                br#"{"name":"Error","code":"NOT_FOUND","message":"Canvas not found","status":404}"#,
+            ),
+            Some("req_1".into()),
+            "POST",
+            "/v2/chat/completions",
+        );
+        assert_eq!(e.code.as_deref(), Some("NOT_FOUND"));
+        assert_eq!(e.message, "Canvas not found");
+        let text = Error::Status(Box::new(e)).to_string();
+        assert!(
+            text.contains("HTTP 404") && text.contains("[NOT_FOUND]") && text.contains("req_1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn wrapped_and_plain_bodies() {
+        let e = StatusError::from_response(
+            500,
+            Bytes::from_static(br#"{"error":{"message":"boom","code":"X"}}"#),
+            None,
+            "GET",
+            "/x",
+        );
+        assert_eq!((e.code.as_deref(), e.message.as_str()), (Some("X"), "boom"));
+        let e = StatusError::from_response(
+            502,
+            Bytes::from_static(b"Bad gateway html"),
+            None,
+            "GET",
+            "/x",
+        );
+        assert_eq!(e.message, "Bad gateway html");
+        let e = StatusError::from_response(503, Bytes::new(), None, "GET", "/x");
+        assert_eq!(e.message, "Service Unavailable");
+    }
+
+    #[test]
+    fn timeout_message_names_the_deadline() {
+        let e = Error::Timeout {
+            kind: TimeoutKind::StreamIdle,
+            after: Duration::from_millis(1500),
+            method: "POST".into(),
+            url: "http://h/x".into(),
+        };
+        let s = e.to_string();
+        assert!(
+            s.contains("Stream idle timeout after 1.5s") && s.contains("stream_idle="),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn io_kinds_are_classified() {
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(classify_transport(&io).0, ConnectionKind::Refused);
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(classify_transport(&io).0, ConnectionKind::Reset);
+    }
+}

@@ -1,0 +1,352 @@
+//! A response body turned into a stream of API events by a producer task.
+//!
+//! The task reads the body, decodes SSE, applies the API's stream rules (Tela `[DONE]`,
+//! error chunks; Dify `event` field, pings) and sends *batches* of event payloads through a
+//! bounded channel: one channel hop (and one GIL crossing on the Python side) per network
+//! read, not per event. Dropping the [`EventStream`] aborts the task, which drops the
+//! response and closes the connection.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::error::{ConnectionKind, Error, Result, TimeoutKind, classify_transport};
+use crate::sse::{SseDecoder, SseEvent};
+use crate::transport::OpenResponse;
+
+/// Which API's stream rules apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// JSON chunks; ends at `data: [DONE]` or EOF; `{"error": ...}` or `event: error` raise.
+    Tela,
+    /// JSON events typed by their `event` field; no `[DONE]`; `event: error` raises.
+    Dify,
+}
+
+/// The JSON payloads of the events of one network read.
+pub type Batch = Vec<String>;
+
+/// Channel depth in batches: enough to absorb bursts, small enough to keep memory bounded
+/// when the consumer is slow (the producer then stops reading and TCP pushes back).
+const CHANNEL_BATCHES: usize = 32;
+
+pub struct EventStream {
+    rx: mpsc::Receiver<Result<Batch>>,
+    task: tokio::task::AbortHandle,
+    pub request_id: Option<String>,
+}
+
+impl EventStream {
+    /// Starts the producer on the current runtime.
+    pub fn spawn(
+        open: OpenResponse,
+        flavor: Flavor,
+        idle: Option<Duration>,
+        total: Option<Duration>,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
+        let request_id = open.request_id.clone();
+        let task = tokio::spawn(produce(open, flavor, idle, total, tx)).abort_handle();
+        EventStream {
+            rx,
+            task,
+            request_id,
+        }
+    }
+
+    /// The next batch; `None` once the stream has ended cleanly (or after an error was returned).
+    pub async fn next_batch(&mut self) -> Option<Result<Batch>> {
+        self.rx.recv().await
+    }
+
+    /// A batch if one is ready now, without waiting.
+    pub fn try_next_batch(&mut self) -> Option<Result<Batch>> {
+        self.rx.try_recv().ok()
+    }
+
+    /// A handle that stops the producer from anywhere, even while a reader awaits a batch.
+    pub fn abort_handle(&self) -> tokio::task::AbortHandle {
+        self.task.clone()
+    }
+
+    /// Stops reading and closes the connection.
+    pub fn close(&mut self) {
+        self.task.abort();
+        self.rx.close();
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn produce(
+    open: OpenResponse,
+    flavor: Flavor,
+    idle: Option<Duration>,
+    total: Option<Duration>,
+    tx: mpsc::Sender<Result<Batch>>,
+) {
+    let OpenResponse {
+        mut response,
+        url,
+        method,
+        ..
+    } = open;
+    let deadline = total.map(|t| Instant::now() + t);
+    let mut decoder = SseDecoder::new();
+    let mut events: Vec<SseEvent> = Vec::new();
+    loop {
+        let read = response.chunk();
+        let limit = next_limit(idle, deadline);
+        let chunk = match limit {
+            None => read.await,
+            Some((at, kind)) => match tokio::time::timeout_at(at, read).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let after = match kind {
+                        TimeoutKind::StreamIdle => idle.unwrap_or_default(),
+                        _ => total.unwrap_or_default(),
+                    };
+                    let _ = tx
+                        .send(Err(Error::Timeout {
+                            kind,
+                            after,
+                            method,
+                            url,
+                        }))
+                        .await;
+                    return;
+                }
+            },
+        };
+        let eof = match chunk {
+            Ok(Some(bytes)) => {
+                decoder.feed(&bytes, &mut events);
+                false
+            }
+            Ok(None) => {
+                decoder.finish(&mut events);
+                true
+            }
+            Err(e) => {
+                let (kind, detail) = classify_transport(&e);
+                let kind = if kind == ConnectionKind::Other {
+                    ConnectionKind::Incomplete
+                } else {
+                    kind
+                };
+                let detail = format!("the stream was cut before it ended: {detail}");
+                let _ = tx
+                    .send(Err(Error::Connection {
+                        kind,
+                        method,
+                        url,
+                        detail,
+                        attempts: 1,
+                    }))
+                    .await;
+                return;
+            }
+        };
+        let (batch, end) = classify(flavor, &mut events);
+        if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
+            return; // the consumer is gone: dropping `response` closes the connection
+        }
+        match end {
+            End::No if !eof => {}
+            End::No | End::Done => return,
+            End::Error(err) => {
+                let _ = tx.send(Err(err)).await;
+                return;
+            }
+        }
+    }
+}
+
+/// The earlier of the idle deadline and the total deadline.
+fn next_limit(idle: Option<Duration>, deadline: Option<Instant>) -> Option<(Instant, TimeoutKind)> {
+    let idle_at = idle.map(|d| (Instant::now() + d, TimeoutKind::StreamIdle));
+    match (idle_at, deadline) {
+        (Some(i), Some(t)) => Some(if t < i.0 {
+            (t, TimeoutKind::StreamTotal)
+        } else {
+            i
+        }),
+        (Some(i), None) => Some(i),
+        (None, Some(t)) => Some((t, TimeoutKind::StreamTotal)),
+        (None, None) => None,
+    }
+}
+
+enum End {
+    No,
+    Done,
+    Error(Error),
+}
+
+fn classify(flavor: Flavor, events: &mut Vec<SseEvent>) -> (Batch, End) {
+    let mut batch = Vec::with_capacity(events.len());
+    for ev in events.drain(..) {
+        let end = match flavor {
+            Flavor::Tela => tela_event(ev, &mut batch),
+            Flavor::Dify => dify_event(ev, &mut batch),
+        };
+        if !matches!(end, End::No) {
+            return (batch, end);
+        }
+    }
+    (batch, End::No)
+}
+
+fn tela_event(ev: SseEvent, batch: &mut Batch) -> End {
+    if ev.data.starts_with("[DONE]") {
+        return End::Done;
+    }
+    match ev.event.as_deref() {
+        None | Some("message") | Some("chunk") => {}
+        Some("error") => return End::Error(stream_error(&ev.data)),
+        // Undocumented named events carry nothing a chunk consumer can use.
+        Some(other) => {
+            log::debug!("skipping SSE event {other:?}");
+            return End::No;
+        }
+    }
+    // Cheap pre-check: only chunks that mention "error" are parsed here.
+    if memchr::memmem::find(ev.data.as_bytes(), b"\"error\"").is_some()
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&ev.data)
+        && v.get("error").is_some_and(truthy)
+    {
+        return End::Error(stream_error(&ev.data));
+    }
+    batch.push(ev.data);
+    End::No
+}
+
+fn dify_event(ev: SseEvent, batch: &mut Batch) -> End {
+    if ev.event.as_deref() == Some("ping") {
+        return End::No;
+    }
+    if ev.event.as_deref() == Some("error")
+        || memchr::memmem::find(ev.data.as_bytes(), b"error").is_some()
+    {
+        let v: serde_json::Value = serde_json::from_str(&ev.data).unwrap_or_default();
+        if ev.event.as_deref() == Some("error")
+            || v.get("event").and_then(|e| e.as_str()) == Some("error")
+        {
+            return End::Error(stream_error(&ev.data));
+        }
+    }
+    batch.push(ev.data);
+    End::No
+}
+
+fn truthy(v: &serde_json::Value) -> bool {
+    !matches!(v, serde_json::Value::Null | serde_json::Value::Bool(false)) && v.as_str() != Some("")
+}
+
+/// Reads message, code and status from either `{"error": {...}}` or a flat `{message, code, status}`.
+fn stream_error(data: &str) -> Error {
+    let v: serde_json::Value = serde_json::from_str(data).unwrap_or(serde_json::Value::Null);
+    let inner = v.get("error").filter(|e| e.is_object()).unwrap_or(&v);
+    let s = |k: &str| {
+        inner
+            .get(k)
+            .or_else(|| v.get(k))
+            .and_then(|x| x.as_str())
+            .map(str::to_owned)
+    };
+    let message = s("message")
+        .or_else(|| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| {
+            if data.is_empty() {
+                "the server ended the stream with an error".into()
+            } else {
+                data.to_owned()
+            }
+        });
+    let status = inner
+        .get("status")
+        .or_else(|| v.get("status"))
+        .and_then(|x| x.as_u64())
+        .and_then(|x| u16::try_from(x).ok());
+    Error::Stream {
+        message,
+        code: s("code"),
+        data: data.to_owned(),
+        status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(event: Option<&str>, data: &str) -> SseEvent {
+        SseEvent {
+            event: event.map(str::to_owned),
+            data: data.to_owned(),
+            id: None,
+            retry: None,
+        }
+    }
+
+    #[test]
+    fn tela_rules() {
+        let mut evs = vec![
+            ev(None, r#"{"a":1}"#),
+            ev(
+                None,
+                r#"{"choices":[],"note":"the word \"error\" in text"}"#,
+            ),
+            ev(None, "[DONE]"),
+            ev(None, "{}"),
+        ];
+        let (batch, end) = classify(Flavor::Tela, &mut evs);
+        assert_eq!(batch.len(), 2);
+        assert!(matches!(end, End::Done));
+
+        let mut evs = vec![ev(
+            None,
+            r#"{"error":{"message":"Model provider failed","code":"P"}}"#,
+        )];
+        match classify(Flavor::Tela, &mut evs).1 {
+            End::Error(Error::Stream { message, code, .. }) => {
+                assert_eq!(message, "Model provider failed");
+                assert_eq!(code.as_deref(), Some("P"));
+            }
+            _ => panic!("expected a stream error"),
+        }
+        let mut evs = vec![ev(Some("error"), r#"{"message":"boom"}"#)];
+        assert!(matches!(
+            classify(Flavor::Tela, &mut evs).1,
+            End::Error(Error::Stream { .. })
+        ));
+        let mut evs = vec![ev(None, r#"{"error":null,"x":1}"#)];
+        assert_eq!(classify(Flavor::Tela, &mut evs).0.len(), 1);
+    }
+
+    #[test]
+    fn dify_rules() {
+        let mut evs = vec![
+            ev(None, r#"{"event":"message","answer":"hi"}"#),
+            ev(Some("ping"), ""),
+            ev(
+                None,
+                r#"{"event": "error", "status": 400, "code": "completion_request_error", "message": "Rate Limit Error"}"#,
+            ),
+        ];
+        let (batch, end) = classify(Flavor::Dify, &mut evs);
+        assert_eq!(batch.len(), 1);
+        match end {
+            End::Error(Error::Stream { code, status, .. }) => {
+                assert_eq!(code.as_deref(), Some("completion_request_error"));
+                assert_eq!(status, Some(400));
+            }
+            _ => panic!("expected a stream error"),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Small JSON helpers shared by the endpoint modules.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// Merges `extra` into `body`, `extra` winning: the escape hatch for fields this SDK does not
+/// know yet. Nested objects merge key by key so `extra_body={"override": {"x": 1}}` keeps
+/// the typed override fields.
+pub fn merge(body: &mut Map<String, Value>, extra: Map<String, Value>) {
+    for (k, v) in extra {
+        match (body.get_mut(&k), v) {
+            (Some(Value::Object(dst)), Value::Object(src)) => merge(dst, src),
+            (_, v) => {
+                body.insert(k, v);
+            }
+        }
+    }
+}
+
+pub fn to_bytes(v: &Map<String, Value>) -> Result<bytes::Bytes> {
+    serde_json::to_vec(v).map(bytes::Bytes::from).map_err(|e| {
+        Error::InvalidRequest(format!("the request body cannot be encoded as JSON: {e}"))
+    })
+}
+
+/// A short name of a JSON value's type, for error messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "None",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_is_deep_and_extra_wins() {
+        let mut body = json!({"a": 1, "o": {"x": 1, "y": 2}})
+            .as_object()
+            .unwrap()
+            .clone();
+        merge(
+            &mut body,
+            json!({"a": 2, "o": {"y": 3}, "n": true})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        assert_eq!(
+            Value::Object(body),
+            json!({"a": 2, "o": {"x": 1, "y": 3}, "n": true})
+        );
+    }
+}

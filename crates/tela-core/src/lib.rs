@@ -1,0 +1,18 @@
+//! Pure-Rust core of tela-sdk. Everything with policy (configuration, validation, retries,
+//! timeouts, SSE, endpoints) lives here so it is tested with plain `cargo test` and reusable
+//! from faces other than Python. No pyo3 in this crate, by design.
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod json;
+pub mod retry;
+pub mod runtime;
+pub mod sse;
+pub mod tela;
+pub mod transport;
+
+pub use client::Client;
+pub use config::{ClientConfig, ConfigInput, Secret, Timeouts};
+pub use error::{ConnectionKind, Error, Result, StatusError, TimeoutKind};

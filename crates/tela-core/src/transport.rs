@@ -1,0 +1,530 @@
+//! HTTP with retries and deadlines, on a per-process reqwest pool.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::Timeouts;
+use crate::config::ClientConfig;
+use crate::error::{ConnectionKind, Error, Result, StatusError, TimeoutKind, classify_transport};
+use crate::retry::{self, Failure, Safety};
+use crate::runtime::PerProcess;
+
+/// Per-call knobs (`extra_headers=`, `extra_query=`, `timeout=`, `max_retries=`).
+#[derive(Clone, Debug, Default)]
+pub struct CallOptions {
+    pub extra_headers: Vec<(String, String)>,
+    pub extra_query: Vec<(String, String)>,
+    pub timeouts: Option<Timeouts>,
+    pub max_retries: Option<u32>,
+}
+
+impl CallOptions {
+    pub fn validate(&self) -> Result<()> {
+        for (k, v) in &self.extra_headers {
+            crate::config::validate_header(k, v)?;
+        }
+        if let Some(t) = &self.timeouts {
+            crate::config::validate_timeouts(t)?;
+        }
+        if let Some(n) = self.max_retries
+            && n > crate::config::MAX_RETRIES_LIMIT
+        {
+            return Err(Error::InvalidRequest(format!(
+                "max_retries={n} is too many; use 0 to {}.",
+                crate::config::MAX_RETRIES_LIMIT
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What to send. The body is `Bytes` so every retry resends it without copying.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: Method,
+    /// Appended to the base URL (which may itself carry a path, as Dify's `/v1` does).
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Bytes>,
+    pub content_type: Option<&'static str>,
+    pub headers: Vec<(String, String)>,
+    pub safety: Safety,
+    pub accept: &'static str,
+}
+
+impl Request {
+    pub fn json(
+        method: Method,
+        path: impl Into<String>,
+        body: Option<Bytes>,
+        safety: Safety,
+    ) -> Self {
+        let has_body = body.is_some();
+        Request {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body,
+            content_type: has_body.then_some("application/json"),
+            headers: Vec::new(),
+            safety,
+            accept: "application/json",
+        }
+    }
+}
+
+/// A complete, successful (2xx) response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub request_id: Option<String>,
+    pub retries: u32,
+}
+
+/// A successful response whose body has not been read yet (streams).
+pub struct OpenResponse {
+    pub response: reqwest::Response,
+    pub request_id: Option<String>,
+    pub retries: u32,
+    pub url: String,
+    pub method: String,
+}
+
+/// The connection pool. One per client family (`with_options` shares it), one per process.
+pub struct Transport {
+    http: PerProcess<reqwest::Client>,
+}
+
+impl Transport {
+    pub fn new(cfg: &ClientConfig) -> Result<Self> {
+        // Build once eagerly so a bad proxy or CA bundle fails at construction, not first call.
+        build_http(cfg)?;
+        let cfg = cfg.clone();
+        Ok(Transport {
+            http: PerProcess::new(move || {
+                build_http(&cfg).unwrap_or_else(|_| reqwest::Client::new())
+            }),
+        })
+    }
+
+    fn http(&self) -> reqwest::Client {
+        (*self.http.get()).clone()
+    }
+
+    /// Sends with retries and reads the whole body.
+    pub async fn execute(
+        &self,
+        cfg: &ClientConfig,
+        req: &Request,
+        opts: &CallOptions,
+    ) -> Result<Response> {
+        let timeouts = opts.timeouts.unwrap_or(cfg.timeouts);
+        let url = full_url(cfg, &req.path);
+        let fut = self.attempts(cfg, req, opts, &url, timeouts, true);
+        let open = with_total(timeouts.total, fut, &req.method, &url).await?;
+        let Attempt::Done(resp) = open else {
+            unreachable!("read_body=true always yields Done")
+        };
+        Ok(resp)
+    }
+
+    /// Sends with retries and returns once the (2xx) headers are in; the body is the caller's.
+    pub async fn open(
+        &self,
+        cfg: &ClientConfig,
+        req: &Request,
+        opts: &CallOptions,
+    ) -> Result<OpenResponse> {
+        let timeouts = opts.timeouts.unwrap_or(cfg.timeouts);
+        let url = full_url(cfg, &req.path);
+        let fut = self.attempts(cfg, req, opts, &url, timeouts, false);
+        match with_total(timeouts.total, fut, &req.method, &url).await? {
+            Attempt::Open(o) => Ok(o),
+            Attempt::Done(_) => unreachable!("read_body=false always yields Open"),
+        }
+    }
+
+    async fn attempts(
+        &self,
+        cfg: &ClientConfig,
+        req: &Request,
+        opts: &CallOptions,
+        url: &str,
+        timeouts: Timeouts,
+        read_body: bool,
+    ) -> Result<Attempt> {
+        let max_retries = opts.max_retries.unwrap_or(cfg.max_retries);
+        let headers = build_headers(cfg, req, opts)?;
+        let http = self.http();
+        let mut retries = 0u32;
+        loop {
+            let mut rb = http
+                .request(req.method.clone(), url)
+                .headers(headers.clone());
+            if !req.query.is_empty() {
+                rb = rb.query(&req.query);
+            }
+            if !opts.extra_query.is_empty() {
+                rb = rb.query(&opts.extra_query);
+            }
+            if retries > 0 {
+                rb = rb.header("x-tela-retry-count", retries.to_string());
+            }
+            if let Some(body) = &req.body {
+                rb = rb.body(body.clone());
+            }
+            let sent = maybe_timeout(timeouts.read, rb.send()).await;
+            let (err, delay) = match sent {
+                Err(_) => {
+                    let err = Error::Timeout {
+                        kind: TimeoutKind::Read,
+                        after: timeouts.read.unwrap_or_default(),
+                        method: req.method.to_string(),
+                        url: url.to_string(),
+                    };
+                    (
+                        err,
+                        retry::next_delay(req.safety, &Failure::MaybeSent, retries, max_retries),
+                    )
+                }
+                Ok(Err(e)) => {
+                    let (err, failure) = transport_error(&e, req, url, timeouts, retries + 1);
+                    (
+                        err,
+                        retry::next_delay(req.safety, &failure, retries, max_retries),
+                    )
+                }
+                Ok(Ok(resp)) => {
+                    let status = resp.status().as_u16();
+                    let request_id = header_string(resp.headers(), "x-request-id");
+                    if resp.status().is_success() {
+                        if !read_body {
+                            return Ok(Attempt::Open(OpenResponse {
+                                response: resp,
+                                request_id,
+                                retries,
+                                url: url.to_string(),
+                                method: req.method.to_string(),
+                            }));
+                        }
+                        let headers = resp.headers().clone();
+                        match read_all(resp, timeouts.read).await {
+                            Ok(body) => {
+                                return Ok(Attempt::Done(Response {
+                                    status,
+                                    headers,
+                                    body,
+                                    request_id,
+                                    retries,
+                                }));
+                            }
+                            Err(kind) => {
+                                let err = body_error(kind, req, url, timeouts, retries + 1);
+                                (
+                                    err,
+                                    retry::next_delay(
+                                        req.safety,
+                                        &Failure::MaybeSent,
+                                        retries,
+                                        max_retries,
+                                    ),
+                                )
+                            }
+                        }
+                    } else {
+                        let headers = resp.headers().clone();
+                        let body = read_all(resp, timeouts.read).await.unwrap_or_default();
+                        let delay = retry::next_delay(
+                            req.safety,
+                            &Failure::Status {
+                                status,
+                                headers: &headers,
+                            },
+                            retries,
+                            max_retries,
+                        );
+                        let err = Error::Status(Box::new(StatusError::from_response(
+                            status,
+                            body,
+                            request_id,
+                            req.method.as_str(),
+                            &req.path,
+                        )));
+                        (err, delay)
+                    }
+                }
+            };
+            match delay {
+                Some(d) => {
+                    log::debug!(
+                        "retrying {} {} in {:?} after: {}",
+                        req.method,
+                        req.path,
+                        d,
+                        err
+                    );
+                    tokio::time::sleep(d).await;
+                    retries += 1;
+                }
+                None => return Err(err),
+            }
+        }
+    }
+}
+
+enum Attempt {
+    Done(Response),
+    Open(OpenResponse),
+}
+
+async fn with_total<T>(
+    total: Option<Duration>,
+    fut: impl Future<Output = Result<T>>,
+    method: &Method,
+    url: &str,
+) -> Result<T> {
+    match total {
+        None => fut.await,
+        Some(t) => tokio::time::timeout(t, fut).await.unwrap_or_else(|_| {
+            Err(Error::Timeout {
+                kind: TimeoutKind::Total,
+                after: t,
+                method: method.to_string(),
+                url: url.to_string(),
+            })
+        }),
+    }
+}
+
+pub(crate) async fn maybe_timeout<F: Future>(
+    d: Option<Duration>,
+    fut: F,
+) -> std::result::Result<F::Output, tokio::time::error::Elapsed> {
+    match d {
+        Some(d) => tokio::time::timeout(d, fut).await,
+        None => Ok(fut.await),
+    }
+}
+
+enum BodyFailure {
+    Timeout,
+    Transport(reqwest::Error),
+}
+
+/// Reads the body chunk by chunk so the read deadline bounds each gap, not the whole body.
+async fn read_all(
+    mut resp: reqwest::Response,
+    read: Option<Duration>,
+) -> std::result::Result<Bytes, BodyFailure> {
+    let mut buf = BytesMut::with_capacity(resp.content_length().unwrap_or(0).min(1 << 24) as usize);
+    loop {
+        match maybe_timeout(read, resp.chunk()).await {
+            Err(_) => return Err(BodyFailure::Timeout),
+            Ok(Err(e)) => return Err(BodyFailure::Transport(e)),
+            Ok(Ok(None)) => return Ok(buf.freeze()),
+            Ok(Ok(Some(chunk))) => {
+                if buf.is_empty() && resp.content_length() == Some(chunk.len() as u64) {
+                    return Ok(chunk);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+        }
+    }
+}
+
+fn body_error(
+    kind: BodyFailure,
+    req: &Request,
+    url: &str,
+    timeouts: Timeouts,
+    attempts: u32,
+) -> Error {
+    match kind {
+        BodyFailure::Timeout => Error::Timeout {
+            kind: TimeoutKind::Read,
+            after: timeouts.read.unwrap_or_default(),
+            method: req.method.to_string(),
+            url: url.to_string(),
+        },
+        BodyFailure::Transport(e) => {
+            let (kind, detail) = classify_transport(&e);
+            let kind = if kind == ConnectionKind::Other {
+                ConnectionKind::Incomplete
+            } else {
+                kind
+            };
+            Error::Connection {
+                kind,
+                method: req.method.to_string(),
+                url: url.to_string(),
+                detail,
+                attempts,
+            }
+        }
+    }
+}
+
+fn transport_error(
+    e: &reqwest::Error,
+    req: &Request,
+    url: &str,
+    timeouts: Timeouts,
+    attempts: u32,
+) -> (Error, Failure<'static>) {
+    let method = req.method.to_string();
+    if e.is_connect() {
+        if e.is_timeout() || is_elapsed(e) {
+            let err = Error::Timeout {
+                kind: TimeoutKind::Connect,
+                after: timeouts.connect.unwrap_or_default(),
+                method,
+                url: url.to_string(),
+            };
+            return (err, Failure::NotConnected);
+        }
+        let (kind, detail) = classify_transport(e);
+        return (
+            Error::Connection {
+                kind,
+                method,
+                url: url.to_string(),
+                detail,
+                attempts,
+            },
+            Failure::NotConnected,
+        );
+    }
+    if e.is_timeout() {
+        let err = Error::Timeout {
+            kind: TimeoutKind::Read,
+            after: timeouts.read.unwrap_or_default(),
+            method,
+            url: url.to_string(),
+        };
+        return (err, Failure::MaybeSent);
+    }
+    let (kind, detail) = classify_transport(e);
+    (
+        Error::Connection {
+            kind,
+            method,
+            url: url.to_string(),
+            detail,
+            attempts,
+        },
+        Failure::MaybeSent,
+    )
+}
+
+fn is_elapsed(e: &reqwest::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if c.to_string().contains("timed out") {
+            return true;
+        }
+        cur = c.source();
+    }
+    false
+}
+
+pub(crate) fn full_url(cfg: &ClientConfig, path: &str) -> String {
+    let mut url = String::with_capacity(cfg.base_url.len() + path.len());
+    url.push_str(&cfg.base_url);
+    url.push_str(path);
+    url
+}
+
+pub(crate) fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn build_headers(cfg: &ClientConfig, req: &Request, opts: &CallOptions) -> Result<HeaderMap> {
+    let mut h = HeaderMap::with_capacity(8 + cfg.default_headers.len() + opts.extra_headers.len());
+    let mut auth =
+        HeaderValue::from_str(&format!("Bearer {}", cfg.api_key.expose())).map_err(|_| {
+            Error::Config("api_key contains characters not allowed in an HTTP header.".into())
+        })?;
+    auth.set_sensitive(true);
+    h.insert(reqwest::header::AUTHORIZATION, auth);
+    h.insert(
+        reqwest::header::USER_AGENT,
+        HeaderValue::from_str(&cfg.user_agent).unwrap_or(HeaderValue::from_static("tela-sdk")),
+    );
+    h.insert(
+        reqwest::header::ACCEPT,
+        HeaderValue::from_static(req.accept),
+    );
+    if let Some(ct) = req.content_type {
+        h.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    if req.safety == Safety::CreatesWork {
+        // One key for every attempt of this call: a server that honours it deduplicates retries.
+        h.insert(
+            "idempotency-key",
+            HeaderValue::from_str(&new_idempotency_key())
+                .unwrap_or(HeaderValue::from_static("none")),
+        );
+    }
+    let user = cfg
+        .default_headers
+        .iter()
+        .chain(&req.headers)
+        .chain(&opts.extra_headers);
+    for (k, v) in user {
+        let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+            Error::InvalidRequest(format!("{k:?} is not a valid HTTP header name."))
+        })?;
+        let value = HeaderValue::from_str(v).map_err(|_| {
+            Error::InvalidRequest(format!("the value of header {k:?} is not valid."))
+        })?;
+        h.insert(name, value);
+    }
+    Ok(h)
+}
+
+pub fn new_idempotency_key() -> String {
+    format!(
+        "tela-sdk-{:016x}{:016x}",
+        fastrand::u64(..),
+        fastrand::u64(..)
+    )
+}
+
+fn build_http(cfg: &ClientConfig) -> Result<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(256)
+        .tcp_nodelay(true)
+        .tcp_keepalive(Duration::from_secs(60));
+    if let Some(c) = cfg.timeouts.connect {
+        b = b.connect_timeout(c);
+    }
+    if let Some(p) = &cfg.proxy {
+        let proxy = reqwest::Proxy::all(p)
+            .map_err(|e| Error::Config(format!("proxy {p:?} is not usable: {e}")))?;
+        b = b.proxy(proxy);
+    }
+    if let Some(ca) = &cfg.ca_bundle {
+        let pem = std::fs::read(ca)
+            .map_err(|e| Error::Config(format!("cannot read ca_bundle {}: {e}", ca.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            Error::Config(format!(
+                "ca_bundle {} is not a PEM bundle: {e}",
+                ca.display()
+            ))
+        })?;
+        for c in certs {
+            b = b.add_root_certificate(c);
+        }
+    }
+    b.build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}

@@ -1,0 +1,95 @@
+//! The admin API under `/_emulator`, for driving a standalone emulator over HTTP. It needs
+//! no auth, is never recorded and never faulted, so a test's own setup stays out of its
+//! assertions.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State as Extract;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::EmulatorError;
+use crate::envelope::{self, json_response};
+use crate::spec::{CanvasSpec, FaultSpec};
+use crate::state::{State, lock};
+
+pub(crate) fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/_emulator/health", get(health))
+        .route("/_emulator/canvases", post(add_canvas))
+        .route("/_emulator/faults", post(add_fault).delete(clear_faults))
+        .route("/_emulator/requests", get(requests).delete(clear_requests))
+        .fallback(envelope::not_found)
+        .method_not_allowed_fallback(envelope::method_not_allowed)
+        .with_state(state)
+}
+
+fn ok() -> Response {
+    json_response(StatusCode::OK, &json!({"ok": true}))
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(envelope::error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            format!("Invalid JSON body: {e}"),
+        ))
+    })
+}
+
+async fn health() -> Response {
+    ok()
+}
+
+async fn add_canvas(Extract(state): Extract<Arc<State>>, body: Bytes) -> Response {
+    let spec: CanvasSpec = match parse(&body) {
+        Ok(spec) => spec,
+        Err(resp) => return *resp,
+    };
+    match lock(&state.registry).add(spec, None) {
+        Ok(info) => json_response(StatusCode::OK, &json!(info)),
+        Err(e @ (EmulatorError::DuplicateCanvas(_) | EmulatorError::DuplicateVersion(_))) => {
+            envelope::error(StatusCode::CONFLICT, "CONFLICT", e.to_string())
+        }
+        Err(e) => envelope::error(StatusCode::BAD_REQUEST, "INVALID_SCHEMA", e.to_string()),
+    }
+}
+
+async fn add_fault(Extract(state): Extract<Arc<State>>, body: Bytes) -> Response {
+    let fault: FaultSpec = match parse(&body) {
+        Ok(fault) => fault,
+        Err(resp) => return *resp,
+    };
+    if let Some(status) = fault.status
+        && StatusCode::from_u16(status).is_err()
+    {
+        return envelope::error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_SCHEMA",
+            format!("status {status} is not an HTTP status code"),
+        );
+    }
+    lock(&state.faults).add(fault);
+    ok()
+}
+
+async fn clear_faults(Extract(state): Extract<Arc<State>>) -> Response {
+    lock(&state.faults).clear();
+    ok()
+}
+
+async fn requests(Extract(state): Extract<Arc<State>>) -> Response {
+    let all = lock(&state.log).all();
+    json_response(StatusCode::OK, &json!(all))
+}
+
+async fn clear_requests(Extract(state): Extract<Arc<State>>) -> Response {
+    lock(&state.log).clear();
+    ok()
+}

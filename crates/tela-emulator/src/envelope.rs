@@ -1,0 +1,68 @@
+//! The Tela error envelope (wire.md 1.0.1): `{"name":"Error","code","message","status"}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// The envelope as JSON.
+pub(crate) fn body(status: StatusCode, code: &str, message: &str) -> Value {
+    json!({"name": "Error", "code": code, "message": message, "status": status.as_u16()})
+}
+
+/// An error response carrying the envelope.
+pub(crate) fn error(status: StatusCode, code: &str, message: impl AsRef<str>) -> Response {
+    json_response(status, &body(status, code, message.as_ref()))
+}
+
+/// A JSON response with an explicit `application/json` content type.
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    let mut resp = (status, bytes).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// The code an injected fault reports for a status when its spec gives no body.
+pub(crate) fn default_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "INVALID_REQUEST",
+        401 => "UNAUTHORIZED",
+        402 => "PAYMENT_REQUIRED",
+        403 => "FORBIDDEN",
+        404 => "NOT_FOUND",
+        408 => "REQUEST_TIMEOUT",
+        409 => "CONFLICT",
+        413 => "PAYLOAD_TOO_LARGE",
+        422 => "UNPROCESSABLE_ENTITY",
+        429 => "RATE_LIMITED",
+        500 => "INTERNAL_SERVER_ERROR",
+        502 => "BAD_GATEWAY",
+        503 => "SERVICE_UNAVAILABLE",
+        504 => "GATEWAY_TIMEOUT",
+        _ => "ERROR",
+    }
+}
+
+/// Fallback handler: unknown routes answer 404 in the envelope, not axum's empty body.
+pub(crate) async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!("Route not found: {method} {}", uri.path()),
+    )
+}
+
+/// Fallback handler for a known path with the wrong method.
+pub(crate) async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!("Method {method} is not allowed on {}", uri.path()),
+    )
+}

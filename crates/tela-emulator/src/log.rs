@@ -1,0 +1,90 @@
+//! The log of received requests, with secrets masked before they are stored.
+
+use std::collections::BTreeMap;
+
+use axum::http::HeaderMap;
+
+use crate::spec::RecordedRequest;
+
+#[derive(Default)]
+pub(crate) struct RequestLog {
+    next: u64,
+    entries: Vec<(u64, RecordedRequest)>,
+}
+
+impl RequestLog {
+    /// Appends a request; the returned handle sets its status once it is known.
+    pub(crate) fn record(&mut self, request: RecordedRequest) -> u64 {
+        let handle = self.next;
+        self.next += 1;
+        self.entries.push((handle, request));
+        handle
+    }
+
+    pub(crate) fn set_status(&mut self, handle: u64, status: u16) {
+        // Recent entries are the likely ones; a cleared log simply loses the update.
+        if let Some((_, r)) = self.entries.iter_mut().rev().find(|(h, _)| *h == handle) {
+            r.status = status;
+        }
+    }
+
+    pub(crate) fn all(&self) -> Vec<RecordedRequest> {
+        self.entries.iter().map(|(_, r)| r.clone()).collect()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+/// Headers with lowercased names (repeated ones joined by `, `) and credentials masked.
+pub(crate) fn masked_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let name = name.as_str();
+        let raw = String::from_utf8_lossy(value.as_bytes());
+        let value = match name {
+            "authorization" | "proxy-authorization" => mask_authorization(&raw),
+            _ => raw.into_owned(),
+        };
+        out.entry(name.to_owned())
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    out
+}
+
+/// `Bearer ***` + the token's last 4 characters; short tokens (under 8 characters) and
+/// other schemes are masked entirely, so a log line never reveals a usable secret.
+pub(crate) fn mask_authorization(value: &str) -> String {
+    let Some((scheme, token)) = value.trim().split_once(' ') else {
+        return "***".to_owned();
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return format!("{scheme} ***");
+    }
+    let token = token.trim();
+    let chars: Vec<char> = token.chars().collect();
+    if chars.len() < 8 {
+        return "Bearer ***".to_owned();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("Bearer ***{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_authorization("Bearer test-key"), "Bearer ***-key");
+        assert_eq!(mask_authorization("bearer sk-1234567890"), "Bearer ***7890");
+        assert_eq!(mask_authorization("Bearer abc"), "Bearer ***");
+        assert_eq!(mask_authorization("Basic dXNlcjpwYXNz"), "Basic ***");
+        assert_eq!(mask_authorization("secret"), "***");
+    }
+}

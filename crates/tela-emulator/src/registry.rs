@@ -1,0 +1,256 @@
+//! Registered canvases and their versions, and how a request's identifiers resolve to them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::spec::{CanvasInfo, CanvasSpec, DEFAULT_MODEL, StreamSpec};
+use crate::{EmulatorError, ReplyFn, ids};
+
+/// What a version answers when the canvas has no callback.
+#[derive(Debug, Clone)]
+pub(crate) enum Reply {
+    /// The rendered template.
+    Echo,
+    /// Text, rendered with the variables.
+    Text(String),
+    /// Structured content, sent as given.
+    Structured(Value),
+}
+
+impl Reply {
+    fn from_spec(reply: Option<Value>) -> Reply {
+        match reply {
+            None | Some(Value::Null) => Reply::Echo,
+            Some(Value::String(text)) => Reply::Text(text),
+            Some(other) => Reply::Structured(other),
+        }
+    }
+}
+
+pub(crate) struct Version {
+    pub id: String,
+    pub template: String,
+    pub reply: Reply,
+}
+
+pub(crate) struct Canvas {
+    pub id: String,
+    pub model: String,
+    pub environments: BTreeMap<String, Arc<Version>>,
+    pub stream: StreamSpec,
+    /// When set, answers for every version of the canvas instead of `Version::reply`.
+    pub callback: Option<ReplyFn>,
+}
+
+/// A resolved request target.
+#[derive(Clone)]
+pub(crate) struct Target {
+    pub canvas: Arc<Canvas>,
+    pub version: Arc<Version>,
+    /// The environment that selected the version (`production` for a bare `canvas_id`,
+    /// `None` for a `version_id`).
+    pub environment_name: Option<String>,
+}
+
+/// Why a lookup failed; each maps to a 404 message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Missing {
+    Canvas,
+    Environment,
+    Version,
+}
+
+impl Missing {
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            Missing::Canvas => "Canvas not found",
+            Missing::Environment => "Environment not found or has no published version",
+            Missing::Version => "Version not found",
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Registry {
+    canvases: HashMap<String, Arc<Canvas>>,
+    /// Version id -> (canvas id, version).
+    versions: HashMap<String, (String, Arc<Version>)>,
+}
+
+/// `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 64 characters (wire.md 1.1).
+pub(crate) fn valid_environment_name(name: &str) -> bool {
+    name.len() <= 64
+        && !name.is_empty()
+        && name.split('-').all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+fn checked_id(id: Option<String>) -> Result<String, EmulatorError> {
+    match id {
+        None => Ok(ids::uuid()),
+        Some(id) if id.trim().is_empty() => Err(EmulatorError::InvalidId(id)),
+        Some(id) => Ok(id),
+    }
+}
+
+impl Registry {
+    /// Registers a canvas; nothing is changed when it fails.
+    pub(crate) fn add(
+        &mut self,
+        spec: CanvasSpec,
+        callback: Option<ReplyFn>,
+    ) -> Result<CanvasInfo, EmulatorError> {
+        let canvas_id = checked_id(spec.id)?;
+        if self.canvases.contains_key(&canvas_id) {
+            return Err(EmulatorError::DuplicateCanvas(canvas_id));
+        }
+        let production = Arc::new(Version {
+            id: checked_id(None)?,
+            template: spec.template,
+            reply: Reply::from_spec(spec.reply),
+        });
+        let mut versions = vec![production.clone()];
+        for v in spec.versions {
+            let id = checked_id(v.id)?;
+            if self.versions.contains_key(&id) || versions.iter().any(|x| x.id == id) {
+                return Err(EmulatorError::DuplicateVersion(id));
+            }
+            versions.push(Arc::new(Version {
+                id,
+                template: v.template,
+                reply: Reply::from_spec(v.reply),
+            }));
+        }
+        let mut environments = BTreeMap::new();
+        for (name, version_id) in spec.environments {
+            if !valid_environment_name(&name) {
+                return Err(EmulatorError::InvalidEnvironment(name));
+            }
+            // "production" names the promoted version, whose id is only known afterwards.
+            let version = versions
+                .iter()
+                .find(|v| v.id == version_id)
+                .or((version_id == "production").then_some(&production));
+            let Some(version) = version else {
+                return Err(EmulatorError::UnknownVersion {
+                    environment: name,
+                    version: version_id,
+                });
+            };
+            if name == "production" && version.id != production.id {
+                return Err(EmulatorError::ProductionRemapped);
+            }
+            environments.insert(name, version.clone());
+        }
+        environments.insert("production".to_owned(), production.clone());
+
+        let info = CanvasInfo {
+            id: canvas_id.clone(),
+            production_version_id: production.id.clone(),
+            version_ids: versions.iter().map(|v| v.id.clone()).collect(),
+        };
+        for v in &versions {
+            self.versions
+                .insert(v.id.clone(), (canvas_id.clone(), v.clone()));
+        }
+        let model = spec
+            .model
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| DEFAULT_MODEL.to_owned());
+        self.canvases.insert(
+            canvas_id.clone(),
+            Arc::new(Canvas {
+                id: canvas_id,
+                model,
+                environments,
+                stream: spec.stream,
+                callback,
+            }),
+        );
+        Ok(info)
+    }
+
+    /// `canvas_id` with an optional `environment_name` (default: production).
+    pub(crate) fn by_canvas(&self, id: &str, environment: Option<&str>) -> Result<Target, Missing> {
+        let canvas = self.canvases.get(id).ok_or(Missing::Canvas)?;
+        let name = environment.unwrap_or("production");
+        let version = canvas.environments.get(name).ok_or(Missing::Environment)?;
+        Ok(Target {
+            canvas: canvas.clone(),
+            version: version.clone(),
+            environment_name: Some(name.to_owned()),
+        })
+    }
+
+    /// `version_id`: exactly that version, whatever is published.
+    pub(crate) fn by_version(&self, id: &str) -> Result<Target, Missing> {
+        let (canvas_id, version) = self.versions.get(id).ok_or(Missing::Version)?;
+        let canvas = self.canvases.get(canvas_id).ok_or(Missing::Version)?;
+        Ok(Target {
+            canvas: canvas.clone(),
+            version: version.clone(),
+            environment_name: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::VersionSpec;
+
+    #[test]
+    fn environment_names() {
+        for ok in ["production", "staging", "a-1", "x", &"a".repeat(64)] {
+            assert!(valid_environment_name(ok), "{ok}");
+        }
+        for bad in ["", "Prod", "a--b", "-a", "a-", "a_b", &"a".repeat(65)] {
+            assert!(!valid_environment_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn failed_add_changes_nothing() {
+        let mut r = Registry::default();
+        let spec = CanvasSpec {
+            id: Some("c".into()),
+            versions: vec![VersionSpec {
+                id: Some("v1".into()),
+                ..Default::default()
+            }],
+            environments: [("staging".to_owned(), "nope".to_owned())].into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            r.add(spec.clone(), None),
+            Err(EmulatorError::UnknownVersion { .. })
+        ));
+        assert!(r.by_canvas("c", None).is_err());
+        assert!(r.by_version("v1").is_err());
+        let ok = CanvasSpec {
+            environments: [
+                ("staging".to_owned(), "v1".to_owned()),
+                ("stable".to_owned(), "production".to_owned()),
+            ]
+            .into(),
+            ..spec
+        };
+        let info = r.add(ok.clone(), None).unwrap();
+        assert_eq!(info.version_ids.len(), 2);
+        assert_eq!(r.by_canvas("c", Some("staging")).unwrap().version.id, "v1");
+        assert_eq!(
+            r.by_canvas("c", Some("stable")).unwrap().version.id,
+            info.production_version_id
+        );
+        assert!(matches!(
+            r.add(ok, None),
+            Err(EmulatorError::DuplicateCanvas(_))
+        ));
+    }
+}

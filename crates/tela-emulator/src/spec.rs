@@ -1,0 +1,197 @@
+//! The serde descriptions of what the emulator serves and what it saw.
+//!
+//! They are plain data so the Python binding and the admin API can pass them as JSON; every
+//! field has a default, so a spec only names what it cares about.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The model reported when a canvas names none.
+pub const DEFAULT_MODEL: &str = "gpt-4o";
+
+/// A canvas to register. The top-level `template`/`reply` form the version promoted to
+/// production; `versions` are extra versions reachable by `version_id` or an environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CanvasSpec {
+    /// The canvas id; a random UUID when absent.
+    pub id: Option<String>,
+    /// The prompt, with `{{name}}` placeholders filled from the request's variables.
+    pub template: String,
+    /// Absent: the reply echoes the rendered template. A string: text content, itself
+    /// rendered. Anything else (object, array, number): structured content.
+    pub reply: Option<Value>,
+    /// Non-promoted versions.
+    pub versions: Vec<VersionSpec>,
+    /// Environment name -> version id (of `versions` or the promoted one; the value
+    /// `"production"` also names the promoted version, whose id is generated). The
+    /// `production` environment always maps to the promoted version.
+    pub environments: BTreeMap<String, String>,
+    /// The model named in responses; `None` means [`DEFAULT_MODEL`].
+    pub model: Option<String>,
+    /// How `stream: true` responses of this canvas are framed and paced.
+    pub stream: StreamSpec,
+}
+
+impl Default for CanvasSpec {
+    fn default() -> Self {
+        CanvasSpec {
+            id: None,
+            template: String::new(),
+            reply: None,
+            versions: Vec::new(),
+            environments: BTreeMap::new(),
+            model: Some(DEFAULT_MODEL.to_owned()),
+            stream: StreamSpec::default(),
+        }
+    }
+}
+
+/// One non-promoted version of a canvas; same reply rules as [`CanvasSpec`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VersionSpec {
+    /// The version id; a random UUID when absent.
+    pub id: Option<String>,
+    pub template: String,
+    pub reply: Option<Value>,
+}
+
+/// How a mid-stream error is framed; the SDKs recognise both (wire.md 1.1.5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorStyle {
+    /// `data: {"error":{...}}` in an unnamed event.
+    #[default]
+    Data,
+    /// `event: error` with `data: {"error":{...},"message":...}`.
+    Event,
+}
+
+/// Framing and pacing of a canvas's SSE responses, including the misbehaviours a client must
+/// survive. "After N chunks" counts data chunks already sent (content chunks, then the final
+/// one), so `Some(0)` acts before the first chunk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StreamSpec {
+    /// Characters of reply text per chunk; 0 sends the whole text in one chunk.
+    pub chunk_size: usize,
+    /// Pause between chunks.
+    pub delay_ms: u64,
+    /// Send `data: [DONE]` after the final chunk.
+    pub done: bool,
+    /// End lines with CRLF instead of LF.
+    pub crlf: bool,
+    /// Write each frame in 2-3 pieces split at odd byte offsets, pausing briefly between
+    /// them, so a client sees frames (and UTF-8 sequences) cut across reads.
+    pub split_frames: bool,
+    /// Interleave `: keep-alive` comments and data-less `event: ping` frames.
+    pub comments: bool,
+    /// After this many chunks, go silent for `stall_ms` once, then continue.
+    pub stall_after: Option<usize>,
+    pub stall_ms: u64,
+    /// After this many chunks, abort the connection (an incomplete chunked body).
+    pub drop_after: Option<usize>,
+    /// After this many chunks, send an error event and end the body cleanly.
+    pub error_after: Option<usize>,
+    pub error_style: ErrorStyle,
+    /// Intermediate chunks carry the accumulated `message.content` only while it is at most
+    /// this many bytes (then `null`); the final chunk always carries all of it. Without this
+    /// cap a long stream would be quadratic: 100 000 chunks of a 400 000-char reply would
+    /// repeat ~20 GB of accumulated text.
+    pub accumulate_limit: usize,
+}
+
+impl Default for StreamSpec {
+    fn default() -> Self {
+        StreamSpec {
+            chunk_size: 4,
+            delay_ms: 0,
+            done: true,
+            crlf: false,
+            split_frames: false,
+            comments: false,
+            stall_after: None,
+            stall_ms: 0,
+            drop_after: None,
+            error_after: None,
+            error_style: ErrorStyle::Data,
+            accumulate_limit: 8192,
+        }
+    }
+}
+
+/// A fault to inject into matching non-admin requests, checked in insertion order and used
+/// up after `times` matches. It acts after the request is recorded and before auth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultSpec {
+    /// Path prefix to match; `None` matches every non-admin path.
+    pub path: Option<String>,
+    /// HTTP method to match (case-insensitive); `None` matches any.
+    pub method: Option<String>,
+    /// Answer with this status instead of handling the request. Without it the fault only
+    /// delays (and adds `headers`/retry hints to the normal response).
+    pub status: Option<u16>,
+    /// How many matching requests this fault affects.
+    pub times: u32,
+    /// `Retry-After` header value (seconds or an HTTP date).
+    pub retry_after: Option<String>,
+    /// `retry-after-ms` header value.
+    pub retry_after_ms: Option<u64>,
+    /// Response body; default: the Tela error envelope for `status`. A JSON string is sent
+    /// verbatim as `text/plain`, to imitate a proxy's non-JSON error page.
+    pub body: Option<Value>,
+    /// Extra response headers.
+    pub headers: BTreeMap<String, String>,
+    /// Wait this long before acting.
+    pub delay_ms: u64,
+    /// Close the TCP connection without any HTTP response (after reading the request).
+    pub drop: bool,
+}
+
+impl Default for FaultSpec {
+    fn default() -> Self {
+        FaultSpec {
+            path: None,
+            method: None,
+            status: None,
+            times: 1,
+            retry_after: None,
+            retry_after_ms: None,
+            body: None,
+            headers: BTreeMap::new(),
+            delay_ms: 0,
+            drop: false,
+        }
+    }
+}
+
+/// What registering a canvas produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanvasInfo {
+    pub id: String,
+    pub production_version_id: String,
+    /// Every version id of the canvas: the promoted one first, then `versions` in order.
+    pub version_ids: Vec<String>,
+}
+
+/// One request the emulator received (admin requests excepted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    /// The raw query string without `?`; empty when there is none.
+    pub query: String,
+    /// Lowercased names; `authorization` is masked as `Bearer ***` + the token's last 4 chars.
+    pub headers: BTreeMap<String, String>,
+    /// The body parsed as JSON, or `null` when empty or not JSON.
+    pub body: Value,
+    pub body_len: usize,
+    /// The status answered; 0 when the connection was dropped without a response.
+    pub status: u16,
+    /// When the request arrived, in Unix milliseconds.
+    pub time_ms: u64,
+}

@@ -1,0 +1,46 @@
+//! Everything the server shares between connections and with the [`crate::Emulator`] handle.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::faults::Faults;
+use crate::log::RequestLog;
+use crate::registry::Registry;
+
+pub(crate) struct State {
+    /// Accepted bearer tokens; empty accepts any non-empty token.
+    pub api_keys: Vec<String>,
+    pub registry: Mutex<Registry>,
+    pub faults: Mutex<Faults>,
+    pub log: Mutex<RequestLog>,
+}
+
+impl State {
+    pub(crate) fn new(api_keys: Vec<String>) -> State {
+        State {
+            api_keys,
+            registry: Mutex::default(),
+            faults: Mutex::default(),
+            log: Mutex::default(),
+        }
+    }
+
+    /// Whether an `Authorization` header value carries an accepted key.
+    pub(crate) fn authorized(&self, authorization: Option<&[u8]>) -> bool {
+        let Some(value) = authorization.and_then(|v| std::str::from_utf8(v).ok()) else {
+            return false;
+        };
+        let Some((scheme, token)) = value.trim().split_once(' ') else {
+            return false;
+        };
+        let token = token.trim();
+        scheme.eq_ignore_ascii_case("bearer")
+            && !token.is_empty()
+            && (self.api_keys.is_empty() || self.api_keys.iter().any(|k| k == token))
+    }
+}
+
+/// Locks a mutex even if a panicking thread poisoned it: the data is simple enough that a
+/// half-done update is harmless, and the server must keep answering.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

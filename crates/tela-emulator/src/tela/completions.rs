@@ -1,0 +1,296 @@
+//! `POST /v2/chat/completions` (wire.md 1.1): validate the body, resolve what to run, then
+//! answer in the requested mode (synchronous JSON or SSE; async runs are not emulated yet).
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::State as Extract;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::reply::{self, Reply};
+use super::stream::{self, ChunkMeta};
+use crate::envelope::{self, json_response};
+use crate::ids;
+use crate::registry::{Target, valid_environment_name};
+use crate::state::{State, lock};
+
+/// What the request asks to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TargetRef {
+    Canvas {
+        id: String,
+        environment: Option<String>,
+    },
+    Version(String),
+    Application(String),
+}
+
+/// A validated completion request.
+#[derive(Debug, Clone)]
+pub(crate) struct CompletionRequest {
+    pub target: TargetRef,
+    pub variables: Map<String, Value>,
+    pub messages: Vec<Value>,
+    /// The `override` object, or `null`.
+    pub overrides: Value,
+    pub stream: bool,
+    /// `async: true` or a `webhook_url`: the answer is a run object.
+    pub run_async: bool,
+}
+
+/// A 400 answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Invalid {
+    code: &'static str,
+    message: String,
+}
+
+impl Invalid {
+    fn schema(message: impl Into<String>) -> Invalid {
+        Invalid {
+            code: "INVALID_SCHEMA",
+            message: message.into(),
+        }
+    }
+
+    fn response(&self) -> Response {
+        envelope::error(StatusCode::BAD_REQUEST, self.code, &self.message)
+    }
+}
+
+/// A field that must be of one JSON type when present; `null` counts as absent.
+fn field<'a, T>(
+    body: &'a Map<String, Value>,
+    key: &str,
+    kind: &str,
+    get: impl Fn(&'a Value) -> Option<T>,
+) -> Result<Option<T>, Invalid> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => get(value)
+            .map(Some)
+            .ok_or_else(|| Invalid::schema(format!("{key} must be {kind}"))),
+    }
+}
+
+fn id_field(body: &Map<String, Value>, key: &str) -> Result<Option<String>, Invalid> {
+    match field(body, key, "a non-empty string", Value::as_str)? {
+        Some("") => Err(Invalid::schema(format!("{key} must be a non-empty string"))),
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+impl CompletionRequest {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<CompletionRequest, Invalid> {
+        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(bytes) else {
+            return Err(Invalid {
+                code: "INVALID_REQUEST",
+                message: "Request body must be a JSON object".to_owned(),
+            });
+        };
+        let canvas = id_field(&body, "canvas_id")?;
+        let version = id_field(&body, "version_id")?;
+        let application = id_field(&body, "application_id")?;
+        let environment = field(&body, "environment_name", "a string", Value::as_str)?;
+
+        let target = match (canvas, version, application) {
+            (Some(id), None, None) => TargetRef::Canvas {
+                id,
+                environment: environment.map(str::to_owned),
+            },
+            (None, Some(id), None) => TargetRef::Version(id),
+            (None, None, Some(id)) => TargetRef::Application(id),
+            _ => {
+                return Err(Invalid::schema(
+                    "Exactly one of canvas_id, version_id or application_id must be provided",
+                ));
+            }
+        };
+        if let Some(name) = environment {
+            if !matches!(target, TargetRef::Canvas { .. }) {
+                return Err(Invalid::schema(
+                    "environment_name can only be used with canvas_id",
+                ));
+            }
+            if !valid_environment_name(name) {
+                return Err(Invalid::schema(
+                    "environment_name must match ^[a-z0-9]+(-[a-z0-9]+)*$ and be at most 64 characters",
+                ));
+            }
+        }
+
+        let variables = field(&body, "variables", "an object", Value::as_object)?
+            .cloned()
+            .unwrap_or_default();
+        let messages = field(&body, "messages", "an array", Value::as_array)?
+            .cloned()
+            .unwrap_or_default();
+        for (i, message) in messages.iter().enumerate() {
+            if message.get("role").and_then(Value::as_str).is_none() {
+                return Err(Invalid::schema(format!(
+                    "messages[{i}] must be an object with a string role"
+                )));
+            }
+        }
+        let overrides = field(&body, "override", "an object", Value::as_object)?
+            .map_or(Value::Null, |o| Value::Object(o.clone()));
+        let stream = field(&body, "stream", "a boolean", Value::as_bool)?.unwrap_or(false);
+        let is_async = field(&body, "async", "a boolean", Value::as_bool)?.unwrap_or(false);
+        let webhook_url =
+            field(&body, "webhook_url", "a string", Value::as_str)?.map(str::to_owned);
+        if stream && matches!(target, TargetRef::Application(_)) {
+            return Err(Invalid::schema("stream cannot be used with application_id"));
+        }
+        Ok(CompletionRequest {
+            target,
+            variables,
+            messages,
+            overrides,
+            stream,
+            run_async: is_async || webhook_url.is_some(),
+        })
+    }
+
+    /// `override.model` when given, else the canvas's model.
+    fn model(&self, target: &Target) -> String {
+        self.overrides
+            .get("model")
+            .and_then(Value::as_str)
+            .filter(|m| !m.is_empty())
+            .unwrap_or(&target.canvas.model)
+            .to_owned()
+    }
+}
+
+/// The target, or the message of the 404.
+fn resolve(state: &State, target: &TargetRef) -> Result<Target, &'static str> {
+    let registry = lock(&state.registry);
+    let found = match target {
+        TargetRef::Canvas { id, environment } => registry.by_canvas(id, environment.as_deref()),
+        TargetRef::Version(id) => registry.by_version(id),
+        TargetRef::Application(_) => return Err("Application not found"),
+    };
+    found.map_err(|missing| missing.message())
+}
+
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+pub(crate) async fn create(
+    Extract(state): Extract<Arc<State>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = match CompletionRequest::parse(&body) {
+        Ok(request) => request,
+        Err(invalid) => return invalid.response(),
+    };
+    let target = match resolve(&state, &request.target) {
+        Ok(target) => target,
+        Err(message) => return envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", message),
+    };
+    if request.run_async {
+        // The runs module (created -> running -> succeeded, polling, webhooks) goes here.
+        return envelope::error(
+            StatusCode::BAD_REQUEST,
+            "NOT_SUPPORTED",
+            "async runs are not emulated yet",
+        );
+    }
+    let reply = match reply::produce(&target, &request, &headers).await {
+        Ok(reply) => reply,
+        Err(message) => {
+            return envelope::error(StatusCode::INTERNAL_SERVER_ERROR, "CALLBACK_ERROR", message);
+        }
+    };
+    let meta = ChunkMeta {
+        id: ids::completion_id(),
+        created: unix_seconds(),
+        model: request.model(&target),
+    };
+    if request.stream {
+        stream::response(target.canvas.stream.clone(), meta, reply.content)
+    } else {
+        completion(meta, &reply)
+    }
+}
+
+/// The synchronous `chat.completion` body (wire.md 1.1.4).
+fn completion(meta: ChunkMeta, reply: &Reply) -> Response {
+    let prompt_tokens = reply::words(&reply.prompt);
+    let completion_tokens = reply::words(&reply.content.text());
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "id": meta.id,
+            "object": "chat.completion",
+            "created": meta.created,
+            "model": meta.model,
+            "choices": [{
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": reply.content.to_json(),
+                    "function_call": null,
+                    "tool_calls": [],
+                },
+                "finish_reason": "stop",
+            }],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(v: Value) -> Result<CompletionRequest, Invalid> {
+        CompletionRequest::parse(v.to_string().as_bytes())
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(parse(json!({"canvas_id": "c"})).is_ok());
+        assert!(parse(json!({"version_id": "v", "canvas_id": null})).is_ok());
+        for bad in [
+            json!({}),
+            json!({"canvas_id": "c", "version_id": "v"}),
+            json!({"canvas_id": 1}),
+            json!({"canvas_id": ""}),
+            json!({"version_id": "v", "environment_name": "staging"}),
+            json!({"canvas_id": "c", "environment_name": "Bad_Name"}),
+            json!({"canvas_id": "c", "variables": []}),
+            json!({"canvas_id": "c", "messages": [{"content": "no role"}]}),
+            json!({"canvas_id": "c", "stream": "yes"}),
+            json!({"application_id": "a", "stream": true}),
+        ] {
+            let err = parse(bad.clone()).expect_err(&bad.to_string());
+            assert_eq!(err.code, "INVALID_SCHEMA", "{bad}");
+        }
+        assert_eq!(
+            CompletionRequest::parse(b"[1]").unwrap_err().code,
+            "INVALID_REQUEST"
+        );
+        assert_eq!(
+            CompletionRequest::parse(b"{nope").unwrap_err().code,
+            "INVALID_REQUEST"
+        );
+    }
+
+    #[test]
+    fn webhook_means_async() {
+        let r = parse(json!({"canvas_id": "c", "webhook_url": "http://x/y"})).unwrap();
+        assert!(r.run_async);
+    }
+}

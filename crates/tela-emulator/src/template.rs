@@ -1,0 +1,148 @@
+//! Prompt rendering: `{{ name }}` placeholders filled from the request's variables.
+//!
+//! Deliberately tiny (no logic, no escaping): enough to show in a test or a demo that the
+//! variables reached the canvas. Unknown placeholders stay as written so a typo is visible.
+
+use serde_json::{Map, Value};
+
+/// Replaces each `{{name}}` / `{{ name }}` whose name is a known variable.
+pub(crate) fn render(template: &str, variables: &Map<String, Value>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            rest = &rest[start..];
+            break;
+        };
+        let name = after[..end].trim();
+        match variables.get(name) {
+            Some(value) => out.push_str(&value_text(value)),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// How a variable value reads in a prompt: strings as-is, file objects as `[file: ...]`
+/// (inline `data:` content is not pasted), lists of files one after another, the rest as JSON.
+pub(crate) fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Object(_) if file_url(value).is_some() => file_text(value),
+        Value::Array(items) if !items.is_empty() && items.iter().all(|v| file_url(v).is_some()) => {
+            items.iter().map(file_text).collect::<Vec<_>>().join(", ")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn file_url(value: &Value) -> Option<&str> {
+    value.get("file_url")?.as_str()
+}
+
+fn file_text(value: &Value) -> String {
+    match file_url(value) {
+        Some(url) if url.starts_with("data:") => "[file: inline data]".to_owned(),
+        Some(url) => format!("[file: {url}]"),
+        None => value.to_string(),
+    }
+}
+
+/// The prompt a callback sees: the rendered template, then each chat message as
+/// `role: content` (messages come after the prompt, wire.md 1.1.2).
+pub(crate) fn with_messages(rendered: &str, messages: &[Value]) -> String {
+    let mut out = rendered.to_owned();
+    for message in messages {
+        let role = message
+            .get("role")
+            .and_then(Value::as_str)
+            .unwrap_or("user");
+        let content = message.get("content").map(content_text).unwrap_or_default();
+        out.push_str("\n\n");
+        out.push_str(role);
+        out.push_str(": ");
+        out.push_str(&content);
+    }
+    out
+}
+
+/// A message's content as text: strings, file references, content parts (or lists of them).
+fn content_text(content: &Value) -> String {
+    match content {
+        Value::Array(parts) => parts
+            .iter()
+            .map(content_text)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Value::Object(map) => {
+            if let Some(text) = map.get("text").and_then(Value::as_str) {
+                text.to_owned()
+            } else if let Some(url) = content.pointer("/image_url/url").and_then(Value::as_str) {
+                if url.starts_with("data:") {
+                    "[image: inline data]".to_owned()
+                } else {
+                    format!("[image: {url}]")
+                }
+            } else {
+                value_text(content)
+            }
+        }
+        other => value_text(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn fills_known_and_keeps_unknown() {
+        let v = vars(json!({"name": "Ada", "n": 3, "ok": true, "tags": ["a", "b"]}));
+        assert_eq!(
+            render("Hi {{name}} {{ n }} {{ok}} {{tags}} {{missing}}", &v),
+            r#"Hi Ada 3 true ["a","b"] {{missing}}"#
+        );
+    }
+
+    #[test]
+    fn files_are_summarised() {
+        let v = vars(json!({
+            "doc": {"file_url": "https://x/y.pdf"},
+            "inline": {"file_url": "data:text/plain;base64,aGk="},
+            "many": [{"file_url": "vault://1"}, {"file_url": "https://x/z.pdf"}],
+        }));
+        assert_eq!(
+            render("{{doc}}|{{inline}}|{{many}}", &v),
+            "[file: https://x/y.pdf]|[file: inline data]|[file: vault://1], [file: https://x/z.pdf]"
+        );
+    }
+
+    #[test]
+    fn unterminated_and_multibyte_are_safe() {
+        let v = vars(json!({"é": "x"}));
+        assert_eq!(render("ü {{é}} {{é", &v), "ü x {{é");
+        assert_eq!(render("}} {{", &v), "}} {{");
+    }
+
+    #[test]
+    fn messages_follow_the_prompt() {
+        let m = [
+            json!({"role": "user", "content": "Hi"}),
+            json!({"role": "assistant", "content": {"type": "text", "text": "Hello"}}),
+            json!({"role": "user", "content": {"file_url": "https://x/a.png"}}),
+        ];
+        assert_eq!(
+            with_messages("P", &m),
+            "P\n\nuser: Hi\n\nassistant: Hello\n\nuser: [file: https://x/a.png]"
+        );
+    }
+}

@@ -1,0 +1,139 @@
+"""Typed, lazy views over JSON objects.
+
+A model wraps the dict the native core parsed and converts a field only when it is read,
+so building one costs nothing and a field the server adds later never breaks anything:
+unknown fields stay in ``to_dict()`` and are readable as attributes too.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import types
+from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
+
+__all__ = ["Model"]
+
+_M = TypeVar("_M", bound="Model")
+_MISSING = object()
+
+
+def _converter(tp: Any) -> Any:
+    """How to turn raw JSON into the annotated type, or None when it is used as is."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        inner = [a for a in get_args(tp) if a is not type(None)]
+        convs = [_converter(a) for a in inner]
+        model_convs = [c for c in convs if c is not None]
+        if not model_convs:
+            return None
+        # Only dicts become models; a str in a `str | Model` union stays a str.
+        first = model_convs[0]
+        return lambda v: first(v) if isinstance(v, (dict, list)) else v
+    if origin is list:
+        (item,) = get_args(tp) or (Any,)
+        conv = _converter(item)
+        if conv is None:
+            return None
+        return lambda v: [conv(x) for x in v] if isinstance(v, list) else v
+    if isinstance(tp, type) and issubclass(tp, Model):
+        return lambda v: tp(v) if isinstance(v, dict) else v
+    return None
+
+
+class Model:
+    """Base of all result types: attribute access, ``to_dict()``, ``to_json()``, a readable repr."""
+
+    __slots__ = ("_cache", "_data")
+    _converters: ClassVar[dict[str, Any] | None] = None
+    _repr_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        object.__setattr__(self, "_data", data)
+        object.__setattr__(self, "_cache", None)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._converters = None  # resolved on first attribute read, keeping import cheap
+
+    @classmethod
+    def _fields(cls) -> dict[str, Any]:
+        convs = cls.__dict__.get("_converters")
+        if convs is None:
+            convs = {}
+            for klass in reversed(cls.__mro__):
+                if not (isinstance(klass, type) and issubclass(klass, Model)) or klass is Model:
+                    continue
+                namespace = vars(sys.modules[klass.__module__])
+                for name, ann in inspect.get_annotations(klass).items():
+                    if name.startswith("_"):
+                        continue
+                    tp = eval(ann, namespace) if isinstance(ann, str) else ann
+                    convs[name] = _converter(tp)
+            cls._converters = convs
+        return convs
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        fields = type(self)._fields()
+        value = self._data.get(name, _MISSING)
+        if value is _MISSING:
+            if name in fields:
+                return None
+            raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+        conv = fields.get(name)
+        if conv is None:
+            return value
+        cache = self._cache
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_cache", cache)
+        elif name in cache:
+            return cache[name]
+        out = cache[name] = conv(value)
+        return out
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only; use to_dict() for a mutable copy")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The raw JSON value of ``key`` (no conversion), like ``dict.get``."""
+        return self._data.get(key, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the JSON object, as the server sent it."""
+        copy: dict[str, Any] = json.loads(json.dumps(self._data))
+        return copy
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self._data, indent=indent, ensure_ascii=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Model) and type(other) is type(self) and other._data == self._data
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        names = self._repr_fields or tuple(k for k in self._data if not isinstance(self._data[k], (dict, list)))
+        parts = []
+        for name in names:
+            value = self._data.get(name, _MISSING) if not hasattr(type(self), name) else getattr(self, name)
+            if value is _MISSING or value is None:
+                continue
+            text = repr(value)
+            if len(text) > 80:
+                text = text[:77] + "..."
+            parts.append(f"{name}={text}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._data) | set(type(self)._fields()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._data,))

@@ -1,0 +1,70 @@
+"""``Timeout``: the deadlines of a call. A plain number works too (see ``Timeout`` doc)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Timeout", "TimeoutTypes"]
+
+_UNSET: Any = object()
+
+
+class Timeout:
+    """Deadlines in seconds; ``None`` removes a limit, a name left out keeps its default.
+
+    - ``connect``: opening the connection (default 10).
+    - ``read``: waiting for response headers and between body reads (default 600).
+    - ``total``: the whole call, retries included (default: none).
+    - ``stream_idle``: silence between stream bytes (default 120).
+    - ``stream_total``: a whole stream (default: none).
+
+    A plain number ``timeout=5`` sets ``connect``, ``read`` and ``stream_idle``, as in httpx.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(
+        self,
+        *,
+        connect: float | None = _UNSET,
+        read: float | None = _UNSET,
+        total: float | None = _UNSET,
+        stream_idle: float | None = _UNSET,
+        stream_total: float | None = _UNSET,
+    ) -> None:
+        given = {
+            "connect": connect,
+            "read": read,
+            "total": total,
+            "stream_idle": stream_idle,
+            "stream_total": stream_total,
+        }
+        self._values = {k: v for k, v in given.items() if v is not _UNSET}
+
+    def as_dict(self) -> dict[str, float | None]:
+        """The deadlines that were set."""
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._values.items())
+        return f"Timeout({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Timeout) and other._values == self._values
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._values.items())))
+
+
+TimeoutTypes = float | Timeout | None
+
+
+def timeout_arg(timeout: TimeoutTypes) -> float | dict[str, float | None] | None:
+    """What the native layer takes: a number, or the dict of names that were set."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, Timeout):
+        return timeout.as_dict()
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or a tela_sdk.Timeout, got {type(timeout).__name__}")
+    return float(timeout)

@@ -1,0 +1,193 @@
+"""A local emulator of the Tela API for tests, examples and your own test suites.
+
+    from tela_sdk.testing import Emulator
+    with Emulator() as emu:
+        canvas = emu.add_canvas(template="Summarize: {{document}}", reply="A summary.")
+        client = emu.client()
+        print(client.completions.create(canvas_id=canvas.id, variables={"document": "..."}).content)
+
+It is a real HTTP server on 127.0.0.1 (port 0 = a free port), so the client under test goes
+over real TCP exactly as in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from .._client import AsyncClient, Client
+from .._models import Model
+from .._native import NativeEmulator
+
+__all__ = ["Emulator", "Canvas", "RecordedRequest", "ReplyRequest", "DEFAULT_API_KEY"]
+
+DEFAULT_API_KEY = "test-key"
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """A registered canvas: run it with ``canvas_id=canvas.id`` (or a version id)."""
+
+    id: str
+    production_version_id: str
+    version_ids: list[str] = field(default_factory=list)
+
+
+class RecordedRequest(Model):
+    """A request the emulator received (the Authorization value is masked)."""
+
+    _repr_fields = ("method", "path", "status")
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: Any
+    body_len: int
+    status: int
+    time_ms: int
+
+
+class ReplyRequest(Model):
+    """What a reply callback sees about the call it answers."""
+
+    canvas_id: str | None
+    version_id: str | None
+    environment_name: str | None
+    variables: dict[str, Any]
+    messages: list[Any]
+    override: Any
+    prompt: str
+    headers: dict[str, str]
+
+
+Reply = str | Mapping[str, Any] | Callable[[ReplyRequest], Any] | None
+
+
+class Emulator:
+    """An in-process Tela API server. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, *, api_key: str = DEFAULT_API_KEY, api_keys: Sequence[str] | None = None, port: int = 0) -> None:
+        keys = list(api_keys) if api_keys is not None else [api_key]
+        self.api_key = keys[0] if keys else api_key
+        self._native = NativeEmulator(keys, port)
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client (``http://127.0.0.1:PORT``)."""
+        return self._native.base_url
+
+    @property
+    def port(self) -> int:
+        return self._native.port
+
+    def client(self, **options: Any) -> Client:
+        """A ``Client`` pointed at this emulator with its API key."""
+        options.setdefault("api_key", self.api_key)
+        return Client(base_url=self.url, **options)
+
+    def async_client(self, **options: Any) -> AsyncClient:
+        """An ``AsyncClient`` pointed at this emulator with its API key."""
+        options.setdefault("api_key", self.api_key)
+        return AsyncClient(base_url=self.url, **options)
+
+    def add_canvas(
+        self,
+        *,
+        id: str | None = None,
+        template: str = "",
+        reply: Reply = None,
+        versions: Sequence[Mapping[str, Any]] = (),
+        environments: Mapping[str, str] | None = None,
+        model: str | None = None,
+        stream: Mapping[str, Any] | None = None,
+    ) -> Canvas:
+        """Registers a canvas.
+
+        ``reply``: None echoes the rendered template; a str is rendered with the variables
+        (``{{name}}``); a dict is structured output; a callable gets a ``ReplyRequest`` and
+        returns a str or a dict. ``versions`` are extra versions (``{"id", "template",
+        "reply"}``), ``environments`` maps names to version ids, ``stream`` tunes streaming
+        (``chunk_size``, ``delay_ms``, ``done``, ``crlf``, ``split_frames``, ``comments``,
+        ``stall_after``/``stall_ms``, ``drop_after``, ``error_after``/``error_style``).
+        """
+        spec: dict[str, Any] = {"template": template, "versions": [dict(v) for v in versions]}
+        if id is not None:
+            spec["id"] = id
+        if environments:
+            spec["environments"] = dict(environments)
+        if model is not None:
+            spec["model"] = model
+        if stream:
+            spec["stream"] = dict(stream)
+        callback = None
+        if callable(reply):
+            user_fn = reply
+
+            def callback(request: dict[str, Any]) -> Any:
+                return user_fn(ReplyRequest(request))
+
+        elif reply is not None:
+            spec["reply"] = dict(reply) if isinstance(reply, Mapping) else reply
+        info = self._native.add_canvas(spec, callback)
+        return Canvas(info["id"], info["production_version_id"], list(info["version_ids"]))
+
+    def fail(
+        self,
+        status: int | None = None,
+        *,
+        times: int = 1,
+        path: str | None = "/v2/",
+        method: str | None = None,
+        retry_after: float | str | None = None,
+        retry_after_ms: int | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        delay: float = 0.0,
+        drop: bool = False,
+    ) -> None:
+        """Injects a fault into the next ``times`` matching requests: answer ``status``
+        (with ``Retry-After``/``retry-after-ms``/``body``/``headers``), wait ``delay``
+        seconds first, or ``drop`` the connection without any response."""
+        fault: dict[str, Any] = {"times": times, "drop": drop, "delay_ms": int(delay * 1000)}
+        for key, value in (
+            ("status", status),
+            ("path", path),
+            ("method", method),
+            ("retry_after_ms", retry_after_ms),
+            ("body", body),
+        ):
+            if value is not None:
+                fault[key] = value
+        if retry_after is not None:
+            fault["retry_after"] = str(retry_after)
+        if headers:
+            fault["headers"] = dict(headers)
+        self._native.add_fault(fault)
+
+    def clear_faults(self) -> None:
+        self._native.clear_faults()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first."""
+        return [RecordedRequest(r) for r in self._native.requests()]
+
+    def clear_requests(self) -> None:
+        self._native.clear_requests()
+
+    def close(self) -> None:
+        self._native.close()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Emulator(url={self.url!r})"

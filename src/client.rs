@@ -1,0 +1,391 @@
+//! `NativeClient`: argument translation around `tela_core::Client`. No defaults or rules here.
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
+use serde_json::{Map, Value};
+use tela_core::config::Api;
+use tela_core::transport::CallOptions;
+use tela_core::{Client, ConfigInput, Timeouts};
+
+use crate::convert::to_json_object;
+use crate::errors::IntoPyResult;
+use crate::outcome::{JsonResponse, Outcome};
+use crate::runtime::{awaitable, block_on};
+use crate::stream::NativeStream;
+
+#[pyclass(frozen, module = "tela_sdk._native")]
+pub struct NativeClient {
+    inner: Client,
+}
+
+fn api_of(name: &str) -> PyResult<Api> {
+    match name {
+        "tela" => Ok(Api::Tela),
+        "dify" => Ok(Api::Dify),
+        other => Err(PyTypeError::new_err(format!("unknown api {other:?}"))),
+    }
+}
+
+/// `timeout=` as given: a number, or a dict of the named deadlines that were set
+/// (a missing name keeps `base`; None means no limit).
+fn timeouts_from_py(base: Timeouts, obj: &Bound<'_, PyAny>) -> PyResult<Timeouts> {
+    if obj.cast::<PyFloat>().is_ok() || obj.cast::<PyInt>().is_ok() {
+        return base.with_scalar(obj.extract::<f64>()?).py();
+    }
+    let Ok(d) = obj.cast::<PyDict>() else {
+        return Err(PyTypeError::new_err(
+            "timeout must be a number of seconds or a tela_sdk.Timeout",
+        ));
+    };
+    let mut t = base;
+    for (k, v) in d.iter() {
+        let name: String = k.extract()?;
+        let secs: Option<f64> = if v.is_none() {
+            None
+        } else {
+            Some(v.extract()?)
+        };
+        t.set(&name, secs).py()?;
+    }
+    Ok(t)
+}
+
+fn headers_from_py(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Vec<(String, String)>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let Ok(d) = obj.cast::<PyDict>() else {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a dict of str to str"
+        )));
+    };
+    let mut out = Vec::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key: String = k
+            .extract()
+            .map_err(|_| PyTypeError::new_err(format!("{what}: keys must be str")))?;
+        let value = if let Ok(s) = v.cast::<PyString>() {
+            s.to_str()?.to_owned()
+        } else if v.cast::<PyInt>().is_ok() || v.cast::<PyFloat>().is_ok() {
+            v.str()?.to_str()?.to_owned()
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "{what}[{key:?}] must be a str"
+            )));
+        };
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+fn optional_object(
+    obj: Option<&Bound<'_, PyAny>>,
+    at: &str,
+) -> PyResult<Option<Map<String, Value>>> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| to_json_object(o, at))
+        .transpose()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn config_input(
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeouts: Option<Timeouts>,
+    max_retries: Option<u32>,
+    default_headers: Vec<(String, String)>,
+    proxy: Option<String>,
+    ca_bundle: Option<PathBuf>,
+) -> ConfigInput {
+    ConfigInput {
+        api_key,
+        base_url,
+        timeouts,
+        max_retries,
+        default_headers,
+        proxy,
+        ca_bundle,
+    }
+}
+
+/// The per-call options every endpoint method takes.
+struct Call {
+    body: Map<String, Value>,
+    extra_body: Option<Map<String, Value>>,
+    opts: CallOptions,
+}
+
+impl NativeClient {
+    fn call(
+        &self,
+        body: &Bound<'_, PyAny>,
+        extra_body: Option<&Bound<'_, PyAny>>,
+        extra_headers: Option<&Bound<'_, PyAny>>,
+        extra_query: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Call> {
+        let timeouts = timeout
+            .filter(|t| !t.is_none())
+            .map(|t| timeouts_from_py(self.inner.config.timeouts, t))
+            .transpose()?;
+        Ok(Call {
+            body: to_json_object(body, "body")?,
+            extra_body: optional_object(extra_body, "extra_body")?,
+            opts: CallOptions {
+                extra_headers: headers_from_py(extra_headers, "extra_headers")?,
+                extra_query: headers_from_py(extra_query, "extra_query")?,
+                timeouts,
+                max_retries,
+            },
+        })
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    #[new]
+    #[pyo3(signature = (api, api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        api: &str,
+        api_key: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<u32>,
+        default_headers: Option<&Bound<'_, PyAny>>,
+        proxy: Option<String>,
+        ca_bundle: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let api = api_of(api)?;
+        let timeouts = timeout
+            .filter(|t| !t.is_none())
+            .map(|t| timeouts_from_py(Timeouts::default(), t))
+            .transpose()?;
+        let input = config_input(
+            api_key,
+            base_url,
+            timeouts,
+            max_retries,
+            headers_from_py(default_headers, "default_headers")?,
+            proxy,
+            ca_bundle,
+        );
+        let config = tela_core::ClientConfig::resolve(api, input).py()?;
+        Ok(NativeClient {
+            inner: Client::new(config).py()?,
+        })
+    }
+
+    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn with_options(
+        &self,
+        api_key: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<u32>,
+        default_headers: Option<&Bound<'_, PyAny>>,
+        proxy: Option<String>,
+        ca_bundle: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let timeouts = timeout
+            .filter(|t| !t.is_none())
+            .map(|t| timeouts_from_py(self.inner.config.timeouts, t))
+            .transpose()?;
+        let input = config_input(
+            api_key,
+            base_url,
+            timeouts,
+            max_retries,
+            headers_from_py(default_headers, "default_headers")?,
+            proxy,
+            ca_bundle,
+        );
+        Ok(NativeClient {
+            inner: self.inner.with_options(input).py()?,
+        })
+    }
+
+    fn shares_pool_with(&self, other: &NativeClient) -> bool {
+        self.inner.shares_pool_with(&other.inner)
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.inner.config.base_url.clone()
+    }
+
+    #[getter]
+    fn max_retries(&self) -> u32 {
+        self.inner.config.max_retries
+    }
+
+    /// The resolved deadlines as a dict of seconds (None = no limit).
+    #[getter]
+    fn timeout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let t = self.inner.config.timeouts;
+        let d = PyDict::new(py);
+        for (k, v) in [
+            ("connect", t.connect),
+            ("read", t.read),
+            ("total", t.total),
+            ("stream_idle", t.stream_idle),
+            ("stream_total", t.stream_total),
+        ] {
+            d.set_item(k, v.map(|d| d.as_secs_f64()))?;
+        }
+        Ok(d)
+    }
+
+    /// A hint of the key safe to print (`***abcd`).
+    #[getter]
+    fn api_key_hint(&self) -> String {
+        self.inner.config.api_key.masked()
+    }
+
+    #[getter]
+    fn default_headers(&self) -> Vec<(String, String)> {
+        self.inner.config.default_headers.clone()
+    }
+
+    #[pyo3(signature = (body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_completion<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        extra_body: Option<&Bound<'py, PyAny>>,
+        extra_headers: Option<&Bound<'py, PyAny>>,
+        extra_query: Option<&Bound<'py, PyAny>>,
+        timeout: Option<&Bound<'py, PyAny>>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Call {
+            body,
+            extra_body,
+            opts,
+        } = self.call(
+            body,
+            extra_body,
+            extra_headers,
+            extra_query,
+            timeout,
+            max_retries,
+        )?;
+        let client = self.inner.clone();
+        let resp = block_on(py, async move {
+            tela_core::tela::create(&client, body, extra_body, &opts)
+                .await
+                .py()
+        })?;
+        JsonResponse {
+            body: resp.body,
+            request_id: resp.request_id,
+            status: resp.status,
+        }
+        .to_py(py)
+    }
+
+    #[pyo3(signature = (body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn acreate_completion<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        extra_body: Option<&Bound<'py, PyAny>>,
+        extra_headers: Option<&Bound<'py, PyAny>>,
+        extra_query: Option<&Bound<'py, PyAny>>,
+        timeout: Option<&Bound<'py, PyAny>>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Call {
+            body,
+            extra_body,
+            opts,
+        } = self.call(
+            body,
+            extra_body,
+            extra_headers,
+            extra_query,
+            timeout,
+            max_retries,
+        )?;
+        let client = self.inner.clone();
+        awaitable(py, async move {
+            let r = tela_core::tela::create(&client, body, extra_body, &opts).await;
+            Ok(Outcome::from(r.map(|resp| JsonResponse {
+                body: resp.body,
+                request_id: resp.request_id,
+                status: resp.status,
+            })))
+        })
+    }
+
+    #[pyo3(signature = (body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn stream_completion(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        extra_body: Option<&Bound<'_, PyAny>>,
+        extra_headers: Option<&Bound<'_, PyAny>>,
+        extra_query: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<u32>,
+    ) -> PyResult<NativeStream> {
+        let Call {
+            body,
+            extra_body,
+            opts,
+        } = self.call(
+            body,
+            extra_body,
+            extra_headers,
+            extra_query,
+            timeout,
+            max_retries,
+        )?;
+        let client = self.inner.clone();
+        let stream = block_on(py, async move {
+            tela_core::tela::stream(&client, body, extra_body, &opts)
+                .await
+                .py()
+        })?;
+        Ok(NativeStream::new(stream))
+    }
+
+    #[pyo3(signature = (body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn astream_completion<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        extra_body: Option<&Bound<'py, PyAny>>,
+        extra_headers: Option<&Bound<'py, PyAny>>,
+        extra_query: Option<&Bound<'py, PyAny>>,
+        timeout: Option<&Bound<'py, PyAny>>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Call {
+            body,
+            extra_body,
+            opts,
+        } = self.call(
+            body,
+            extra_body,
+            extra_headers,
+            extra_query,
+            timeout,
+            max_retries,
+        )?;
+        let client = self.inner.clone();
+        awaitable(py, async move {
+            let r = tela_core::tela::stream(&client, body, extra_body, &opts).await;
+            Ok(Outcome::from(r.map(NativeStream::new)))
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! Python values <-> JSON. Requests: a direct walk into serde_json (bodies are small; the
+//! walk names the offending path in its errors). Responses: jiter builds Python objects
+//! straight from bytes, with a string cache, without an intermediate tree.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+const MAX_DEPTH: usize = 64;
+
+pub fn to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
+    walk(obj, at, 0)
+}
+
+pub fn to_json_object(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Map<String, Value>> {
+    match walk(obj, at, 0)? {
+        Value::Object(m) => Ok(m),
+        _ => Err(PyTypeError::new_err(format!(
+            "{at} must be a dict, got {}",
+            type_name(obj)
+        ))),
+    }
+}
+
+fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(PyTypeError::new_err(format!(
+            "{at} is nested more than {MAX_DEPTH} levels deep (a cycle?)"
+        )));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_str()?.to_owned()));
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.cast::<PyInt>().is_ok() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::Number(i.into()));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::Number(u.into()));
+        }
+        return Err(PyTypeError::new_err(format!(
+            "{at}: the integer {obj} does not fit in 64 bits; pass it as a string"
+        )));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let v = f.value();
+        return Number::from_f64(v).map(Value::Number).ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "{at}: {v} is not valid JSON (NaN and infinity are not allowed)"
+            ))
+        });
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut m = Map::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "{at}: dict keys must be str, got {}",
+                    type_name(&k)
+                )));
+            };
+            let key = key.to_str()?;
+            let child = format!("{at}[{key:?}]");
+            m.insert(key.to_owned(), walk(&v, &child, depth + 1)?);
+        }
+        return Ok(Value::Object(m));
+    }
+    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
+        let mut out = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            out.push(walk(&item?, &format!("{at}[{i}]"), depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    // Objects that know their wire form (tela_sdk.File, typed params).
+    if let Ok(method) = obj.getattr("__tela_json__") {
+        return walk(&method.call0()?, at, depth + 1);
+    }
+    Err(PyTypeError::new_err(format!(
+        "{at}: cannot send a {} object; pass str, int, float, bool, list, dict or tela_sdk.File",
+        type_name(obj)
+    )))
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// Parses JSON bytes into Python objects (dicts, lists, str, int, float, bool, None).
+pub fn from_json<'py>(py: Python<'py>, data: &[u8]) -> Result<Bound<'py, PyAny>, String> {
+    jiter::PythonParse {
+        allow_inf_nan: false,
+        cache_mode: jiter::StringCacheMode::All,
+        partial_mode: jiter::PartialMode::Off,
+        catch_duplicate_keys: false,
+        float_mode: jiter::FloatMode::Float,
+    }
+    .python_parse(py, data)
+    .map_err(|e| e.description(data))
+}

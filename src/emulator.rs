@@ -1,0 +1,103 @@
+//! `NativeEmulator`: the in-process emulator server, configured with JSON specs.
+//! Reply callbacks are Python callables, called on a blocking thread with the GIL.
+
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use tela_emulator::{CanvasSpec, Emulator, EmulatorConfig, FaultSpec, ReplyFn};
+
+use crate::convert::{from_json, to_json};
+use crate::runtime::block_on;
+
+#[pyclass(frozen, module = "tela_sdk._native")]
+pub struct NativeEmulator {
+    inner: Emulator,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+    let value = to_json(obj, what)?;
+    serde_json::from_value(value).map_err(|e| PyValueError::new_err(format!("invalid {what}: {e}")))
+}
+
+fn to_py<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    let bytes = serde_json::to_vec(value).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    from_json(py, &bytes).map_err(PyValueError::new_err)
+}
+
+fn python_reply(callback: Py<PyAny>) -> ReplyFn {
+    Arc::new(move |request: serde_json::Value| {
+        Python::attach(|py| {
+            let bytes = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+            let arg = from_json(py, &bytes)?;
+            let out = callback
+                .call1(py, (arg,))
+                .map_err(|e| format!("reply callback raised {e}"))?;
+            to_json(out.bind(py), "the reply callback's return value").map_err(|e| e.to_string())
+        })
+    })
+}
+
+#[pymethods]
+impl NativeEmulator {
+    #[new]
+    #[pyo3(signature = (api_keys, port=0))]
+    fn new(py: Python<'_>, api_keys: Vec<String>, port: u16) -> PyResult<Self> {
+        let config = EmulatorConfig { api_keys, port };
+        let inner = block_on(py, async move {
+            Emulator::start(config)
+                .await
+                .map_err(|e| PyOSError::new_err(format!("cannot start the emulator: {e}")))
+        })?;
+        Ok(NativeEmulator { inner })
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.inner.base_url()
+    }
+
+    #[getter]
+    fn port(&self) -> u16 {
+        self.inner.port()
+    }
+
+    /// Registers a canvas from a CanvasSpec dict; returns the CanvasInfo dict.
+    #[pyo3(signature = (spec, reply=None))]
+    fn add_canvas<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        reply: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let spec: CanvasSpec = parse(spec, "canvas spec")?;
+        let info = match reply {
+            Some(cb) => self.inner.add_canvas_with_callback(spec, python_reply(cb)),
+            None => self.inner.add_canvas(spec),
+        }
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        to_py(py, &info)
+    }
+
+    fn add_fault(&self, fault: &Bound<'_, PyAny>) -> PyResult<()> {
+        let fault: FaultSpec = parse(fault, "fault spec")?;
+        self.inner.add_fault(fault);
+        Ok(())
+    }
+
+    fn clear_faults(&self) {
+        self.inner.clear_faults();
+    }
+
+    fn requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.requests())
+    }
+
+    fn clear_requests(&self) {
+        self.inner.clear_requests();
+    }
+
+    fn close(&self) {
+        self.inner.shutdown();
+    }
+}

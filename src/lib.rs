@@ -1,0 +1,35 @@
+//! PyO3 bindings: the native module `tela_sdk._native`. Thin glue only: it translates
+//! arguments, results and errors, and bridges the runtime; all policy is in `tela-core`.
+
+mod client;
+mod convert;
+mod emulator;
+mod errors;
+mod outcome;
+mod runtime;
+mod stream;
+
+use pyo3::prelude::*;
+
+#[pymodule(gil_used = false)]
+mod _native {
+    #[pymodule_export]
+    use super::client::NativeClient;
+    #[pymodule_export]
+    use super::emulator::NativeEmulator;
+    #[pymodule_export]
+    use super::runtime::_shutdown;
+    #[pymodule_export]
+    use super::stream::NativeStream;
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // Stop handing results to asyncio before the interpreter finalizes (see runtime.rs).
+        let atexit = m.py().import("atexit")?;
+        atexit.call_method1("register", (m.getattr("_shutdown")?,))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,104 @@
+//! Results of core calls, converted to Python objects only once the GIL is held.
+//! Async futures return these so no tokio worker ever touches the GIL: pyo3-async-runtimes
+//! converts them inside its (exit-guarded) completion hop.
+
+use bytes::Bytes;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::convert::from_json;
+use crate::errors;
+
+/// A JSON response body plus the request id; becomes `(data, request_id)`.
+pub struct JsonResponse {
+    pub body: Bytes,
+    pub request_id: Option<String>,
+    pub status: u16,
+}
+
+impl JsonResponse {
+    pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let data = if self.body.is_empty() {
+            py.None().into_bound(py)
+        } else {
+            from_json(py, &self.body).map_err(|e| {
+                errors::to_py(tela_core::Error::Decode {
+                    status: self.status,
+                    message: format!("the body is not JSON ({e})"),
+                    method: String::new(),
+                    path: String::new(),
+                    request_id: self.request_id.clone(),
+                })
+            })?
+        };
+        Ok(PyTuple::new(
+            py,
+            [data, self.request_id.clone().into_pyobject(py)?.into_any()],
+        )?
+        .into_any())
+    }
+}
+
+/// The payloads of one stream read; becomes a list of parsed events.
+pub struct JsonBatch(pub Vec<String>);
+
+impl JsonBatch {
+    pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let list = PyList::empty(py);
+        for data in &self.0 {
+            let item = from_json(py, data.as_bytes()).map_err(|e| {
+                PyValueError::new_err(format!(
+                    "the server sent an event that is not JSON ({e}): {:.200}",
+                    data
+                ))
+            })?;
+            list.append(item)?;
+        }
+        Ok(list.into_any())
+    }
+}
+
+/// A core result that raises the mapped Python exception when converted.
+pub enum Outcome<T> {
+    Ok(T),
+    Err(tela_core::Error),
+}
+
+impl<T> From<tela_core::Result<T>> for Outcome<T> {
+    fn from(r: tela_core::Result<T>) -> Self {
+        match r {
+            Ok(v) => Outcome::Ok(v),
+            Err(e) => Outcome::Err(e),
+        }
+    }
+}
+
+macro_rules! outcome_into_py {
+    ($t:ty, $conv:expr) => {
+        impl<'py> IntoPyObject<'py> for Outcome<$t> {
+            type Target = PyAny;
+            type Output = Bound<'py, PyAny>;
+            type Error = PyErr;
+            fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                match self {
+                    Outcome::Ok(v) => ($conv)(v, py),
+                    Outcome::Err(e) => Err(errors::to_py(e)),
+                }
+            }
+        }
+    };
+}
+
+outcome_into_py!(JsonResponse, |v: JsonResponse, py| v.to_py(py));
+outcome_into_py!(
+    Option<JsonBatch>,
+    |v: Option<JsonBatch>, py: Python<'py>| match v {
+        Some(b) => b.to_py(py),
+        None => Ok(py.None().into_bound(py)),
+    }
+);
+outcome_into_py!(
+    crate::stream::NativeStream,
+    |v: crate::stream::NativeStream, py| Ok(Bound::new(py, v)?.into_any())
+);

@@ -1,0 +1,179 @@
+//! Bridges the core's per-process tokio runtime to Python: blocking calls that release the
+//! GIL and stay interruptible, and asyncio awaitables that are safe at interpreter exit.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::time::{Duration, Instant};
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use tela_core::runtime::runtime;
+
+/// How often a blocked sync call wakes to let Ctrl-C through.
+const SIGNAL_TICK: Duration = Duration::from_millis(50);
+
+/// Runs `fut` on the runtime and waits for it with the GIL released, checking for signals
+/// every tick: Ctrl-C raises KeyboardInterrupt promptly and aborts the request.
+pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    ensure_not_on_runtime()?;
+    let rt = runtime();
+    let mut handle = rt.spawn(fut);
+    loop {
+        // Waiting on a JoinHandle is cancel-safe, so the timeout loop never loses the result.
+        let got = py
+            .detach(|| rt.block_on(async { tokio::time::timeout(SIGNAL_TICK, &mut handle).await }));
+        match got {
+            Ok(Ok(result)) => return result,
+            Ok(Err(join)) => return Err(join_error(join)),
+            Err(_) => {
+                if let Err(e) = py.check_signals() {
+                    handle.abort();
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+/// Like [`block_on`] for a future that must stay on this thread's borrow (a stream's receiver).
+pub fn block_on_local<F, T>(py: Python<'_>, mut make: impl FnMut() -> F) -> PyResult<T>
+where
+    F: Future<Output = T> + Send,
+    T: Send,
+{
+    ensure_not_on_runtime()?;
+    let rt = runtime();
+    loop {
+        let fut = make();
+        let got = py.detach(|| rt.block_on(async { tokio::time::timeout(SIGNAL_TICK, fut).await }));
+        match got {
+            Ok(v) => return Ok(v),
+            Err(_) => py.check_signals()?,
+        }
+    }
+}
+
+fn ensure_not_on_runtime() -> PyResult<()> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(PyRuntimeError::new_err(
+            "the sync client was called from a thread of the SDK's own runtime (e.g. inside an emulator reply callback); \
+             use AsyncClient there, or call from another thread",
+        ));
+    }
+    Ok(())
+}
+
+fn join_error(e: tokio::task::JoinError) -> PyErr {
+    if e.is_panic() {
+        PyRuntimeError::new_err("internal error in tela-sdk (a Rust panic); please report it")
+    } else {
+        PyRuntimeError::new_err("the request task was cancelled")
+    }
+}
+
+static CLOSING: AtomicBool = AtomicBool::new(false);
+static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// pyo3-async-runtimes' view of our runtime. Completions are handed to asyncio from
+/// `spawn_blocking`; during interpreter shutdown they are skipped, because a thread entering
+/// CPython while it finalizes aborts the process on CPython <= 3.13.
+pub struct SdkRuntime;
+
+pub struct SdkJoinError(tokio::task::JoinError);
+
+impl pyo3_async_runtimes::generic::JoinError for SdkJoinError {
+    fn is_panic(&self) -> bool {
+        self.0.is_panic()
+    }
+    fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
+        self.0.into_panic()
+    }
+}
+
+pub struct SdkJoinHandle(tokio::task::JoinHandle<()>);
+
+impl Future for SdkJoinHandle {
+    type Output = Result<(), SdkJoinError>;
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map_err(SdkJoinError)
+    }
+}
+
+impl pyo3_async_runtimes::generic::Runtime for SdkRuntime {
+    type JoinError = SdkJoinError;
+    type JoinHandle = SdkJoinHandle;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        SdkJoinHandle(runtime().spawn(fut))
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        SdkJoinHandle(runtime().spawn_blocking(move || {
+            INFLIGHT.fetch_add(1, SeqCst);
+            if !CLOSING.load(SeqCst) {
+                f();
+            }
+            INFLIGHT.fetch_sub(1, SeqCst);
+        }))
+    }
+}
+
+tokio::task_local! {
+    static TASK_LOCALS: std::cell::OnceCell<pyo3_async_runtimes::TaskLocals>;
+}
+
+impl pyo3_async_runtimes::generic::ContextExt for SdkRuntime {
+    fn scope<F, R>(
+        locals: pyo3_async_runtimes::TaskLocals,
+        fut: F,
+    ) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = std::cell::OnceCell::new();
+        let _ = cell.set(locals);
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<pyo3_async_runtimes::TaskLocals> {
+        TASK_LOCALS
+            .try_with(|c| c.get().cloned())
+            .unwrap_or_default()
+    }
+}
+
+/// Turns a Rust future into an asyncio awaitable bound to the running loop; cancelling the
+/// asyncio future drops (aborts) the Rust one.
+pub fn awaitable<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    pyo3_async_runtimes::generic::future_into_py::<SdkRuntime, _, _>(py, fut)
+}
+
+/// Registered with `atexit`: stop handing results to asyncio and let in-flight hand-offs finish.
+#[pyfunction]
+pub fn _shutdown(py: Python<'_>) {
+    CLOSING.store(true, SeqCst);
+    py.detach(|| {
+        let end = Instant::now() + Duration::from_secs(2);
+        while INFLIGHT.load(SeqCst) > 0 && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
