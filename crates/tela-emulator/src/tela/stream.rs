@@ -398,6 +398,23 @@ mod tests {
     }
 
     #[test]
+    fn frames_are_made_one_chunk_at_a_time() {
+        let meta = ChunkMeta {
+            id: "chatcmpl-1".into(),
+            created: 1,
+            model: "m".into(),
+        };
+        let mut sse = Sse::new(
+            StreamSpec::default(),
+            meta,
+            Content::Text("x".repeat(400_000)),
+        );
+        assert!(sse.queue.is_empty());
+        assert!(sse.refill());
+        assert_eq!(sse.queue.len(), 1);
+    }
+
+    #[test]
     fn accumulation_is_capped() {
         let spec = StreamSpec {
             chunk_size: 1,

@@ -1,0 +1,34 @@
+"""Fixtures: a real emulator on 127.0.0.1 per test, and clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tela_sdk import AsyncClient, Client
+from tela_sdk.testing import Canvas, Emulator
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[Client]:
+    # Short backoff-free retries keep fault tests quick; tests that need retries pass max_retries.
+    with emulator.client(max_retries=0) as c:
+        yield c
+
+
+@pytest.fixture
+async def aclient(emulator: Emulator) -> AsyncIterator[AsyncClient]:
+    async with emulator.async_client(max_retries=0) as c:
+        yield c
+
+
+@pytest.fixture
+def canvas(emulator: Emulator) -> Canvas:
+    return emulator.add_canvas(template="Summarize: {{document}}", reply="Summary of {{document}}")

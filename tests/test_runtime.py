@@ -1,0 +1,159 @@
+"""Runtime safety: GIL release, threads, a running event loop, Ctrl-C, fork, clean exit."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tela_sdk import Client
+from tela_sdk.testing import Canvas, Emulator
+
+
+def run_script(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_sync_call_releases_the_gil(emulator: Emulator, client: Client, canvas: Canvas) -> None:
+    emulator.fail(delay=0.5)
+    ticks = 0
+    stop = threading.Event()
+
+    def spin() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        client.completions.create(canvas_id=canvas.id, variables={"document": "d"})
+    finally:
+        stop.set()
+        t.join()
+    # A call holding the GIL for 0.5 s would leave the spinner a handful of switch slices.
+    assert ticks > 100_000
+
+
+def test_sync_client_works_inside_a_running_event_loop(client: Client, canvas: Canvas) -> None:
+    async def notebook_cell() -> str:
+        return str(client.completions.create(canvas_id=canvas.id, variables={"document": "jupyter"}).content)
+
+    assert asyncio.run(notebook_cell()) == "Summary of jupyter"
+
+
+def test_one_client_shared_by_many_threads(emulator: Emulator, client: Client, canvas: Canvas) -> None:
+    def work(i: int) -> str:
+        return str(client.completions.create(canvas_id=canvas.id, variables={"document": str(i)}).content)
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(work, range(200)))
+    assert results == [f"Summary of {i}" for i in range(200)]
+    assert len(emulator.requests) == 200
+
+
+async def test_cancelling_an_async_call_aborts_it_promptly(emulator: Emulator, canvas: Canvas) -> None:
+    emulator.fail(delay=20)
+    async with emulator.async_client(max_retries=0) as aclient:
+        start = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(aclient.completions.create(canvas_id=canvas.id), 0.3)
+        assert time.monotonic() - start < 5
+        # The client stays usable after a cancellation.
+        out = await aclient.completions.create(canvas_id=canvas.id, variables={"document": "after"})
+        assert out.content == "Summary of after"
+
+
+def test_ctrl_c_interrupts_a_blocked_call_within_a_second() -> None:
+    proc = run_script(
+        """
+        import os, signal, sys, threading, time
+        from tela_sdk.testing import Emulator
+        emu = Emulator()
+        canvas = emu.add_canvas(template="x")
+        emu.fail(delay=30)
+        client = emu.client(max_retries=0)
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        start = time.monotonic()
+        try:
+            client.completions.create(canvas_id=canvas.id)
+        except KeyboardInterrupt:
+            print(f"interrupted after {time.monotonic() - start - 0.5:.3f}")
+            sys.exit(0)
+        sys.exit(3)
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    latency = float(proc.stdout.split()[-1])
+    assert latency < 1.0, proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
+def test_client_keeps_working_in_a_forked_child(emulator: Emulator, client: Client, canvas: Canvas) -> None:
+    # Use the client (and so the runtime and pool) in the parent before forking.
+    assert client.completions.create(canvas_id=canvas.id, variables={"document": "parent"}).content
+    pid = os.fork()
+    if pid == 0:  # child: inherited client, then a brand-new one
+        code = 1
+        try:
+            inherited = client.completions.create(canvas_id=canvas.id, variables={"document": "child"})
+            fresh = emulator.client().completions.create(canvas_id=canvas.id, variables={"document": "new"})
+            stream = client.completions.create(canvas_id=canvas.id, variables={"document": "s"}, stream=True)
+            streamed = "".join(stream.text())
+            ok = (inherited.content, fresh.content, streamed) == ("Summary of child", "Summary of new", "Summary of s")
+            code = 0 if ok else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The parent is unharmed.
+    assert client.completions.create(canvas_id=canvas.id, variables={"document": "again"}).content == "Summary of again"
+
+
+def _child_task(args: tuple[str, str, str]) -> str:
+    url, key, canvas_id = args
+    with Client(api_key=key, base_url=url) as c:
+        return str(c.completions.create(canvas_id=canvas_id, variables={"document": "mp"}).content)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork start method is POSIX-only")
+def test_multiprocessing_fork_pool(emulator: Emulator, client: Client, canvas: Canvas) -> None:
+    client.completions.create(canvas_id=canvas.id, variables={"document": "warm"})
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        results = pool.map(_child_task, [(emulator.url, emulator.api_key, canvas.id)] * 4)
+    assert results == ["Summary of mp"] * 4
+
+
+def test_interpreter_exits_cleanly_after_async_use() -> None:
+    script = """
+        import asyncio
+        from tela_sdk.testing import Emulator
+        emu = Emulator()
+        canvas = emu.add_canvas(template="hi {{n}}", stream={"chunk_size": 1})
+        async def main():
+            async with emu.async_client() as c:
+                await asyncio.gather(*[c.completions.create(canvas_id=canvas.id, variables={"n": i}) for i in range(50)])
+                stream = await c.completions.create(canvas_id=canvas.id, variables={"n": 1}, stream=True)
+                async for _ in stream:
+                    pass
+        for _ in range(3):
+            asyncio.run(main())
+        print("done")
+    """
+    for _ in range(5):
+        proc = run_script(script)
+        assert (proc.returncode, proc.stdout.strip()) == (0, "done"), proc.stderr
