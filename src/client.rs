@@ -6,6 +6,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 use serde_json::{Map, Value};
+use tela_core::api::{self, Args};
 use tela_core::config::Api;
 use tela_core::transport::CallOptions;
 use tela_core::{Client, ConfigInput, Timeouts};
@@ -111,15 +112,9 @@ fn config_input(
     }
 }
 
-/// The per-call options every endpoint method takes.
-struct Call {
-    body: Map<String, Value>,
-    extra_body: Option<Map<String, Value>>,
-    opts: CallOptions,
-}
-
 impl NativeClient {
-    fn call(
+    /// Translates the per-call arguments every operation takes.
+    fn args(
         &self,
         body: &Bound<'_, PyAny>,
         extra_body: Option<&Bound<'_, PyAny>>,
@@ -127,21 +122,22 @@ impl NativeClient {
         extra_query: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<u32>,
-    ) -> PyResult<Call> {
+    ) -> PyResult<(Args, CallOptions)> {
         let timeouts = timeout
             .filter(|t| !t.is_none())
             .map(|t| timeouts_from_py(self.inner.config.timeouts, t))
             .transpose()?;
-        Ok(Call {
+        let args = Args {
             body: to_json_object(body, "body")?,
             extra_body: optional_object(extra_body, "extra_body")?,
-            opts: CallOptions {
-                extra_headers: headers_from_py(extra_headers, "extra_headers")?,
-                extra_query: headers_from_py(extra_query, "extra_query")?,
-                timeouts,
-                max_retries,
-            },
-        })
+        };
+        let opts = CallOptions {
+            extra_headers: headers_from_py(extra_headers, "extra_headers")?,
+            extra_query: headers_from_py(extra_query, "extra_query")?,
+            timeouts,
+            max_retries,
+        };
+        Ok((args, opts))
     }
 }
 
@@ -252,11 +248,13 @@ impl NativeClient {
         self.inner.config.default_headers.clone()
     }
 
-    #[pyo3(signature = (body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
+    /// Runs the core operation `op` and returns `(json, request_id)`; blocks with the GIL released.
+    #[pyo3(signature = (op, body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
     #[allow(clippy::too_many_arguments)]
-    fn create_completion<'py>(
+    fn call<'py>(
         &self,
         py: Python<'py>,
+        op: String,
         body: &Bound<'py, PyAny>,
         extra_body: Option<&Bound<'py, PyAny>>,
         extra_headers: Option<&Bound<'py, PyAny>>,
@@ -264,11 +262,7 @@ impl NativeClient {
         timeout: Option<&Bound<'py, PyAny>>,
         max_retries: Option<u32>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Call {
-            body,
-            extra_body,
-            opts,
-        } = self.call(
+        let (args, opts) = self.args(
             body,
             extra_body,
             extra_headers,
@@ -278,23 +272,18 @@ impl NativeClient {
         )?;
         let client = self.inner.clone();
         let resp = block_on(py, async move {
-            tela_core::tela::create(&client, body, extra_body, &opts)
-                .await
-                .py()
+            api::call(&client, &op, args, &opts).await.py()
         })?;
-        JsonResponse {
-            body: resp.body,
-            request_id: resp.request_id,
-            status: resp.status,
-        }
-        .to_py(py)
+        JsonResponse::from(resp).to_py(py)
     }
 
-    #[pyo3(signature = (body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
+    /// Awaitable twin of `call`.
+    #[pyo3(signature = (op, body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
     #[allow(clippy::too_many_arguments)]
-    fn acreate_completion<'py>(
+    fn acall<'py>(
         &self,
         py: Python<'py>,
+        op: String,
         body: &Bound<'py, PyAny>,
         extra_body: Option<&Bound<'py, PyAny>>,
         extra_headers: Option<&Bound<'py, PyAny>>,
@@ -302,11 +291,7 @@ impl NativeClient {
         timeout: Option<&Bound<'py, PyAny>>,
         max_retries: Option<u32>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Call {
-            body,
-            extra_body,
-            opts,
-        } = self.call(
+        let (args, opts) = self.args(
             body,
             extra_body,
             extra_headers,
@@ -316,20 +301,21 @@ impl NativeClient {
         )?;
         let client = self.inner.clone();
         awaitable(py, async move {
-            let r = tela_core::tela::create(&client, body, extra_body, &opts).await;
-            Ok(Outcome::from(r.map(|resp| JsonResponse {
-                body: resp.body,
-                request_id: resp.request_id,
-                status: resp.status,
-            })))
+            Ok(Outcome::from(
+                api::call(&client, &op, args, &opts)
+                    .await
+                    .map(JsonResponse::from),
+            ))
         })
     }
 
-    #[pyo3(signature = (body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
+    /// Opens the streaming core operation `op`; blocks until the response headers are in.
+    #[pyo3(signature = (op, body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
     #[allow(clippy::too_many_arguments)]
-    fn stream_completion(
+    fn stream(
         &self,
         py: Python<'_>,
+        op: String,
         body: &Bound<'_, PyAny>,
         extra_body: Option<&Bound<'_, PyAny>>,
         extra_headers: Option<&Bound<'_, PyAny>>,
@@ -337,11 +323,7 @@ impl NativeClient {
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<u32>,
     ) -> PyResult<NativeStream> {
-        let Call {
-            body,
-            extra_body,
-            opts,
-        } = self.call(
+        let (args, opts) = self.args(
             body,
             extra_body,
             extra_headers,
@@ -351,18 +333,18 @@ impl NativeClient {
         )?;
         let client = self.inner.clone();
         let stream = block_on(py, async move {
-            tela_core::tela::stream(&client, body, extra_body, &opts)
-                .await
-                .py()
+            api::stream(&client, &op, args, &opts).await.py()
         })?;
         Ok(NativeStream::new(stream))
     }
 
-    #[pyo3(signature = (body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
+    /// Awaitable twin of `stream`.
+    #[pyo3(signature = (op, body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
     #[allow(clippy::too_many_arguments)]
-    fn astream_completion<'py>(
+    fn astream<'py>(
         &self,
         py: Python<'py>,
+        op: String,
         body: &Bound<'py, PyAny>,
         extra_body: Option<&Bound<'py, PyAny>>,
         extra_headers: Option<&Bound<'py, PyAny>>,
@@ -370,11 +352,7 @@ impl NativeClient {
         timeout: Option<&Bound<'py, PyAny>>,
         max_retries: Option<u32>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Call {
-            body,
-            extra_body,
-            opts,
-        } = self.call(
+        let (args, opts) = self.args(
             body,
             extra_body,
             extra_headers,
@@ -384,8 +362,11 @@ impl NativeClient {
         )?;
         let client = self.inner.clone();
         awaitable(py, async move {
-            let r = tela_core::tela::stream(&client, body, extra_body, &opts).await;
-            Ok(Outcome::from(r.map(NativeStream::new)))
+            Ok(Outcome::from(
+                api::stream(&client, &op, args, &opts)
+                    .await
+                    .map(NativeStream::new),
+            ))
         })
     }
 }

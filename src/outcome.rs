@@ -17,6 +17,16 @@ pub struct JsonResponse {
     pub status: u16,
 }
 
+impl From<tela_core::transport::Response> for JsonResponse {
+    fn from(r: tela_core::transport::Response) -> Self {
+        JsonResponse {
+            body: r.body,
+            request_id: r.request_id,
+            status: r.status,
+        }
+    }
+}
+
 impl JsonResponse {
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let data = if self.body.is_empty() {

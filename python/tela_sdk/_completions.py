@@ -135,8 +135,8 @@ class Completions:
         )
         opts = _options(extra_body, extra_headers, extra_query, timeout, max_retries)
         if stream:
-            return Stream(native.stream_completion(body, **opts), CompletionChunk)
-        data, request_id = native.create_completion(body, **opts)
+            return Stream(native.stream("completions.create", body, **opts), CompletionChunk)
+        data, request_id = native.call("completions.create", body, **opts)
         return Completion(data, request_id)
 
 
@@ -212,6 +212,6 @@ class AsyncCompletions:
         )
         opts = _options(extra_body, extra_headers, extra_query, timeout, max_retries)
         if stream:
-            return AsyncStream(await native.astream_completion(body, **opts), CompletionChunk)
-        data, request_id = await native.acreate_completion(body, **opts)
+            return AsyncStream(await native.astream("completions.create", body, **opts), CompletionChunk)
+        data, request_id = await native.acall("completions.create", body, **opts)
         return Completion(data, request_id)

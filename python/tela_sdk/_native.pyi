@@ -1,4 +1,5 @@
 # Stub of the native module (src/). Checked against the built module by mypy.stubtest.
+from collections.abc import Awaitable
 from typing import Any, Final, final
 
 __all__ = ["NativeClient", "NativeEmulator", "NativeStream", "_shutdown", "__version__"]
@@ -43,8 +44,9 @@ class NativeClient:
     def api_key_hint(self) -> str: ...
     @property
     def default_headers(self) -> list[tuple[str, str]]: ...
-    def create_completion(
+    def call(
         self,
+        op: str,
         body: dict[str, Any],
         *,
         extra_body: Any = None,
@@ -53,8 +55,9 @@ class NativeClient:
         timeout: _Timeout = None,
         max_retries: int | None = None,
     ) -> tuple[Any, str | None]: ...
-    def acreate_completion(
+    def acall(
         self,
+        op: str,
         body: dict[str, Any],
         *,
         extra_body: Any = None,
@@ -62,9 +65,10 @@ class NativeClient:
         extra_query: Any = None,
         timeout: _Timeout = None,
         max_retries: int | None = None,
-    ) -> Any: ...
-    def stream_completion(
+    ) -> Awaitable[tuple[Any, str | None]]: ...
+    def stream(
         self,
+        op: str,
         body: dict[str, Any],
         *,
         extra_body: Any = None,
@@ -73,8 +77,9 @@ class NativeClient:
         timeout: _Timeout = None,
         max_retries: int | None = None,
     ) -> NativeStream: ...
-    def astream_completion(
+    def astream(
         self,
+        op: str,
         body: dict[str, Any],
         *,
         extra_body: Any = None,
@@ -82,12 +87,12 @@ class NativeClient:
         extra_query: Any = None,
         timeout: _Timeout = None,
         max_retries: int | None = None,
-    ) -> Any: ...
+    ) -> Awaitable[NativeStream]: ...
 
 @final
 class NativeStream:
     def next_batch(self) -> list[Any] | None: ...
-    def anext_batch(self) -> Any: ...
+    def anext_batch(self) -> Awaitable[list[Any] | None]: ...
     def close(self) -> None: ...
     @property
     def request_id(self) -> str | None: ...

@@ -2,6 +2,7 @@
 //! timeouts, SSE, endpoints) lives here so it is tested with plain `cargo test` and reusable
 //! from faces other than Python. No pyo3 in this crate, by design.
 
+pub mod api;
 pub mod client;
 pub mod config;
 pub mod error;
