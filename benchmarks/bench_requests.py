@@ -1,0 +1,99 @@
+"""Requests per second against the emulator: sequential sync, and async at concurrency 64.
+
+Compares tela_sdk with the official `tela` 0.2.2 SDK and raw httpx (the floor of any
+httpx-based client). Run with `make bench` (release build, peers in .venv-bench).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import tela
+import tela_sdk
+from _harness import API_KEY, Server, rate, table
+
+SECONDS = 3.0
+CONCURRENCY = 64
+VARIABLES = {"document": "Invoice #1042: 3 items, total 1,250 EUR", "lang": "en"}
+
+
+def sync_runners(url: str, canvas_id: str) -> dict[str, Callable[[], int]]:
+    ours = tela_sdk.Client(api_key=API_KEY, base_url=url)
+    official = tela.Tela(api_key=API_KEY, base_url=url)
+    raw = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"})
+
+    def run_ours() -> int:
+        assert ours.completions.create(canvas_id=canvas_id, variables=VARIABLES).content
+        return 1
+
+    def run_official() -> int:
+        out: Any = official.completions.create(canvas_id=canvas_id, variables=VARIABLES)
+        assert out.choices
+        return 1
+
+    def run_raw() -> int:
+        r = raw.post("/v2/chat/completions", json={"canvas_id": canvas_id, "variables": VARIABLES})
+        assert r.json()["choices"]
+        return 1
+
+    return {"tela_sdk": run_ours, "tela 0.2.2 (official)": run_official, "httpx (raw, no models)": run_raw}
+
+
+async def _async_rate(call: Callable[[], Awaitable[Any]], seconds: float) -> float:
+    for _ in range(CONCURRENCY):  # warm the pool
+        await call()
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            await call()
+            done += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return done / (time.perf_counter() - start)
+
+
+async def async_rates(url: str, canvas_id: str) -> dict[str, float]:
+    ours = tela_sdk.AsyncClient(api_key=API_KEY, base_url=url)
+    official = tela.AsyncTela(api_key=API_KEY, base_url=url)
+    raw = httpx.AsyncClient(
+        base_url=url,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        limits=httpx.Limits(max_connections=CONCURRENCY),
+    )
+
+    async def run_ours() -> None:
+        await ours.completions.create(canvas_id=canvas_id, variables=VARIABLES)
+
+    async def run_official() -> None:
+        await official.completions.create(canvas_id=canvas_id, variables=VARIABLES)
+
+    async def run_raw() -> None:
+        r = await raw.post("/v2/chat/completions", json={"canvas_id": canvas_id, "variables": VARIABLES})
+        r.json()
+
+    return {
+        "tela_sdk": await _async_rate(run_ours, SECONDS),
+        "tela 0.2.2 (official)": await _async_rate(run_official, SECONDS),
+        "httpx (raw, no models)": await _async_rate(run_raw, SECONDS),
+    }
+
+
+def main() -> None:
+    with Server() as server:
+        canvas_id = server.add_canvas(template="Summarize: {{document}}", reply="A short summary of {{document}}.")
+        sync = {name: rate(fn, SECONDS, warmup=20) for name, fn in sync_runners(server.url, canvas_id).items()}
+        print(table("Sequential sync completions", "req/s", sync, "tela 0.2.2 (official)"))
+        concurrent = asyncio.run(async_rates(server.url, canvas_id))
+        print(table(f"Async completions, concurrency {CONCURRENCY}", "req/s", concurrent, "tela 0.2.2 (official)"))
+
+
+if __name__ == "__main__":
+    main()

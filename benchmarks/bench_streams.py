@@ -1,0 +1,122 @@
+"""Streaming throughput in events per second, typed objects delivered to Python:
+one stream of 100 000 chunks, and 500 streams of 50 chunks, sync and async.
+
+Peers: the official `tela` 0.2.2 SDK (pydantic chunk models) and httpx + httpx-sse
+(json.loads per event: the floor for a pure-Python client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import tela
+import tela_sdk
+from _harness import API_KEY, Server, table
+from httpx_sse import aconnect_sse, connect_sse
+
+CHUNK = "abcd"
+
+
+def measure(fn: Callable[[], int], repeat: int = 1) -> float:
+    best = 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        n = fn()
+        best = max(best, n / (time.perf_counter() - start))
+    return best
+
+
+def sync_cases(url: str, big: str, small: str) -> dict[str, dict[str, float]]:
+    ours = tela_sdk.Client(api_key=API_KEY, base_url=url)
+    official = tela.Tela(api_key=API_KEY, base_url=url)
+    raw = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=None)
+
+    def ours_stream(cid: str) -> int:
+        n = 0
+        for chunk in ours.completions.create(canvas_id=cid, stream=True):
+            n += chunk.choices[0].delta.content is not None or 1
+        return n
+
+    def official_stream(cid: str) -> int:
+        n = 0
+        for chunk in official.completions.create(canvas_id=cid, stream=True):
+            n += chunk.choices[0].delta.content is not None or 1
+        return n
+
+    def raw_stream(cid: str) -> int:
+        n = 0
+        body = {"canvas_id": cid, "stream": True}
+        with connect_sse(raw, "POST", "/v2/chat/completions", json=body) as source:
+            for sse in source.iter_sse():
+                if sse.data.startswith("[DONE]"):
+                    break
+                data: Any = json.loads(sse.data)
+                n += data["choices"][0]["delta"]["content"] is not None or 1
+        return n
+
+    runners = {
+        "tela_sdk": ours_stream,
+        "tela 0.2.2 (official)": official_stream,
+        "httpx + httpx-sse": raw_stream,
+    }
+    results: dict[str, dict[str, float]] = {"big": {}, "small": {}}
+    for name, fn in runners.items():
+        results["big"][name] = measure(lambda fn=fn: fn(big), repeat=2)  # type: ignore[misc]
+        results["small"][name] = measure(lambda fn=fn: sum(fn(small) for _ in range(500)))  # type: ignore[misc]
+    return results
+
+
+async def async_small(url: str, small: str) -> dict[str, float]:
+    ours = tela_sdk.AsyncClient(api_key=API_KEY, base_url=url)
+    official = tela.AsyncTela(api_key=API_KEY, base_url=url)
+    raw = httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=None)
+
+    async def ours_one() -> int:
+        return sum([1 async for _ in await ours.completions.create(canvas_id=small, stream=True)])
+
+    async def official_one() -> int:
+        return sum([1 async for _ in await official.completions.create(canvas_id=small, stream=True)])
+
+    async def raw_one() -> int:
+        n = 0
+        async with aconnect_sse(raw, "POST", "/v2/chat/completions", json={"canvas_id": small, "stream": True}) as s:
+            async for sse in s.aiter_sse():
+                if sse.data.startswith("[DONE]"):
+                    break
+                json.loads(sse.data)
+                n += 1
+        return n
+
+    out = {}
+    for name, one in (("tela_sdk", ours_one), ("tela 0.2.2 (official)", official_one), ("httpx + httpx-sse", raw_one)):
+        sem = asyncio.Semaphore(32)
+
+        async def limited(one: Any = one, sem: asyncio.Semaphore = sem) -> int:
+            async with sem:
+                return int(await one())
+
+        start = time.perf_counter()
+        counts = await asyncio.gather(*(limited() for _ in range(500)))
+        out[name] = sum(counts) / (time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    with Server() as server:
+        big = server.add_canvas(template="t", reply=CHUNK * 100_000, stream={"chunk_size": len(CHUNK)})
+        small = server.add_canvas(template="t", reply=CHUNK * 50, stream={"chunk_size": len(CHUNK)})
+        results = sync_cases(server.url, big, small)
+        base = "tela 0.2.2 (official)"
+        print(table("One stream of 100 000 chunks (sync)", "events/s", results["big"], base))
+        print(table("500 streams of 50 chunks (sync, sequential)", "events/s", results["small"], base))
+        concurrent = asyncio.run(async_small(server.url, small))
+        print(table("500 streams of 50 chunks (async, 32 at a time)", "events/s", concurrent, base))
+
+
+if __name__ == "__main__":
+    main()

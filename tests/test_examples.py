@@ -1,0 +1,38 @@
+"""Every example runs as written against the emulator (no account, no network)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(name: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELA_", "DIFY_"))}
+    proc = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_quickstart() -> None:
+    out = run_example("quickstart.py")
+    assert "answer:     The document 'Invoice #1042'" in out
+    assert "streamed:   The document 'Invoice #1043'" in out
+    assert "NotFoundError (HTTP 404, code NOT_FOUND)" in out
+
+
+def test_streaming() -> None:
+    out = run_example("streaming.py")
+    assert "Old silent pond" in out
+    assert "finish_reason='stop'" in out
+
+
+def test_stream_server() -> None:
+    pytest.importorskip("aiohttp")
+    out = run_example("stream_server.py")
+    assert "Waves fold into the moon" in out
