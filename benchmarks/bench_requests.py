@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 import tela
-import tela_sdk
 from _harness import API_KEY, Server, rate, table
+
+import tela_sdk
 
 SECONDS = 3.0
 CONCURRENCY = 64

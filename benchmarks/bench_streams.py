@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx
 import tela
-import tela_sdk
 from _harness import API_KEY, Server, table
 from httpx_sse import aconnect_sse, connect_sse
+
+import tela_sdk
 
 CHUNK = "abcd"
 

@@ -15,6 +15,7 @@ import os
 import sys
 
 from aiohttp import ClientSession, web
+
 from tela_sdk import AsyncClient
 from tela_sdk.testing import Emulator
 

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
 from tela_sdk import Client
 from tela_sdk.testing import Canvas, Emulator
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from tela_sdk import (
     APIConnectionError,
     APITimeoutError,
