@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 use tela_core::api::{self, Args};
 use tela_core::config::Api;
 use tela_core::transport::CallOptions;
-use tela_core::{Client, ConfigInput, Timeouts};
+use tela_core::config::TimeoutSpec;
+use tela_core::{Client, ConfigInput};
 
-use crate::convert::to_json_object;
+use crate::convert::{to_json_args, to_json_object};
 use crate::errors::IntoPyResult;
 use crate::outcome::{JsonResponse, Outcome};
 use crate::runtime::{awaitable, block_on};
@@ -30,28 +31,21 @@ fn api_of(name: &str) -> PyResult<Api> {
     }
 }
 
-/// `timeout=` as given: a number, or a dict of the named deadlines that were set
-/// (a missing name keeps `base`; None means no limit).
-fn timeouts_from_py(base: Timeouts, obj: &Bound<'_, PyAny>) -> PyResult<Timeouts> {
+/// `timeout=` as given: a number, or a dict of the named deadlines that were set.
+fn timeout_spec(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeoutSpec>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
     if obj.cast::<PyFloat>().is_ok() || obj.cast::<PyInt>().is_ok() {
-        return base.with_scalar(obj.extract::<f64>()?).py();
+        return Ok(Some(TimeoutSpec::Seconds(obj.extract::<f64>()?)));
     }
     let Ok(d) = obj.cast::<PyDict>() else {
-        return Err(PyTypeError::new_err(
-            "timeout must be a number of seconds or a tela_sdk.Timeout",
-        ));
+        return Err(PyTypeError::new_err("timeout must be a number of seconds or a tela_sdk.Timeout"));
     };
-    let mut t = base;
+    let mut fields = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {
-        let name: String = k.extract()?;
-        let secs: Option<f64> = if v.is_none() {
-            None
-        } else {
-            Some(v.extract()?)
-        };
-        t.set(&name, secs).py()?;
+        let secs: Option<f64> = if v.is_none() { None } else { Some(v.extract()?) };
+        fields.push((k.extract::<String>()?, secs));
     }
-    Ok(t)
+    Ok(Some(TimeoutSpec::Fields(fields)))
 }
 
 fn headers_from_py(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Vec<(String, String)>> {
@@ -95,21 +89,13 @@ fn optional_object(
 fn config_input(
     api_key: Option<String>,
     base_url: Option<String>,
-    timeouts: Option<Timeouts>,
-    max_retries: Option<u32>,
+    timeout: Option<TimeoutSpec>,
+    max_retries: Option<i64>,
     default_headers: Vec<(String, String)>,
     proxy: Option<String>,
     ca_bundle: Option<PathBuf>,
 ) -> ConfigInput {
-    ConfigInput {
-        api_key,
-        base_url,
-        timeouts,
-        max_retries,
-        default_headers,
-        proxy,
-        ca_bundle,
-    }
+    ConfigInput { api_key, base_url, timeouts: None, timeout, max_retries, default_headers, proxy, ca_bundle }
 }
 
 impl NativeClient {
@@ -121,22 +107,26 @@ impl NativeClient {
         extra_headers: Option<&Bound<'_, PyAny>>,
         extra_query: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<u32>,
+        max_retries: Option<i64>,
     ) -> PyResult<(Args, CallOptions)> {
-        let timeouts = timeout
-            .filter(|t| !t.is_none())
-            .map(|t| timeouts_from_py(self.inner.config.timeouts, t))
-            .transpose()?;
+        let collecting = crate::files::Collecting::start();
         let args = Args {
-            body: to_json_object(body, "body")?,
+            body: to_json_args(body)?,
             extra_body: optional_object(extra_body, "extra_body")?,
+            ..Args::default()
         };
-        let opts = CallOptions {
-            extra_headers: headers_from_py(extra_headers, "extra_headers")?,
-            extra_query: headers_from_py(extra_query, "extra_query")?,
-            timeouts,
+        let args = Args {
+            files: collecting.finish(),
+            ..args
+        };
+        let opts = CallOptions::new(
+            headers_from_py(extra_headers, "extra_headers")?,
+            headers_from_py(extra_query, "extra_query")?,
+            self.inner.config.timeouts,
+            timeout_spec(timeout)?.as_ref(),
             max_retries,
-        };
+        )
+        .py()?;
         Ok((args, opts))
     }
 }
@@ -144,27 +134,24 @@ impl NativeClient {
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (api, api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None))]
+    #[pyo3(signature = (api, api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         api: &str,
         api_key: Option<String>,
         base_url: Option<String>,
         timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<u32>,
+        max_retries: Option<i64>,
         default_headers: Option<&Bound<'_, PyAny>>,
         proxy: Option<String>,
         ca_bundle: Option<PathBuf>,
+        upload: Option<&str>,
     ) -> PyResult<Self> {
         let api = api_of(api)?;
-        let timeouts = timeout
-            .filter(|t| !t.is_none())
-            .map(|t| timeouts_from_py(Timeouts::default(), t))
-            .transpose()?;
         let input = config_input(
             api_key,
             base_url,
-            timeouts,
+            timeout_spec(timeout)?,
             max_retries,
             headers_from_py(default_headers, "default_headers")?,
             proxy,
@@ -172,38 +159,41 @@ impl NativeClient {
         );
         let config = tela_core::ClientConfig::resolve(api, input).py()?;
         Ok(NativeClient {
-            inner: Client::new(config).py()?,
+            inner: crate::files::with_upload(Client::new(config).py()?, upload)?,
         })
     }
 
-    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None))]
+    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None))]
     #[allow(clippy::too_many_arguments)]
     fn with_options(
         &self,
         api_key: Option<String>,
         base_url: Option<String>,
         timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<u32>,
+        max_retries: Option<i64>,
         default_headers: Option<&Bound<'_, PyAny>>,
         proxy: Option<String>,
         ca_bundle: Option<PathBuf>,
+        upload: Option<&str>,
     ) -> PyResult<Self> {
-        let timeouts = timeout
-            .filter(|t| !t.is_none())
-            .map(|t| timeouts_from_py(self.inner.config.timeouts, t))
-            .transpose()?;
         let input = config_input(
             api_key,
             base_url,
-            timeouts,
+            timeout_spec(timeout)?,
             max_retries,
             headers_from_py(default_headers, "default_headers")?,
             proxy,
             ca_bundle,
         );
         Ok(NativeClient {
-            inner: self.inner.with_options(input).py()?,
+            inner: crate::files::with_upload(self.inner.with_options(input).py()?, upload)?,
         })
+    }
+
+    /// How local files are delivered by default: "auto", "inline" or "vault".
+    #[getter]
+    fn upload(&self) -> &'static str {
+        self.inner.file_policy().upload.name()
     }
 
     fn shares_pool_with(&self, other: &NativeClient) -> bool {
@@ -260,7 +250,7 @@ impl NativeClient {
         extra_headers: Option<&Bound<'py, PyAny>>,
         extra_query: Option<&Bound<'py, PyAny>>,
         timeout: Option<&Bound<'py, PyAny>>,
-        max_retries: Option<u32>,
+        max_retries: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, opts) = self.args(
             body,
@@ -289,7 +279,7 @@ impl NativeClient {
         extra_headers: Option<&Bound<'py, PyAny>>,
         extra_query: Option<&Bound<'py, PyAny>>,
         timeout: Option<&Bound<'py, PyAny>>,
-        max_retries: Option<u32>,
+        max_retries: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, opts) = self.args(
             body,
@@ -321,7 +311,7 @@ impl NativeClient {
         extra_headers: Option<&Bound<'_, PyAny>>,
         extra_query: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<u32>,
+        max_retries: Option<i64>,
     ) -> PyResult<NativeStream> {
         let (args, opts) = self.args(
             body,
@@ -350,7 +340,7 @@ impl NativeClient {
         extra_headers: Option<&Bound<'py, PyAny>>,
         extra_query: Option<&Bound<'py, PyAny>>,
         timeout: Option<&Bound<'py, PyAny>>,
-        max_retries: Option<u32>,
+        max_retries: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, opts) = self.args(
             body,

@@ -13,6 +13,19 @@ pub fn to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
     walk(obj, at, 0)
 }
 
+/// The top-level arguments of a call (a dict of argument name -> value); error paths start
+/// at the argument name the user wrote (`variables["x"]`), not at an internal "body".
+pub fn to_json_args(obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
+    let d = obj.cast::<PyDict>().map_err(|_| PyTypeError::new_err("the call arguments must be a dict"))?;
+    let mut m = Map::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key: String = k.extract()?;
+        let value = walk(&v, &key, 0)?;
+        m.insert(key, value);
+    }
+    Ok(m)
+}
+
 pub fn to_json_object(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Map<String, Value>> {
     match walk(obj, at, 0)? {
         Value::Object(m) => Ok(m),
@@ -78,6 +91,10 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
             out.push(walk(&item?, &format!("{at}[{i}]"), depth + 1)?);
         }
         return Ok(Value::Array(out));
+    }
+    // A file (the NativeFile of a tela_sdk.File): a placeholder the core resolves.
+    if let Some(placeholder) = crate::files::placeholder(obj, at)? {
+        return Ok(placeholder);
     }
     // Objects that know their wire form (tela_sdk.File, typed params).
     if let Ok(method) = obj.getattr("__tela_json__") {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::types::PyBool;
 use tela_core::events::EventStream;
 use tokio::sync::Mutex;
 
@@ -26,6 +27,14 @@ impl NativeStream {
             abort,
             request_id,
         }
+    }
+}
+
+/// Garbage collection of the Python object closes the connection even if an abandoned
+/// `anext_batch` awaitable still holds the channel.
+impl Drop for NativeStream {
+    fn drop(&mut self) {
+        self.abort.abort();
     }
 }
 
@@ -72,6 +81,22 @@ impl NativeStream {
             async move { step(&mut *inner.lock().await).await }
         })?;
         outcome.into_pyobject(py)
+    }
+
+    /// The next list of events if one is ready now, without waiting: a list, None at the
+    /// end, or False when nothing has arrived yet (then await `anext_batch`). Lets an async
+    /// consumer skip the asyncio round trip whenever the producer is ahead.
+    fn poll_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if let Ok(mut guard) = self.inner.try_lock() {
+            let Some(stream) = guard.as_mut() else {
+                return Ok(py.None().into_bound(py));
+            };
+            let ready = stream.try_next_batch();
+            if ready.is_some() {
+                return finish(&mut guard, ready).into_pyobject(py);
+            }
+        }
+        Ok(PyBool::new(py, false).to_owned().into_any())
     }
 
     /// Awaitable of the next list of events, or None at the end.

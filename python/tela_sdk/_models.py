@@ -77,7 +77,8 @@ class Model:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        fields = type(self)._fields()
+        cls = type(self)
+        fields = cls.__dict__.get("_converters") or cls._fields()
         value = self._data.get(name, _MISSING)
         if value is _MISSING:
             if name in fields:

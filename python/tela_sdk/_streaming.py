@@ -25,26 +25,19 @@ class FinalMessage:
 
     __slots__ = ("chunks", "finish_reason", "message", "structured_content", "text")
 
-    def __init__(self) -> None:
-        self.text: str = ""
-        self.structured_content: Any = None
-        self.message: ChunkMessage | None = None
-        self.finish_reason: str | None = None
-        self.chunks: int = 0
-
-    def _add(self, chunk: CompletionChunk) -> None:
-        self.chunks += 1
-        delta = chunk.text
-        if delta:
-            self.text += delta
-        reason = chunk.finish_reason
-        if reason:
-            self.finish_reason = reason
-        raw = chunk.get("message")
-        if raw is not None:
-            self.message = ChunkMessage(raw)
-            if raw.get("structured_content") is not None:
-                self.structured_content = raw["structured_content"]
+    def __init__(
+        self,
+        text: str,
+        message: ChunkMessage | None,
+        structured_content: Any,
+        finish_reason: str | None,
+        chunks: int,
+    ) -> None:
+        self.text = text
+        self.message = message
+        self.structured_content = structured_content
+        self.finish_reason = finish_reason
+        self.chunks = chunks
 
     @property
     def content(self) -> Any:
@@ -57,28 +50,58 @@ class FinalMessage:
         return f"FinalMessage(text={self.text[:60]!r}, finish_reason={self.finish_reason!r}, chunks={self.chunks})"
 
 
+class _Accumulator:
+    """Tracks a Tela chunk stream on raw dicts (cheap per chunk); builds FinalMessage on demand."""
+
+    __slots__ = ("chunks", "finish_reason", "message", "parts", "structured")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.message: dict[str, Any] | None = None
+        self.structured: Any = None
+        self.finish_reason: str | None = None
+        self.chunks = 0
+
+    def add(self, raw: Any) -> None:
+        self.chunks += 1
+        if type(raw) is not dict:
+            return
+        choices = raw.get("choices")
+        if choices:
+            first = choices[0]
+            delta = first.get("delta")
+            if delta:
+                text = delta.get("content")
+                if text:
+                    self.parts.append(text)
+            reason = first.get("finish_reason")
+            if reason:
+                self.finish_reason = reason
+        message = raw.get("message")
+        if message is not None:
+            self.message = message
+            structured = message.get("structured_content")
+            if structured is not None:
+                self.structured = structured
+
+    def final(self) -> FinalMessage:
+        message = ChunkMessage(self.message) if self.message is not None else None
+        return FinalMessage("".join(self.parts), message, self.structured, self.finish_reason, self.chunks)
+
+
 class _Base(Generic[T]):
     def __init__(self, native: NativeStream, cast: Callable[[Any], T]) -> None:
         self._native = native
         self._cast = cast
         self._batch: list[Any] = []
         self._pos = 0
-        self._final = FinalMessage()
+        self._acc = _Accumulator()
         self._done = False
 
     @property
     def request_id(self) -> str | None:
         """The ``x-request-id`` of the streaming response."""
         return self._native.request_id
-
-    def _pop(self) -> T | None:
-        if self._pos < len(self._batch):
-            item = self._cast(self._batch[self._pos])
-            self._pos += 1
-            if isinstance(item, CompletionChunk):
-                self._final._add(item)
-            return item
-        return None
 
     def _refill(self, batch: list[Any] | None) -> bool:
         if batch is None:
@@ -94,6 +117,13 @@ class _Base(Generic[T]):
         self._done = True
         self._native.close()
 
+    def __del__(self) -> None:
+        # The native stream can outlive this wrapper (an awaited asyncio Future keeps its
+        # result until pyo3 flushes deferred references), so close it explicitly.
+        native = getattr(self, "_native", None)
+        if native is not None:
+            native.close()
+
 
 class Stream(_Base[T], Iterator[T]):
     """A synchronous stream: ``for chunk in stream``. Waits release the GIL; Ctrl-C works."""
@@ -103,9 +133,13 @@ class Stream(_Base[T], Iterator[T]):
 
     def __next__(self) -> T:
         while True:
-            item = self._pop()
-            if item is not None:
-                return item
+            pos = self._pos
+            batch = self._batch
+            if pos < len(batch):
+                self._pos = pos + 1
+                raw = batch[pos]
+                self._acc.add(raw)
+                return self._cast(raw)
             if self._done or not self._refill(self._native.next_batch()):
                 raise StopIteration
 
@@ -134,7 +168,7 @@ class Stream(_Base[T], Iterator[T]):
     def final(self) -> FinalMessage:
         """Consumes the rest and returns the accumulated text, message and structured content."""
         self.until_done()
-        return self._final
+        return self._acc.final()
 
 
 class AsyncStream(_Base[T], AsyncIterator[T]):
@@ -146,10 +180,19 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
 
     async def __anext__(self) -> T:
         while True:
-            item = self._pop()
-            if item is not None:
-                return item
-            if self._done or not self._refill(await self._native.anext_batch()):
+            pos = self._pos
+            batch = self._batch
+            if pos < len(batch):
+                self._pos = pos + 1
+                raw = batch[pos]
+                self._acc.add(raw)
+                return self._cast(raw)
+            if self._done:
+                raise StopAsyncIteration
+            ready = self._native.poll_batch()
+            if ready is False:
+                ready = await self._native.anext_batch()
+            if not self._refill(ready):
                 raise StopAsyncIteration
 
     async def __aenter__(self) -> AsyncStream[T]:
@@ -181,4 +224,4 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
     async def final(self) -> FinalMessage:
         """Consumes the rest and returns the accumulated text, message and structured content."""
         await self.until_done()
-        return self._final
+        return self._acc.final()

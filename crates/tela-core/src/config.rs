@@ -69,47 +69,65 @@ impl Default for Timeouts {
     }
 }
 
-impl Timeouts {
-    /// A single number, as httpx and openai users expect: it bounds connecting and every wait
-    /// for data (response headers, body reads, stream gaps); `total` keeps its setting.
-    pub fn with_scalar(self, secs: f64) -> Result<Self> {
-        let d = secs_to_duration("timeout", secs)?;
-        Ok(Timeouts {
-            connect: Some(d),
-            read: Some(d),
-            stream_idle: Some(d),
-            ..self
-        })
-    }
+/// `timeout=` as the user gave it: a number, or the named deadlines they set.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimeoutSpec {
+    /// A single number, as httpx and openai users expect: it bounds connecting and every
+    /// wait for data (response headers, body reads, stream gaps); `total` keeps its setting.
+    Seconds(f64),
+    /// Named deadlines; a name left out keeps its value, `None` removes the limit.
+    Fields(Vec<(String, Option<f64>)>),
+}
 
-    /// Sets one named deadline; `None` removes the limit.
-    pub fn set(&mut self, field: &str, secs: Option<f64>) -> Result<()> {
-        let d = secs.map(|s| secs_to_duration(field, s)).transpose()?;
-        let slot = match field {
-            "connect" => &mut self.connect,
-            "read" => &mut self.read,
-            "total" => &mut self.total,
-            "stream_idle" => &mut self.stream_idle,
-            "stream_total" => &mut self.stream_total,
-            other => {
-                return Err(Error::InvalidRequest(format!(
-                    "unknown timeout {other:?}; use connect, read, total, stream_idle or stream_total."
-                )));
+impl Timeouts {
+    /// These deadlines with `spec` applied. The error text says what was wrong; the caller
+    /// decides whether that is a configuration or a call error.
+    pub fn apply(self, spec: &TimeoutSpec) -> std::result::Result<Self, String> {
+        match spec {
+            TimeoutSpec::Seconds(secs) => {
+                let d = secs_to_duration(*secs).map_err(|why| format!("timeout={secs} is not valid: {why}"))?;
+                Ok(Timeouts { connect: Some(d), read: Some(d), stream_idle: Some(d), ..self })
             }
-        };
-        *slot = d;
-        Ok(())
+            TimeoutSpec::Fields(fields) => {
+                let mut t = self;
+                for (name, secs) in fields {
+                    let d = secs
+                        .map(|s| secs_to_duration(s).map_err(|why| format!("timeout {name}={s} is not valid: {why}")))
+                        .transpose()?;
+                    let slot = match name.as_str() {
+                        "connect" => &mut t.connect,
+                        "read" => &mut t.read,
+                        "total" => &mut t.total,
+                        "stream_idle" => &mut t.stream_idle,
+                        "stream_total" => &mut t.stream_total,
+                        other => {
+                            return Err(format!(
+                                "unknown timeout {other:?}; use connect, read, total, stream_idle or stream_total."
+                            ));
+                        }
+                    };
+                    *slot = d;
+                }
+                Ok(t)
+            }
+        }
     }
 }
 
-fn secs_to_duration(name: &str, secs: f64) -> Result<Duration> {
+fn secs_to_duration(secs: f64) -> std::result::Result<Duration, String> {
     if !secs.is_finite() || secs <= 0.0 {
-        return Err(Error::InvalidRequest(format!(
-            "timeout {name}={secs} is not valid; pass a positive number of seconds, or None for no limit."
-        )));
+        return Err("pass a positive number of seconds, or None for no limit.".into());
     }
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| Error::InvalidRequest(format!("timeout {name}={secs} is too large.")))
+    Duration::try_from_secs_f64(secs).map_err(|_| "that is too large.".into())
+}
+
+/// Checks a retry count from the user; the text says what is allowed.
+pub fn check_max_retries(n: i64) -> std::result::Result<u32, String> {
+    if (0..=i64::from(MAX_RETRIES_LIMIT)).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(format!("max_retries={n} is out of range; use 0 to {MAX_RETRIES_LIMIT} (0 disables retries)."))
+    }
 }
 
 /// Which API a client talks to: decides the environment variable names and the default base.
@@ -145,8 +163,10 @@ impl Api {
 pub struct ConfigInput {
     pub api_key: Option<String>,
     pub base_url: Option<String>,
+    /// The deadlines to start from (defaults when `None`), before `timeout` is applied.
     pub timeouts: Option<Timeouts>,
-    pub max_retries: Option<u32>,
+    pub timeout: Option<TimeoutSpec>,
+    pub max_retries: Option<i64>,
     pub default_headers: Vec<(String, String)>,
     pub proxy: Option<String>,
     pub ca_bundle: Option<PathBuf>,
@@ -210,16 +230,17 @@ impl ClientConfig {
             .or_else(|| env(api.base_var()).filter(|b| !b.trim().is_empty()))
             .unwrap_or_else(|| api.default_base().to_string());
         let base_url = normalize_base_url(&base_url, api.base_var())?;
-        let max_retries = input.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
-        if max_retries > MAX_RETRIES_LIMIT {
-            return Err(Error::Config(format!(
-                "max_retries={max_retries} is too many; use 0 to {MAX_RETRIES_LIMIT}."
-            )));
+        let max_retries = match input.max_retries {
+            Some(n) => check_max_retries(n).map_err(Error::Config)?,
+            None => DEFAULT_MAX_RETRIES,
+        };
+        let mut timeouts = input.timeouts.unwrap_or_default();
+        if let Some(spec) = &input.timeout {
+            timeouts = timeouts.apply(spec).map_err(Error::Config)?;
         }
-        let timeouts = input.timeouts.unwrap_or_default();
         validate_timeouts(&timeouts)?;
         for (name, value) in &input.default_headers {
-            validate_header(name, value)?;
+            validate_header(name, value).map_err(|e| Error::Config(format!("default_headers: {e}")))?;
         }
         if let Some(p) = &input.proxy {
             url::Url::parse(p).map_err(|e| {
@@ -412,23 +433,32 @@ mod tests {
 
     #[test]
     fn scalar_and_named_timeouts() {
-        let t = Timeouts::default().with_scalar(5.0).unwrap();
+        let t = Timeouts::default().apply(&TimeoutSpec::Seconds(5.0)).unwrap();
         assert_eq!(t.read, Some(Duration::from_secs(5)));
         assert_eq!(t.connect, Some(Duration::from_secs(5)));
         assert_eq!(t.total, None);
-        let mut t = Timeouts::default();
-        t.set("total", Some(1.5)).unwrap();
-        t.set("read", None).unwrap();
+        let spec = TimeoutSpec::Fields(vec![("total".into(), Some(1.5)), ("read".into(), None)]);
+        let t = Timeouts::default().apply(&spec).unwrap();
         assert_eq!((t.total, t.read), (Some(Duration::from_millis(1500)), None));
-        assert!(t.set("bogus", None).is_err());
-        assert!(
-            Timeouts::default()
-                .with_scalar(-1.0)
-                .unwrap_err()
-                .to_string()
-                .contains("positive")
-        );
-        assert!(Timeouts::default().with_scalar(f64::NAN).is_err());
+        assert!(Timeouts::default().apply(&TimeoutSpec::Fields(vec![("bogus".into(), None)])).is_err());
+        let err = Timeouts::default().apply(&TimeoutSpec::Seconds(-1.0)).unwrap_err();
+        assert!(err.starts_with("timeout=-1 is not valid") && err.contains("positive"), "{err}");
+        let err = Timeouts::default().apply(&TimeoutSpec::Fields(vec![("read".into(), Some(0.0))])).unwrap_err();
+        assert!(err.starts_with("timeout read=0 is not valid"), "{err}");
+        assert!(Timeouts::default().apply(&TimeoutSpec::Seconds(f64::NAN)).is_err());
+    }
+
+    #[test]
+    fn client_level_mistakes_are_configuration_errors() {
+        let env = env_of(&[("TELA_API_KEY", "k")]);
+        let bad = |input: ConfigInput| match ClientConfig::resolve_with(Api::Tela, input, &env) {
+            Err(Error::Config(m)) => m,
+            other => panic!("expected a configuration error, got {other:?}"),
+        };
+        assert!(bad(ConfigInput { max_retries: Some(-1), ..Default::default() }).contains("0 to 10"));
+        assert!(bad(ConfigInput { timeout: Some(TimeoutSpec::Seconds(0.0)), ..Default::default() }).contains("timeout=0"));
+        let headers = vec![("bad header".to_string(), "v".to_string())];
+        assert!(bad(ConfigInput { default_headers: headers, ..Default::default() }).contains("default_headers"));
     }
 
     #[test]

@@ -124,6 +124,43 @@ pub enum Error {
     /// The operation was cancelled (client closed, task cancelled).
     #[error("{0}")]
     Cancelled(String),
+    /// Uploading a file failed at `stage`; the request that needed it was not sent.
+    #[error("Uploading file {file:?} failed ({stage}): {source}")]
+    Upload {
+        file: String,
+        stage: &'static str,
+        source: Box<Error>,
+    },
+    /// A waited-for run had not finished when the wait's deadline passed.
+    #[error("{}", run_timeout_message(.run_id, .status.as_deref(), *.after, .last_error.as_deref()))]
+    RunTimeout {
+        run_id: String,
+        /// The last status seen; `None` when no poll succeeded.
+        status: Option<String>,
+        after: Duration,
+        /// Why the last poll failed, when it did (transient errors are retried until the deadline).
+        last_error: Option<String>,
+    },
+}
+
+fn run_timeout_message(
+    run_id: &str,
+    status: Option<&str>,
+    after: Duration,
+    last_error: Option<&str>,
+) -> String {
+    let seen = match status {
+        Some(s) => format!("last status: {s}"),
+        None => "no poll succeeded".to_owned(),
+    };
+    let failed = last_error
+        .map(|e| format!("; the last poll failed: {e}"))
+        .unwrap_or_default();
+    format!(
+        "Run {run_id} did not finish within {} ({seen}{failed}). Wait longer with wait(timeout=...) \
+         (None waits without limit), or check again later with completions.retrieve({run_id:?}).",
+        fmt_secs(after)
+    )
 }
 
 fn conn_phrase(kind: ConnectionKind) -> &'static str {
@@ -156,12 +193,8 @@ fn kind_title(kind: TimeoutKind) -> &'static str {
 }
 
 pub(crate) fn fmt_secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0}s")
-    } else {
-        format!("{s:.3}s").trim_end_matches('0').to_string()
-    }
+    let text = format!("{:.3}", d.as_secs_f64());
+    format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
 fn status_message(e: &StatusError) -> String {

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use futures::FutureExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -27,12 +28,23 @@ pub enum Flavor {
 /// The JSON payloads of the events of one network read.
 pub type Batch = Vec<String>;
 
+/// The producing side of an [`EventStream`] built with [`EventStream::from_task`].
+pub type BatchSender = mpsc::Sender<Result<Batch>>;
+
 /// Channel depth in batches: enough to absorb bursts, small enough to keep memory bounded
 /// when the consumer is slow (the producer then stops reading and TCP pushes back).
 const CHANNEL_BATCHES: usize = 32;
 
+/// How many already-received bytes one batch may gather before it is handed over.
+const DRAIN_BYTES: usize = 256 * 1024;
+
+/// How many events one hand-over to the consumer may merge from queued batches.
+const MAX_MERGED: usize = 4096;
+
 pub struct EventStream {
     rx: mpsc::Receiver<Result<Batch>>,
+    /// An error that arrived behind events already handed over.
+    pending: Option<Result<Batch>>,
     task: tokio::task::AbortHandle,
     pub request_id: Option<String>,
 }
@@ -45,11 +57,23 @@ impl EventStream {
         idle: Option<Duration>,
         total: Option<Duration>,
     ) -> Self {
-        let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
         let request_id = open.request_id.clone();
-        let task = tokio::spawn(produce(open, flavor, idle, total, tx)).abort_handle();
+        Self::from_task(request_id, move |tx| produce(open, flavor, idle, total, tx))
+    }
+
+    /// A stream fed by a task of the caller's (a poll loop, say) instead of a response body.
+    /// Same contract: the task stops when the stream is closed or dropped, and a failed
+    /// `send` tells it the consumer is gone.
+    pub fn from_task<F, Fut>(request_id: Option<String>, task: F) -> Self
+    where
+        F: FnOnce(BatchSender) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
+        let task = tokio::spawn(task(tx)).abort_handle();
         EventStream {
             rx,
+            pending: None,
             task,
             request_id,
         }
@@ -57,12 +81,38 @@ impl EventStream {
 
     /// The next batch; `None` once the stream has ended cleanly (or after an error was returned).
     pub async fn next_batch(&mut self) -> Option<Result<Batch>> {
-        self.rx.recv().await
+        if let Some(p) = self.pending.take() {
+            return Some(p);
+        }
+        let first = self.rx.recv().await?;
+        Some(self.merge(first))
     }
 
     /// A batch if one is ready now, without waiting.
     pub fn try_next_batch(&mut self) -> Option<Result<Batch>> {
-        self.rx.try_recv().ok()
+        if let Some(p) = self.pending.take() {
+            return Some(p);
+        }
+        let first = self.rx.try_recv().ok()?;
+        Some(self.merge(first))
+    }
+
+    /// Joins the batches already queued behind `first`: one hand-over (one GIL crossing,
+    /// one asyncio wake-up) for everything that is ready. An error queued behind the events
+    /// is kept for the next call, so the events before it are still delivered.
+    fn merge(&mut self, first: Result<Batch>) -> Result<Batch> {
+        let mut batch = first?;
+        while batch.len() < MAX_MERGED {
+            match self.rx.try_recv() {
+                Ok(Ok(more)) => batch.extend(more),
+                Ok(Err(e)) => {
+                    self.pending = Some(Err(e));
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(batch)
     }
 
     /// A handle that stops the producer from anywhere, even while a reader awaits a batch.
@@ -126,7 +176,27 @@ async fn produce(
         let eof = match chunk {
             Ok(Some(bytes)) => {
                 decoder.feed(&bytes, &mut events);
-                false
+                // Take whatever else has already arrived, so a consumer that lags behind gets
+                // one large batch instead of many one-event ones (polling a body read that is
+                // not ready loses nothing).
+                let mut drained = bytes.len();
+                let mut eof = false;
+                while drained < DRAIN_BYTES {
+                    match response.chunk().now_or_never() {
+                        Some(Ok(Some(more))) => {
+                            drained += more.len();
+                            decoder.feed(&more, &mut events);
+                        }
+                        Some(Ok(None)) => {
+                            decoder.finish(&mut events);
+                            eof = true;
+                            break;
+                        }
+                        // Errors and "not ready yet" are picked up by the next awaited read.
+                        _ => break,
+                    }
+                }
+                eof
             }
             Ok(None) => {
                 decoder.finish(&mut events);
@@ -226,18 +296,31 @@ fn tela_event(ev: SseEvent, batch: &mut Batch) -> End {
     End::No
 }
 
+/// Dify: the type is the JSON `event` field. `error` raises. The stream ends at EOF, and at
+/// `tts_message_end`, which Dify always sends last; not at `message_end`, because TTS audio
+/// (`tts_message*`) and Chatflow's `workflow_finished` still follow it (wire.md 2.1.2, 2.9).
 fn dify_event(ev: SseEvent, batch: &mut Batch) -> End {
-    if ev.event.as_deref() == Some("ping") {
-        return End::No;
+    match ev.event.as_deref() {
+        Some("ping") => return End::No,
+        Some("error") => return End::Error(stream_error(&ev.data)),
+        _ => {}
     }
-    if ev.event.as_deref() == Some("error")
-        || memchr::memmem::find(ev.data.as_bytes(), b"error").is_some()
-    {
+    if ev.data.trim().is_empty() {
+        return End::No; // a data-less frame carries nothing to parse
+    }
+    // Cheap pre-check: only events that mention these names are parsed here.
+    let bytes = ev.data.as_bytes();
+    let maybe_error = memchr::memmem::find(bytes, b"error").is_some();
+    let maybe_last = memchr::memmem::find(bytes, b"tts_message_end").is_some();
+    if maybe_error || maybe_last {
         let v: serde_json::Value = serde_json::from_str(&ev.data).unwrap_or_default();
-        if ev.event.as_deref() == Some("error")
-            || v.get("event").and_then(|e| e.as_str()) == Some("error")
-        {
-            return End::Error(stream_error(&ev.data));
+        match v.get("event").and_then(|e| e.as_str()) {
+            Some("error") => return End::Error(stream_error(&ev.data)),
+            Some("tts_message_end") => {
+                batch.push(ev.data);
+                return End::Done;
+            }
+            _ => {}
         }
     }
     batch.push(ev.data);
@@ -348,5 +431,28 @@ mod tests {
             }
             _ => panic!("expected a stream error"),
         }
+    }
+
+    #[test]
+    fn dify_stream_continues_after_message_end_and_stops_at_tts_end() {
+        let mut evs = vec![
+            ev(None, r#"{"event": "message_end", "id": "m"}"#),
+            ev(None, ""),
+            ev(None, r#"{"event":"tts_message","audio":"QQ=="}"#),
+            ev(None, r#"{"event":"tts_message_end","audio":""}"#),
+            ev(None, r#"{"event":"message","answer":"late"}"#),
+        ];
+        let (batch, end) = classify(Flavor::Dify, &mut evs);
+        assert_eq!(batch.len(), 3);
+        assert!(batch[2].contains("tts_message_end"));
+        assert!(matches!(end, End::Done));
+        // An answer that merely mentions "error" is text, not an error event.
+        let mut evs = vec![ev(
+            None,
+            r#"{"event":"message","answer":"no error here, tts_message_end"}"#,
+        )];
+        let (batch, end) = classify(Flavor::Dify, &mut evs);
+        assert_eq!(batch.len(), 1);
+        assert!(matches!(end, End::No));
     }
 }
