@@ -13,27 +13,42 @@ use tela_core::runtime::runtime;
 /// How often a blocked sync call wakes to let Ctrl-C through.
 const SIGNAL_TICK: Duration = Duration::from_millis(50);
 
-/// Runs `fut` to completion with the GIL released, waking every tick to let Ctrl-C through
-/// (KeyboardInterrupt promptly; dropping the future aborts the request). The future is
-/// polled on this thread, which saves a cross-thread hand-off per call.
+/// Runs `fut` on the runtime and waits for it with the GIL released, checking for signals
+/// every tick: Ctrl-C raises KeyboardInterrupt promptly and aborts the request.
+///
+/// The future is spawned rather than polled here: it then runs on a worker next to hyper's
+/// connection task, so their many wake-ups stay on one thread and only the final result
+/// crosses to this one (polling it here measured 2.5x slower for small requests).
 pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    F: Future<Output = PyResult<T>> + Send,
-    T: Send,
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: Send + 'static,
 {
     ensure_not_on_runtime()?;
     let rt = runtime();
-    py.detach(|| {
-        rt.block_on(async move {
-            let mut fut = std::pin::pin!(fut);
-            loop {
-                match tokio::time::timeout(SIGNAL_TICK, fut.as_mut()).await {
-                    Ok(result) => return result,
-                    Err(_) => Python::attach(|py| py.check_signals())?,
+    let mut handle = rt.spawn(fut);
+    loop {
+        // Waiting on a JoinHandle is cancel-safe, so the timeout loop never loses the result.
+        let got = py.detach(|| rt.block_on(async { tokio::time::timeout(SIGNAL_TICK, &mut handle).await }));
+        match got {
+            Ok(Ok(result)) => return result,
+            Ok(Err(join)) => return Err(join_error(join)),
+            Err(_) => {
+                if let Err(e) = py.check_signals() {
+                    handle.abort();
+                    return Err(e);
                 }
             }
-        })
-    })
+        }
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> PyErr {
+    if e.is_panic() {
+        PyRuntimeError::new_err("internal error in tela-sdk (a Rust panic); please report it")
+    } else {
+        PyRuntimeError::new_err("the request task was cancelled")
+    }
 }
 
 /// Like [`block_on`] for a future that must stay on this thread's borrow (a stream's receiver).

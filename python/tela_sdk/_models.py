@@ -42,6 +42,27 @@ def _converter(tp: Any) -> Any:
     return None
 
 
+def _field(name: str) -> property:
+    def get(self: Model) -> Any:
+        value = self._data.get(name)
+        if value is None:
+            return None
+        cls = type(self)
+        conv = (cls.__dict__.get("_converters") or cls._fields()).get(name)
+        if conv is None:
+            return value
+        cache = self._cache
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_cache", cache)
+        elif name in cache:
+            return cache[name]
+        out = cache[name] = conv(value)
+        return out
+
+    return property(get)
+
+
 class Model:
     """Base of all result types: attribute access, ``to_dict()``, ``to_json()``, a readable repr."""
 
@@ -56,6 +77,11 @@ class Model:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._converters = None  # resolved on first attribute read, keeping import cheap
+        # A property per declared field: found by normal lookup, much cheaper than failing
+        # over to __getattr__ (which stays for fields the server adds later).
+        for name in inspect.get_annotations(cls):
+            if not name.startswith("_") and name not in cls.__dict__:
+                setattr(cls, name, _field(name))
 
     @classmethod
     def _fields(cls) -> dict[str, Any]:
@@ -75,26 +101,12 @@ class Model:
         return convs
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name[0] == "_":
             raise AttributeError(name)
-        cls = type(self)
-        fields = cls.__dict__.get("_converters") or cls._fields()
         value = self._data.get(name, _MISSING)
         if value is _MISSING:
-            if name in fields:
-                return None
             raise AttributeError(f"{type(self).__name__} has no field {name!r}")
-        conv = fields.get(name)
-        if conv is None:
-            return value
-        cache = self._cache
-        if cache is None:
-            cache = {}
-            object.__setattr__(self, "_cache", cache)
-        elif name in cache:
-            return cache[name]
-        out = cache[name] = conv(value)
-        return out
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only; use to_dict() for a mutable copy")
