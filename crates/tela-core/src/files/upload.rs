@@ -1,0 +1,348 @@
+//! Uploads to the vault (wire.md 1.5.1): `POST /v3/files` creates the file and answers a
+//! temporary upload URL, then the content is `PUT` there, streamed with its length.
+//!
+//! The two steps retry differently on purpose. The POST creates a file record, so like every
+//! create it is retried only when it cannot have been created. The PUT writes the same bytes
+//! to the same URL, so it is retried on any transient failure (reopening the stream each time).
+//! The PUT goes to a storage host, not the API: it carries no `Authorization` and none of the
+//! client's default headers, and the URL's query (its signature) never appears in errors.
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use reqwest::Method;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
+use serde_json::{Value, json};
+
+use super::local::Opened;
+use crate::client::Client;
+use crate::error::{Error, Result, StatusError, TimeoutKind, classify_transport};
+use crate::retry::{self, Failure, Safety};
+use crate::transport::{CallOptions, Request, Response};
+
+/// The `x-compatibility-date` the file endpoints require; the date the docs use.
+pub const COMPATIBILITY_DATE: &str = "2025-07-23";
+pub const FILES_PATH: &str = "/v3/files";
+
+/// A file stored in the vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Uploaded {
+    pub id: String,
+    /// Of the `POST /v3/files` that created it.
+    pub request_id: Option<String>,
+}
+
+impl Uploaded {
+    pub fn file_url(&self) -> String {
+        format!("vault://{}", self.id)
+    }
+}
+
+/// Creates the file and uploads its content. Errors are [`Error::Upload`] naming the step.
+pub async fn upload(client: &Client, file: &Opened, opts: &CallOptions) -> Result<Uploaded> {
+    let (id, upload_url, request_id) = create(client, &file.name, opts)
+        .await
+        .map_err(|e| failed(file, "POST /v3/files", e))?;
+    put(client, &upload_url, file, opts)
+        .await
+        .map_err(|e| failed(file, "PUT to the upload URL", e))?;
+    Ok(Uploaded { id, request_id })
+}
+
+fn failed(file: &Opened, stage: &'static str, e: Error) -> Error {
+    match e {
+        // Mistakes in the call itself are not upload failures.
+        Error::InvalidRequest(_) | Error::Config(_) => e,
+        other => Error::Upload {
+            file: file.name.clone(),
+            stage,
+            source: Box::new(other),
+        },
+    }
+}
+
+fn json_request(method: Method, path: String, body: Option<Bytes>, safety: Safety) -> Request {
+    let mut req = Request::json(method, path, body, safety);
+    req.headers
+        .push(("x-compatibility-date".into(), COMPATIBILITY_DATE.into()));
+    req
+}
+
+/// `POST /v3/files {"fileName"}` -> `(id, uploadUrl, request id)`.
+async fn create(
+    client: &Client,
+    name: &str,
+    opts: &CallOptions,
+) -> Result<(String, String, Option<String>)> {
+    let body = serde_json::to_vec(&json!({ "fileName": name }))
+        .map_err(|e| Error::InvalidRequest(format!("file name cannot be encoded: {e}")))?;
+    let req = json_request(
+        Method::POST,
+        FILES_PATH.into(),
+        Some(body.into()),
+        Safety::CreatesWork,
+    );
+    let resp = client.execute(&req, opts).await?;
+    let decode = |message: String| Error::Decode {
+        status: resp.status,
+        message,
+        method: "POST".into(),
+        path: FILES_PATH.into(),
+        request_id: resp.request_id.clone(),
+    };
+    let v: Value = serde_json::from_slice(&resp.body)
+        .map_err(|e| decode(format!("the body is not JSON ({e})")))?;
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| valid_id(id))
+        .ok_or_else(|| decode("no usable \"id\" in the answer".into()))?;
+    let url = v
+        .get("uploadUrl")
+        .or_else(|| v.get("upload_url"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| decode("no \"uploadUrl\" in the answer".into()))?;
+    let url = absolute(&client.config.base_url, url)
+        .ok_or_else(|| decode("\"uploadUrl\" is not an http(s) URL".into()))?;
+    Ok((id.to_owned(), url, resp.request_id.clone()))
+}
+
+/// An id that can be written into a JSON string and a `vault://` URL as is.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\\' | b'/'))
+}
+
+fn absolute(base: &str, url: &str) -> Option<String> {
+    let parsed = match url::Url::parse(url) {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            url::Url::parse(&format!("{base}/")).ok()?.join(url).ok()?
+        }
+        Err(_) => return None,
+    };
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
+}
+
+/// The URL without its query: what errors show of a presigned URL.
+fn shown(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_owned()
+}
+
+/// `PUT` the content, retried on transient failures. `read` bounds silence: no chunk taken by
+/// the connection, or no answer after the last one, for that long is a timeout (a plain
+/// deadline on the whole send would fail every large upload on a slow link).
+async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> Result<()> {
+    let cfg = &client.config;
+    let timeouts = opts.timeouts.unwrap_or(cfg.timeouts);
+    let max_retries = opts.max_retries.unwrap_or(cfg.max_retries);
+    let shown = shown(url);
+    let http = client.http();
+    let attempts = async {
+        let mut retries = 0u32;
+        loop {
+            let progress = Progress::new();
+            let rb = http
+                .put(url)
+                .header(CONTENT_TYPE, &file.mime_type)
+                .header(CONTENT_LENGTH, file.len)
+                .header(USER_AGENT, &cfg.user_agent)
+                .body(reqwest::Body::wrap_stream(progress.track(file.stream())));
+            let (err, failure_delay) = match progress.watch(rb.send(), timeouts.read).await {
+                None => (
+                    timeout(TimeoutKind::Read, timeouts.read, &shown),
+                    retry::next_delay(
+                        Safety::Idempotent,
+                        &Failure::MaybeSent,
+                        retries,
+                        max_retries,
+                    ),
+                ),
+                Some(Err(e)) => {
+                    let failure = if e.is_connect() {
+                        Failure::NotConnected
+                    } else {
+                        Failure::MaybeSent
+                    };
+                    let err = if e.is_timeout() {
+                        timeout(TimeoutKind::Read, timeouts.read, &shown)
+                    } else {
+                        let (kind, detail) = classify_transport(&e);
+                        Error::Connection {
+                            kind,
+                            method: "PUT".into(),
+                            url: shown.clone(),
+                            detail,
+                            attempts: retries + 1,
+                        }
+                    };
+                    let delay =
+                        retry::next_delay(Safety::Idempotent, &failure, retries, max_retries);
+                    (err, delay)
+                }
+                Some(Ok(resp)) => {
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    let request_id = crate::transport::header_string(&headers, "x-request-id");
+                    let body = resp.bytes().await.unwrap_or_default();
+                    if (200..300).contains(&status) {
+                        return Ok(());
+                    }
+                    let delay = retry::next_delay(
+                        Safety::Idempotent,
+                        &Failure::Status {
+                            status,
+                            headers: &headers,
+                        },
+                        retries,
+                        max_retries,
+                    );
+                    let err = Error::Status(Box::new(StatusError::from_response(
+                        status, body, request_id, "PUT", &shown,
+                    )));
+                    (err, delay)
+                }
+            };
+            match failure_delay {
+                Some(d) => {
+                    log::debug!("retrying PUT {shown} in {d:?} after: {err}");
+                    tokio::time::sleep(d).await;
+                    retries += 1;
+                }
+                None => return Err(err),
+            }
+        }
+    };
+    match timeouts.total {
+        None => attempts.await,
+        Some(t) => tokio::time::timeout(t, attempts)
+            .await
+            .unwrap_or_else(|_| Err(timeout(TimeoutKind::Total, Some(t), &shown))),
+    }
+}
+
+fn timeout(kind: TimeoutKind, after: Option<Duration>, url: &str) -> Error {
+    Error::Timeout {
+        kind,
+        after: after.unwrap_or_default(),
+        method: "PUT".into(),
+        url: url.to_owned(),
+    }
+}
+
+/// When the body stream last handed a chunk to the connection.
+struct Progress {
+    start: Instant,
+    last_ms: Arc<AtomicU64>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress {
+            start: Instant::now(),
+            last_ms: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn track<S, T>(&self, s: S) -> impl Stream<Item = T> + Send + 'static
+    where
+        S: Stream<Item = T> + Send + 'static,
+    {
+        let (start, last) = (self.start, self.last_ms.clone());
+        s.inspect(move |_| {
+            last.store(start.elapsed().as_millis() as u64, Ordering::Relaxed);
+        })
+    }
+
+    fn idle(&self) -> Duration {
+        let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+
+    /// `fut`'s output, or `None` once there was no progress for `limit`.
+    async fn watch<F: Future>(&self, fut: F, limit: Option<Duration>) -> Option<F::Output> {
+        let Some(limit) = limit else {
+            return Some(fut.await);
+        };
+        let mut fut = pin!(fut);
+        loop {
+            let left = limit.saturating_sub(self.idle());
+            if left.is_zero() {
+                return None;
+            }
+            tokio::select! {
+                out = &mut fut => return Some(out),
+                _ = tokio::time::sleep(left) => {}
+            }
+        }
+    }
+}
+
+/// `GET /v3/files/{id}`: the stored file's metadata, as the server answers it.
+pub async fn retrieve(client: &Client, id: &str, opts: &CallOptions) -> Result<Response> {
+    let id = id.strip_prefix("vault://").unwrap_or(id);
+    if !valid_id(id) {
+        return Err(Error::InvalidRequest(format!(
+            "{id:?} is not a file id; pass the id (or vault:// URL) that files.upload() returned."
+        )));
+    }
+    let req = json_request(
+        Method::GET,
+        format!("{FILES_PATH}/{id}"),
+        None,
+        Safety::Idempotent,
+    );
+    client.execute(&req, opts).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_ids() {
+        assert_eq!(
+            absolute("http://h:1", "/uploads/x?token=t").as_deref(),
+            Some("http://h:1/uploads/x?token=t")
+        );
+        assert_eq!(
+            absolute("http://h:1", "https://s3.example/a?sig=1").as_deref(),
+            Some("https://s3.example/a?sig=1")
+        );
+        assert_eq!(absolute("http://h:1", "ftp://x/y"), None);
+        assert_eq!(
+            shown("https://s/a/b?X-Amz-Signature=secret"),
+            "https://s/a/b"
+        );
+        assert!(valid_id("3fa85f64-5717-4562-b3fc-2c963f66afa6"));
+        for bad in ["", "a\"b", "a b", "a/b", "a\\b"] {
+            assert!(!valid_id(bad), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn watch_gives_up_only_after_silence() {
+        let p = Progress::new();
+        let quick = p
+            .watch(
+                tokio::time::sleep(Duration::from_millis(10)),
+                Some(Duration::from_secs(5)),
+            )
+            .await;
+        assert!(quick.is_some());
+        let p = Progress::new();
+        let slow = p
+            .watch(
+                tokio::time::sleep(Duration::from_secs(5)),
+                Some(Duration::from_millis(50)),
+            )
+            .await;
+        assert!(slow.is_none());
+    }
+}

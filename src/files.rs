@@ -1,0 +1,294 @@
+//! `NativeFile` (built by `tela_sdk.File`) and the swap of files in request bodies for the
+//! placeholders the core resolves. Checks, sniffing and encoding are the core's; this module
+//! only translates arguments and releases the GIL around file reads.
+
+use std::cell::RefCell;
+use std::mem::MaybeUninit;
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyByteArray, PyBytes};
+use serde_json::{Map, Value};
+use tela_core::Client;
+use tela_core::files::{Description, FilePolicy, FileSource, PLACEHOLDER_KEY, UploadMode};
+
+use crate::errors::IntoPyResult;
+
+/// A checked file: what the core sends, plus its name/type/size as known when it was built.
+#[pyclass(frozen, module = "tela_sdk._native")]
+pub struct NativeFile {
+    source: FileSource,
+    description: Description,
+}
+
+type Options = (
+    Option<String>,
+    Option<String>,
+    Option<(i64, i64)>,
+    Option<String>,
+    Option<String>,
+);
+
+impl NativeFile {
+    fn build(py: Python<'_>, source: FileSource, options: Options) -> PyResult<Self> {
+        let (name, mime_type, range, parser_type, upload) = options;
+        let upload = upload.as_deref().map(UploadMode::parse).transpose().py()?;
+        let source = source
+            .with_name(name)
+            .and_then(|s| s.with_mime_type(mime_type))
+            .and_then(|s| s.with_range(range))
+            .and_then(|s| s.with_parser_type(parser_type))
+            .py()?
+            .with_upload(upload);
+        // Reads the head of a path to sniff its type: no GIL needed.
+        let description = py.detach(|| source.describe()).py()?;
+        Ok(NativeFile {
+            source,
+            description,
+        })
+    }
+}
+
+#[pymethods]
+impl NativeFile {
+    /// A URL (`https://`, `http://`, `vault://`, `data:`) or the path of an existing file.
+    #[staticmethod]
+    #[pyo3(signature = (value, *, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_str(
+        py: Python<'_>,
+        value: &str,
+        name: Option<String>,
+        mime_type: Option<String>,
+        range: Option<(i64, i64)>,
+        parser_type: Option<String>,
+        upload: Option<String>,
+    ) -> PyResult<Self> {
+        let source = py.detach(|| FileSource::from_arg(value)).py()?;
+        Self::build(py, source, (name, mime_type, range, parser_type, upload))
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (path, *, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_path(
+        py: Python<'_>,
+        path: PathBuf,
+        name: Option<String>,
+        mime_type: Option<String>,
+        range: Option<(i64, i64)>,
+        parser_type: Option<String>,
+        upload: Option<String>,
+    ) -> PyResult<Self> {
+        let source = py.detach(|| FileSource::from_path(path)).py()?;
+        Self::build(py, source, (name, mime_type, range, parser_type, upload))
+    }
+
+    /// A temporary file holding what was read from a stream (named like bytes, not by its path).
+    #[staticmethod]
+    #[pyo3(signature = (path, *, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_spooled(
+        py: Python<'_>,
+        path: PathBuf,
+        name: Option<String>,
+        mime_type: Option<String>,
+        range: Option<(i64, i64)>,
+        parser_type: Option<String>,
+        upload: Option<String>,
+    ) -> PyResult<Self> {
+        let source = py.detach(|| FileSource::from_spooled(path)).py()?;
+        Self::build(py, source, (name, mime_type, range, parser_type, upload))
+    }
+
+    /// `bytes` are shared with Python (no copy); a `bytearray` is copied, since it can change.
+    #[staticmethod]
+    #[pyo3(signature = (data, *, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_bytes(
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        name: Option<String>,
+        mime_type: Option<String>,
+        range: Option<(i64, i64)>,
+        parser_type: Option<String>,
+        upload: Option<String>,
+    ) -> PyResult<Self> {
+        let backed: PyBackedBytes = if let Ok(b) = data.cast::<PyBytes>() {
+            b.to_owned().into()
+        } else if let Ok(b) = data.cast::<PyByteArray>() {
+            b.to_owned().into()
+        } else {
+            return Err(PyTypeError::new_err("from_bytes takes bytes or bytearray"));
+        };
+        let source = FileSource::from_bytes(Bytes::from_owner(backed)).py()?;
+        Self::build(py, source, (name, mime_type, range, parser_type, upload))
+    }
+
+    /// `"url"`, `"path"` or `"bytes"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.description.kind
+    }
+
+    #[getter]
+    fn name(&self) -> Option<String> {
+        self.description.name.clone()
+    }
+
+    #[getter]
+    fn mime_type(&self) -> Option<String> {
+        self.description.mime_type.clone()
+    }
+
+    #[getter]
+    fn size(&self) -> Option<u64> {
+        self.description.size
+    }
+
+    #[getter]
+    fn url(&self) -> Option<String> {
+        self.source.url().map(str::to_owned)
+    }
+
+    #[getter]
+    fn path(&self) -> Option<PathBuf> {
+        match self.source.content() {
+            tela_core::files::Content::Path(p) => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn range(&self) -> Option<(u64, u64)> {
+        self.source.options.range
+    }
+
+    #[getter]
+    fn parser_type(&self) -> Option<String> {
+        self.source.options.parser_type.clone()
+    }
+
+    #[getter]
+    fn upload(&self) -> Option<&'static str> {
+        self.source.upload.map(UploadMode::name)
+    }
+
+    /// The content as `data:<mime>;base64,...`, encoded by the core (GIL released) straight
+    /// into a new `bytes` object of the exact size.
+    fn data_url<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        if let Some(url) = self.source.url().filter(|u| u.starts_with("data:")) {
+            return Ok(PyBytes::new(py, url.as_bytes()));
+        }
+        let source = self.source.clone();
+        let opened = py.detach(move || source.open()).py()?;
+        let len = opened.data_url_len().py()?;
+        let size = ffi::Py_ssize_t::try_from(len)
+            .map_err(|_| PyValueError::new_err("the data URL is too large for a bytes object"))?;
+        // An uninitialized bytes object (the C API's idiom for filling one in place), so the
+        // core fills it without a separate zeroing pass: see `write_data_url_uninit`.
+        // SAFETY: the object is new and not shared until returned; `PyBytes_AsString` points at
+        // its `len` bytes, viewed as `MaybeUninit` until the core has written every one of
+        // them. On error the object is dropped without being read.
+        let bytes = unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::PyBytes_FromStringAndSize(std::ptr::null(), size),
+            )?
+            .cast_into_unchecked::<PyBytes>()
+        };
+        let data = unsafe { ffi::PyBytes_AsString(bytes.as_ptr()) };
+        if data.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        let buf = unsafe { std::slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), len) };
+        py.detach(|| opened.write_data_url_uninit(buf)).py()?;
+        Ok(bytes)
+    }
+}
+
+/// `client` with `upload=` applied when given (the mode names are checked by the core).
+pub fn with_upload(client: Client, upload: Option<&str>) -> PyResult<Client> {
+    let Some(upload) = upload else {
+        return Ok(client);
+    };
+    let upload = UploadMode::parse(upload).py()?;
+    Ok(client.with_file_policy(FilePolicy { upload }))
+}
+
+/// Files met while converting one call's arguments: each distinct `NativeFile` once.
+#[derive(Default)]
+struct Found {
+    sources: Vec<FileSource>,
+    seen: Vec<usize>,
+}
+
+thread_local! {
+    /// Set while a call's arguments are converted (see [`Collecting`]). Conversion runs on one
+    /// thread holding the GIL, so a thread-local is exactly its scope, and the generic JSON
+    /// walk needs no extra parameter for the one kind of value that is not JSON.
+    static FOUND: RefCell<Option<Found>> = const { RefCell::new(None) };
+}
+
+/// Collects the files of one conversion; dropping it (also on error) ends the collection and
+/// restores any collection it interrupted (a `__tela_json__` that converts another call).
+pub struct Collecting {
+    /// The interrupted collection; taken back when this one ends.
+    outer: Option<Option<Found>>,
+}
+
+impl Collecting {
+    pub fn start() -> Self {
+        let outer = FOUND.with(|f| f.borrow_mut().replace(Found::default()));
+        Collecting { outer: Some(outer) }
+    }
+
+    /// The files found, in placeholder order.
+    pub fn finish(mut self) -> Vec<FileSource> {
+        self.end().map(|found| found.sources).unwrap_or_default()
+    }
+
+    fn end(&mut self) -> Option<Found> {
+        let outer = self.outer.take()?;
+        FOUND.with(|f| std::mem::replace(&mut *f.borrow_mut(), outer))
+    }
+}
+
+impl Drop for Collecting {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+/// `{"$tela_file": i}` when `obj` is a `NativeFile` and files are being collected; an error
+/// when it is a file where files are not accepted; `None` for anything else.
+pub fn placeholder(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<Value>> {
+    let Ok(file) = obj.cast::<NativeFile>() else {
+        return Ok(None);
+    };
+    let key = file.as_ptr() as usize;
+    let index = FOUND.with(|f| {
+        let mut f = f.borrow_mut();
+        let found = f.as_mut()?;
+        Some(match found.seen.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                found.seen.push(key);
+                found.sources.push(file.get().source.clone());
+                found.sources.len() - 1
+            }
+        })
+    });
+    let Some(index) = index else {
+        return Err(PyTypeError::new_err(format!(
+            "{at}: a tela_sdk.File cannot be sent here"
+        )));
+    };
+    let mut m = Map::with_capacity(1);
+    m.insert(PLACEHOLDER_KEY.into(), Value::from(index));
+    Ok(Some(Value::Object(m)))
+}
