@@ -1,0 +1,304 @@
+//! Async runs (wire.md 1.1.6, 1.2, 1.3). A request with `async: true`, a `webhook_url` or an
+//! `application_id` is answered at once with the run object; a task then moves the run
+//! `created` -> `running` -> `succeeded` | `failed` on the canvas's [`RunSpec`] timing, and
+//! finally delivers its webhook. Runs are read back with `GET /v2/chat/completions/{id}` and
+//! listed with `GET /v1/completion-run`.
+//!
+//! Undocumented details, as emulated: a `failed` run carries
+//! `"error": {"code": "RUN_FAILED", "message": ...}` and `output_content: null`; while
+//! `created`/`running`, `output_content` and `raw_output` are null.
+//!
+//! [`RunSpec`]: crate::spec::RunSpec
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State as Extract};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::completions::{CompletionRequest, TargetRef, completion_body, unix_seconds};
+use super::reply::{self, Content, Reply};
+use super::stream::ChunkMeta;
+use super::webhook;
+use crate::envelope::{self, json_response};
+use crate::ids;
+use crate::registry::Target;
+use crate::runs::{Cursor, Filter, RunRecord, camel_keys, iso8601};
+use crate::spec::WebhookPayload;
+use crate::state::{State, lock};
+
+/// Pinned by `x-compatibility-date` when the request sends one.
+const DEFAULT_COMPATIBILITY_DATE: &str = "2025-07-23T00:00:00.000Z";
+/// The emulated workspace every run belongs to.
+const WORKSPACE_ID: &str = "00000000-0000-4000-8000-000000000001";
+/// Emulated price per token, in dollars (input, output): plausible and deterministic.
+const PRICE_PER_TOKEN: (f64, f64) = (2.5e-6, 1e-5);
+
+/// Records the run, starts its life, and answers the run object.
+pub(crate) fn start(
+    state: Arc<State>,
+    target: Target,
+    mut request: CompletionRequest,
+    headers: HeaderMap,
+) -> Response {
+    let id = ids::uuid();
+    let now = ids::unix_ms();
+    let application_id = match &request.target {
+        TargetRef::Application(app) => Some(app.clone()),
+        _ => None,
+    };
+    // Applications create tasks, which start out running (wire.md 1.1.6).
+    let status = if application_id.is_some() {
+        "running"
+    } else {
+        "created"
+    };
+    let compatibility_date = headers
+        .get("x-compatibility-date")
+        .and_then(|v| v.to_str().ok())
+        .map_or(DEFAULT_COMPATIBILITY_DATE.to_owned(), str::to_owned);
+    let run = json!({
+        "id": id,
+        "status": status,
+        "input_content": {
+            "variables": request.variables,
+            "messages": request.messages,
+            "files": input_files(&request),
+        },
+        "output_content": null,
+        "raw_input": raw_input(&mut request),
+        "raw_output": null,
+        "compatibility_date": compatibility_date,
+        "prompt_version_id": target.version.id,
+        "prompt_application_id": application_id,
+        "workspace_id": WORKSPACE_ID,
+        "created_at": iso8601(now),
+        "updated_at": iso8601(now),
+        "deleted_at": null,
+    });
+    let record = RunRecord {
+        run: run.clone(),
+        canvas_id: target.canvas.id.clone(),
+        version_id: target.version.id.clone(),
+        application_id,
+        updated_ms: now,
+    };
+    lock(&state.runs).insert(id.clone(), record);
+    tokio::spawn(live(state, id, target, request, headers));
+    json_response(StatusCode::OK, &run)
+}
+
+/// `raw_input`: the request as sent, with the identifying keys always present (null when
+/// absent), as the run schema shows them.
+fn raw_input(request: &mut CompletionRequest) -> Value {
+    let mut raw = Map::new();
+    for key in ["version_id", "canvas_id", "application_id", "webhook_url"] {
+        raw.insert(key.to_owned(), Value::Null);
+    }
+    for (k, v) in request.raw.take().unwrap_or_default() {
+        raw.insert(k, v);
+    }
+    Value::Object(raw)
+}
+
+/// `input_content.files`: every `file_url` in the variables and messages.
+fn input_files(request: &CompletionRequest) -> Vec<Value> {
+    let mut files = Vec::new();
+    for (name, value) in &request.variables {
+        collect_files(value, name, "variables", &mut files);
+    }
+    for (i, message) in request.messages.iter().enumerate() {
+        if let Some(content) = message.get("content") {
+            collect_files(content, &format!("message-{i}"), "messages", &mut files);
+        }
+    }
+    files
+}
+
+fn collect_files(value: &Value, name: &str, used_at: &str, out: &mut Vec<Value>) {
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                collect_files(item, name, used_at, out);
+            }
+        }
+        Value::Object(o) => {
+            if let Some(url) = o.get("file_url").and_then(Value::as_str) {
+                let image = url.starts_with("data:image/")
+                    || [".png", ".jpg", ".jpeg"]
+                        .iter()
+                        .any(|ext| url.to_ascii_lowercase().ends_with(ext));
+                out.push(json!({
+                    "name": name,
+                    "used_at": used_at,
+                    "parsed_content": "",
+                    "url": url,
+                    "type": if image { "image" } else { "file" },
+                }));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The run's life after the answer: statuses, the reply, then the webhook.
+async fn live(
+    state: Arc<State>,
+    id: String,
+    target: Target,
+    request: CompletionRequest,
+    headers: HeaderMap,
+) {
+    let spec = target.canvas.run.clone();
+    if !matches!(request.target, TargetRef::Application(_)) {
+        tokio::time::sleep(Duration::from_millis(spec.created_ms)).await;
+        set(&state, &id, |run| {
+            run.insert("status".into(), json!("running"));
+        });
+    }
+    let started = Instant::now();
+    let outcome = if spec.fail {
+        Err(spec.fail_message.clone())
+    } else {
+        reply::produce(&target, &request, &headers).await
+    };
+    tokio::time::sleep(Duration::from_millis(spec.running_ms)).await;
+    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let model = request.model(&target);
+    let run = match &outcome {
+        Ok(reply) => set(&state, &id, |run| {
+            run.insert("status".into(), json!("succeeded"));
+            run.insert("output_content".into(), output_content(reply, duration_ms));
+            run.insert("raw_output".into(), json!({"model": model}));
+        }),
+        Err(message) => set(&state, &id, |run| {
+            run.insert("status".into(), json!("failed"));
+            run.insert(
+                "error".into(),
+                json!({"code": "RUN_FAILED", "message": message}),
+            );
+        }),
+    };
+    let (Some(run), Some(url)) = (run, request.webhook_url.as_deref()) else {
+        return;
+    };
+    let payload = match (&outcome, spec.webhook) {
+        (Ok(reply), WebhookPayload::Completion) => {
+            let meta = ChunkMeta {
+                id: id.clone(),
+                created: unix_seconds(),
+                model,
+            };
+            completion_body(meta, reply)
+        }
+        _ => run,
+    };
+    webhook::deliver(&state, &spec, &id, url, payload).await;
+}
+
+fn set(state: &State, id: &str, change: impl FnOnce(&mut Map<String, Value>)) -> Option<Value> {
+    lock(&state.runs).update(id, ids::unix_ms(), change)
+}
+
+/// `output_content` of a finished run (wire.md 1.2).
+fn output_content(reply: &Reply, duration_ms: u64) -> Value {
+    let input_tokens = reply::words(&reply.prompt);
+    let output_tokens = reply::words(&reply.content.text());
+    let cost = input_tokens as f64 * PRICE_PER_TOKEN.0 + output_tokens as f64 * PRICE_PER_TOKEN.1;
+    // Rounded to a nano-dollar so it prints as 3.5e-05, not 3.5000000000000004e-05.
+    let cost = (cost * 1e9).round() / 1e9;
+    json!({
+        "role": "assistant",
+        "tool_calls": [],
+        "information": {
+            "duration": duration_ms,
+            "cost": cost,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+        },
+        "has_structured_output": matches!(reply.content, Content::Structured(_)),
+        "content": reply.content.to_json(),
+        "input_messages": reply.prompt,
+    })
+}
+
+/// `GET /v2/chat/completions/{id}`.
+pub(crate) async fn retrieve(
+    Extract(state): Extract<Arc<State>>,
+    Path(id): Path<String>,
+) -> Response {
+    match lock(&state.runs).get(&id) {
+        Some(run) => json_response(StatusCode::OK, &run),
+        None => envelope::error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Completion run not found",
+        ),
+    }
+}
+
+/// `GET /v1/completion-run`: camelCase rows, `limit` clamped to 1..100 (default 10).
+pub(crate) async fn list(
+    Extract(state): Extract<Arc<State>>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let limit = match query.get("limit").map(|l| l.trim().parse::<i64>()) {
+        None => 10,
+        Some(Ok(n)) => usize::try_from(n.clamp(1, 100)).unwrap_or(10),
+        Some(Err(_)) => return bad_request("limit must be an integer"),
+    };
+    let cursor = match query.get("cursor").map(|c| Cursor::decode(c)) {
+        None => None,
+        Some(Some(c)) => Some(c),
+        Some(None) => return bad_request("cursor is not a cursor this API returned"),
+    };
+    let filter = Filter {
+        canvas_id: query.get("promptId").cloned(),
+        version_id: query.get("promptVersionId").cloned(),
+        application_id: query.get("promptApplicationId").cloned(),
+    };
+    // The referenced resource must exist (wire.md 1.3).
+    {
+        let registry = lock(&state.registry);
+        let missing = if filter
+            .canvas_id
+            .as_ref()
+            .is_some_and(|c| registry.by_canvas(c, None).is_err())
+        {
+            Some("Canvas not found")
+        } else if filter
+            .version_id
+            .as_ref()
+            .is_some_and(|v| registry.by_version(v).is_err())
+        {
+            Some("Version not found")
+        } else if filter
+            .application_id
+            .as_ref()
+            .is_some_and(|a| registry.by_application(a).is_err())
+        {
+            Some("Application not found")
+        } else {
+            None
+        };
+        if let Some(message) = missing {
+            return envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", message);
+        }
+    }
+    let (rows, next) = lock(&state.runs).list(&filter, cursor.as_ref(), limit);
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "data": rows.into_iter().map(camel_keys).collect::<Vec<_>>(),
+            "hasMore": next.is_some(),
+            "nextCursor": next.map(|c| c.encode()),
+        }),
+    )
+}
+
+fn bad_request(message: &str) -> Response {
+    envelope::error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
+}

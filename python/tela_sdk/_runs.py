@@ -1,0 +1,185 @@
+"""Waiting for async runs, and pages of runs.
+
+``wait`` reads the core's ``runs.wait`` stream, whose events are the run's status changes
+(the polling policy, deadline and retries of transient failures are the core's), calls
+``on_status`` for each, and returns the last. Closing the stream stops the polling, so
+Ctrl-C and task cancellation stop a wait at once.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._exceptions import APIResponseValidationError, RunTimeoutError
+from .types import DEFAULT, AsyncRun, BaseRun, Run
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient, Client
+
+__all__ = ["RunPage", "AsyncRunPage"]
+
+
+def _wait_body(run: str | BaseRun, timeout: Any, poll_interval: float | None) -> dict[str, Any]:
+    """The ``runs.wait`` arguments; a Run in hand tells the core its status is already known."""
+    if isinstance(run, BaseRun):
+        body: dict[str, Any] = {"id": run.id, "last_status": run.status}
+    else:
+        body = {"id": run}
+    if timeout is not DEFAULT:
+        body["timeout"] = timeout
+    if poll_interval is not None:
+        body["poll_interval"] = poll_interval
+    return body
+
+
+R = TypeVar("R", bound=BaseRun)
+
+
+def _final(last: R | None, run_id: Any) -> R:
+    """The run a finished wait returns; a failed run raises ``RunFailedError``."""
+    if last is None:
+        raise APIResponseValidationError(f"the wait for run {run_id!r} ended without a run (a tela_sdk bug?)")
+    if last.status == "failed":
+        raise last._failure()
+    return last
+
+
+def wait(
+    client: Client,
+    run: str | BaseRun,
+    *,
+    timeout: Any,
+    poll_interval: float | None,
+    on_status: Callable[[Run], object] | None,
+    options: dict[str, Any],
+) -> Run:
+    body = _wait_body(run, timeout, poll_interval)
+    stream = client._live().stream("runs.wait", body, **options)
+    last = Run(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
+    try:
+        while (batch := stream.next_batch()) is not None:
+            for event in batch:
+                last = Run(event["run"], event.get("request_id"), client)
+                if on_status is not None:
+                    on_status(last)
+    except RunTimeoutError as e:
+        e.run = last
+        raise
+    finally:
+        stream.close()
+    return _final(last, body["id"])
+
+
+async def wait_async(
+    client: AsyncClient,
+    run: str | BaseRun,
+    *,
+    timeout: Any,
+    poll_interval: float | None,
+    on_status: Callable[[AsyncRun], object] | None,
+    options: dict[str, Any],
+) -> AsyncRun:
+    body = _wait_body(run, timeout, poll_interval)
+    stream = await client._live().astream("runs.wait", body, **options)
+    last = AsyncRun(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
+    try:
+        while (batch := await stream.anext_batch()) is not None:
+            for event in batch:
+                last = AsyncRun(event["run"], event.get("request_id"), client)
+                if on_status is not None:
+                    out = on_status(last)
+                    if inspect.isawaitable(out):
+                        await out
+    except RunTimeoutError as e:
+        e.run = last
+        raise
+    finally:
+        stream.close()
+    return _final(last, body["id"])
+
+
+class _PageBase:
+    __slots__ = ("has_more", "next_cursor", "raw", "request_id")
+
+    def __init__(self, page: dict[str, Any], request_id: str | None) -> None:
+        #: The page as the core normalized it (``data``, ``has_more``, ``next_cursor``, ...).
+        self.raw = page
+        self.has_more: bool = bool(page.get("has_more"))
+        #: Pass as ``cursor=`` to ``list()`` for the next page; None on the last page.
+        self.next_cursor: str | None = page.get("next_cursor")
+        self.request_id = request_id
+
+
+class RunPage(_PageBase):
+    """One page of ``completions.list``. ``data`` holds its runs; iterating the page goes
+    through every run of this page and the following ones, fetching pages as needed."""
+
+    __slots__ = ("_fetch", "data")
+
+    def __init__(
+        self,
+        page: dict[str, Any],
+        request_id: str | None,
+        client: Client,
+        fetch: Callable[[str], RunPage],
+    ) -> None:
+        super().__init__(page, request_id)
+        self.data: list[Run] = [Run(row, request_id, client) for row in page.get("data") or []]
+        self._fetch = fetch
+
+    def next_page(self) -> RunPage | None:
+        """The following page, or None on the last one."""
+        return self._fetch(self.next_cursor) if self.next_cursor else None
+
+    def iter_pages(self) -> Iterator[RunPage]:
+        """This page and the following ones."""
+        page: RunPage | None = self
+        while page is not None:
+            yield page
+            page = page.next_page()
+
+    def __iter__(self) -> Iterator[Run]:
+        for page in self.iter_pages():
+            yield from page.data
+
+    def __repr__(self) -> str:
+        return f"RunPage(runs={len(self.data)}, has_more={self.has_more}, next_cursor={self.next_cursor!r})"
+
+
+class AsyncRunPage(_PageBase):
+    """One page of ``AsyncCompletions.list``. ``data`` holds its runs; ``async for`` goes
+    through every run of this page and the following ones, fetching pages as needed."""
+
+    __slots__ = ("_fetch", "data")
+
+    def __init__(
+        self,
+        page: dict[str, Any],
+        request_id: str | None,
+        client: AsyncClient,
+        fetch: Callable[[str], Awaitable[AsyncRunPage]],
+    ) -> None:
+        super().__init__(page, request_id)
+        self.data: list[AsyncRun] = [AsyncRun(row, request_id, client) for row in page.get("data") or []]
+        self._fetch = fetch
+
+    async def next_page(self) -> AsyncRunPage | None:
+        """The following page, or None on the last one."""
+        return await self._fetch(self.next_cursor) if self.next_cursor else None
+
+    async def iter_pages(self) -> AsyncIterator[AsyncRunPage]:
+        """This page and the following ones."""
+        page: AsyncRunPage | None = self
+        while page is not None:
+            yield page
+            page = await page.next_page()
+
+    async def __aiter__(self) -> AsyncIterator[AsyncRun]:
+        async for page in self.iter_pages():
+            for run in page.data:
+                yield run
+
+    def __repr__(self) -> str:
+        return f"AsyncRunPage(runs={len(self.data)}, has_more={self.has_more}, next_cursor={self.next_cursor!r})"

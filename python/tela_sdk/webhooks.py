@@ -1,0 +1,86 @@
+"""Reading the webhook Tela POSTs when a run started with ``webhook_url`` finishes.
+
+    from tela_sdk import webhooks
+    event = webhooks.parse(request_body, request_headers)   # -> Run, or Completion (legacy)
+
+Tela sends ``Content-Type: application/json`` and an ``x-completion-run-id`` header. The
+body is the run object (the same one ``completions.retrieve`` returns); older setups send the
+raw ``chat.completion`` instead, which ``parse`` returns as a ``Completion`` (wire.md 1.1.7).
+Tela documents no signature: keep the webhook URL hard to guess, and when you must trust the
+result, fetch it again with ``client.completions.retrieve(run.id)``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from ._exceptions import WebhookError
+from .types import Completion, Run
+
+__all__ = ["RUN_ID_HEADER", "parse", "run_id"]
+
+RUN_ID_HEADER = "x-completion-run-id"
+
+
+class _HasItems(Protocol):
+    """A headers object: a dict, or e.g. ``http.server``'s ``email.message.Message``."""
+
+    def items(self) -> Iterable[tuple[str, Any]]: ...
+
+
+Headers = _HasItems | Iterable[tuple[str, str]]
+
+
+def run_id(headers: Headers) -> str | None:
+    """The ``x-completion-run-id`` header (names compare case-insensitively), or None."""
+    pairs = headers.items() if hasattr(headers, "items") else headers
+    for name, value in pairs:
+        if isinstance(name, str) and name.lower() == RUN_ID_HEADER:
+            return str(value).strip()
+    return None
+
+
+def parse(
+    body: bytes | bytearray | memoryview | str | Mapping[str, Any], headers: Headers | None = None
+) -> Run | Completion:
+    """The run (or legacy completion) a webhook request carries.
+
+    ``body`` is the raw request body (bytes or str) or the already-decoded JSON object;
+    ``headers`` the request headers, used to check that ``x-completion-run-id`` names the
+    run in the body. The Run returned has no client: to act on it, pass it to
+    ``client.completions.wait(run)`` or ``client.completions.retrieve(run.id)``.
+    Raises ``WebhookError`` (a ``ValueError``) for anything else.
+    """
+    data = _load(body)
+    header_id = run_id(headers) if headers is not None else None
+    if data.get("object") == "chat.completion" or (isinstance(data.get("choices"), list) and "status" not in data):
+        # The legacy body's id is a completion id (or absent), not the run id: no check.
+        return Completion(data)
+    if isinstance(data.get("id"), str) and isinstance(data.get("status"), str):
+        if header_id is not None and header_id != data["id"]:
+            raise WebhookError(
+                f"the {RUN_ID_HEADER} header ({header_id!r}) does not match the run id in the body "
+                f"({data['id']!r}); the request was not sent by Tela for that run"
+            )
+        return Run(data)
+    keys = ", ".join(sorted(map(str, data))[:10]) or "none"
+    raise WebhookError(
+        f"the webhook body is neither a Tela run (with id and status) nor a chat.completion; its keys are: {keys}"
+    )
+
+
+def _load(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(body, Mapping):
+        return dict(body)
+    if isinstance(body, (bytes, bytearray, memoryview, str)):
+        raw = bytes(body) if isinstance(body, memoryview) else body
+        try:
+            data = json.loads(raw)
+        except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+            raise WebhookError(f"the webhook body is not valid JSON: {e}") from e
+        if not isinstance(data, dict):
+            raise WebhookError(f"the webhook body must be a JSON object, got {type(data).__name__}")
+        return data
+    raise WebhookError(f"parse() takes the request body as bytes, str or a dict, got {type(body).__name__}")
