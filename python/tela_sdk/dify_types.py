@@ -1,0 +1,436 @@
+"""Dify result and event types. Attribute access follows Dify's JSON; unknown fields are kept.
+
+Prices arrive as decimal strings and are read as ``decimal.Decimal`` (never float), so sums
+of many answers stay exact.
+"""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from ._exceptions import APIResponseValidationError
+from ._models import Model
+
+__all__ = [
+    "DifyUsage",
+    "DifyRetrieverResource",
+    "DifyMetadata",
+    "DifyFile",
+    "DifyCompletion",
+    "DifyChatCompletion",
+    "DifyEvent",
+    "DifyMessageEvent",
+    "DifyAgentMessageEvent",
+    "DifyAgentThoughtEvent",
+    "DifyMessageFileEvent",
+    "DifyMessageReplaceEvent",
+    "DifyMessageEndEvent",
+    "DifyTTSMessageEvent",
+    "DifyTTSMessageEndEvent",
+    "DifyWorkflowEvent",
+    "DifyUploadedFile",
+    "DifyInputField",
+    "DifySystemParameters",
+    "DifyParameters",
+    "DifyMeta",
+    "DifyAppInfo",
+    "DifyResult",
+    "AnswerReplaced",
+    "dify_event",
+]
+
+
+def _decimal(value: Any, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        # Through str: a float sent by a non-conforming server keeps its shortest decimal form.
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise APIResponseValidationError(f"usage.{field} is not a decimal number: {value!r}") from None
+
+
+class DifyUsage(Model):
+    """Token usage and cost of one answer. Prices are ``Decimal``; ``latency`` is seconds."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = (
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "total_price",
+        "currency",
+    )
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+    currency: str | None
+    latency: float | None
+
+    @property
+    def prompt_unit_price(self) -> Decimal | None:
+        return _decimal(self._data.get("prompt_unit_price"), "prompt_unit_price")
+
+    @property
+    def prompt_price_unit(self) -> Decimal | None:
+        return _decimal(self._data.get("prompt_price_unit"), "prompt_price_unit")
+
+    @property
+    def prompt_price(self) -> Decimal | None:
+        return _decimal(self._data.get("prompt_price"), "prompt_price")
+
+    @property
+    def completion_unit_price(self) -> Decimal | None:
+        return _decimal(self._data.get("completion_unit_price"), "completion_unit_price")
+
+    @property
+    def completion_price_unit(self) -> Decimal | None:
+        return _decimal(self._data.get("completion_price_unit"), "completion_price_unit")
+
+    @property
+    def completion_price(self) -> Decimal | None:
+        return _decimal(self._data.get("completion_price"), "completion_price")
+
+    @property
+    def total_price(self) -> Decimal | None:
+        return _decimal(self._data.get("total_price"), "total_price")
+
+
+class DifyRetrieverResource(Model):
+    """A citation from the app's knowledge base."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("position", "dataset_name", "document_name", "score")
+
+    id: str | None
+    message_id: str | None
+    position: int | None
+    dataset_id: str | None
+    dataset_name: str | None
+    document_id: str | None
+    document_name: str | None
+    data_source_type: str | None
+    segment_id: str | None
+    score: float | None
+    hit_count: int | None
+    word_count: int | None
+    segment_position: int | None
+    index_node_hash: str | None
+    content: str | None
+    summary: str | None
+    created_at: int | None
+
+
+class DifyMetadata(Model):
+    usage: DifyUsage | None
+    retriever_resources: list[DifyRetrieverResource] | None
+    annotation_reply: Any
+
+
+class DifyFile(Model):
+    """A file of an answer (``message_end.files``), usually one the app generated."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("type", "filename", "url")
+
+    related_id: str | None
+    type: str | None
+    filename: str | None
+    extension: str | None
+    mime_type: str | None
+    size: int | None
+    transfer_method: str | None
+    url: str | None
+    upload_file_id: str | None
+    remote_url: str | None
+    belongs_to: str | None
+
+
+class _Result(Model):
+    """A Model with the ``x-request-id`` of the response that carried it."""
+
+    __slots__ = ("_request_id",)
+
+    def __init__(self, data: dict[str, Any], request_id: str | None = None) -> None:
+        super().__init__(data)
+        object.__setattr__(self, "_request_id", request_id)
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the response, if the server sent one."""
+        request_id: str | None = self._request_id
+        return request_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._data, self._request_id))
+
+
+class DifyCompletion(_Result):
+    """A blocking answer of a completion app."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("message_id", "answer", "request_id")
+
+    event: str | None
+    task_id: str
+    id: str
+    message_id: str
+    mode: str | None
+    answer: str
+    metadata: DifyMetadata | None
+    created_at: int | None
+
+    @property
+    def usage(self) -> DifyUsage | None:
+        """``metadata.usage``: tokens, prices (``Decimal``) and latency."""
+        metadata = self.metadata
+        return metadata.usage if metadata is not None else None
+
+    @property
+    def retriever_resources(self) -> list[DifyRetrieverResource]:
+        """``metadata.retriever_resources`` (citations); empty when the app has none."""
+        metadata = self.metadata
+        return (metadata.retriever_resources or []) if metadata is not None else []
+
+
+class DifyChatCompletion(DifyCompletion):
+    """A blocking answer of a chat app: pass ``conversation_id`` on to continue it."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("message_id", "conversation_id", "answer", "request_id")
+
+    conversation_id: str
+
+
+# Stream events. `event` selects the class (`dify_event`); every event has `task_id`,
+# `message_id` and `created_at` (chat apps add `conversation_id`).
+
+
+class DifyEvent(Model):
+    """A stream event of a type without its own class (its fields stay readable)."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("event", "message_id")
+
+    event: str
+    task_id: str | None
+    message_id: str | None
+    conversation_id: str | None
+    created_at: int | None
+
+
+class DifyMessageEvent(DifyEvent):
+    """``message``: a piece of the answer text; join ``answer`` in order."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("event", "answer")
+
+    id: str | None
+    answer: str
+    from_variable_selector: Any
+
+
+class DifyAgentMessageEvent(DifyMessageEvent):
+    """``agent_message``: a piece of an agent app's answer text."""
+
+
+class DifyAgentThoughtEvent(DifyEvent):
+    """``agent_thought``: an agent step (thought, tool call and its observation)."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("event", "position", "tool", "thought")
+
+    id: str | None
+    position: int | None
+    thought: str | None
+    observation: str | None
+    tool: str | None
+    tool_input: str | None
+    message_files: list[str] | None
+
+
+class DifyMessageFileEvent(DifyEvent):
+    """``message_file``: a file the app produced (e.g. an image)."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("event", "type", "url")
+
+    id: str | None
+    type: str | None
+    belongs_to: str | None
+    url: str | None
+
+
+class DifyMessageReplaceEvent(DifyEvent):
+    """``message_replace``: moderation replaced the whole answer; replace, do not append."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("event", "answer", "reason")
+
+    answer: str
+    reason: str | None
+
+
+class DifyMessageEndEvent(DifyEvent):
+    """``message_end``: the answer text is complete; carries usage, citations and files."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("event", "message_id")
+
+    id: str | None
+    metadata: DifyMetadata | None
+    files: list[DifyFile] | None
+
+    @property
+    def usage(self) -> DifyUsage | None:
+        metadata = self.metadata
+        return metadata.usage if metadata is not None else None
+
+
+class DifyTTSMessageEvent(DifyEvent):
+    """``tts_message``: a chunk of text-to-speech audio (base64 MP3)."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("event",)
+
+    audio: str | None
+
+    @property
+    def audio_bytes(self) -> bytes:
+        """The decoded audio chunk."""
+        return base64.b64decode(self._data.get("audio") or "")
+
+
+class DifyTTSMessageEndEvent(DifyTTSMessageEvent):
+    """``tts_message_end``: the audio is complete (the last event of a stream)."""
+
+
+class DifyWorkflowEvent(DifyEvent):
+    """Chatflow progress: ``workflow_started``, ``node_started``, ``node_finished``,
+    ``workflow_finished``, ``iteration_*``, ``loop_*``, ... with their ``data``."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("event", "workflow_run_id")
+
+    workflow_run_id: str | None
+    data: dict[str, Any] | None
+
+
+_EVENT_TYPES: dict[str, type[DifyEvent]] = {
+    "message": DifyMessageEvent,
+    "agent_message": DifyAgentMessageEvent,
+    "agent_thought": DifyAgentThoughtEvent,
+    "message_file": DifyMessageFileEvent,
+    "message_replace": DifyMessageReplaceEvent,
+    "message_end": DifyMessageEndEvent,
+    "tts_message": DifyTTSMessageEvent,
+    "tts_message_end": DifyTTSMessageEndEvent,
+}
+
+
+def dify_event(data: Any) -> DifyEvent:
+    """The typed event for one parsed stream payload, chosen by its ``event`` field."""
+    if not isinstance(data, dict):
+        raise APIResponseValidationError(f"the server sent a stream event that is not a JSON object: {data!r:.200}")
+    name = data.get("event")
+    cls = _EVENT_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        cls = DifyWorkflowEvent if "workflow_run_id" in data else DifyEvent
+    return cls(data)
+
+
+class AnswerReplaced(str):
+    """What ``stream.text()`` yields for ``message_replace``: the whole new answer. Text
+    yielded before it is void; show this instead (``isinstance(piece, AnswerReplaced)``)."""
+
+    __slots__ = ()
+
+
+class DifyUploadedFile(_Result):
+    """A file stored by ``files.upload``. Pass it in ``files=[...]`` (or as the value of a
+    file input) and the SDK sends the ``local_file`` reference Dify expects."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("id", "name", "size", "mime_type")
+
+    id: str
+    name: str | None
+    size: int | None
+    extension: str | None
+    mime_type: str | None
+    created_by: str | None
+    created_at: int | None
+    preview_url: str | None
+    source_url: str | None
+
+    def __tela_json__(self) -> dict[str, Any]:
+        # The core recognises an upload record and turns it into a local_file reference.
+        return dict(self._data)
+
+
+class DifyInputField(Model):
+    """One variable of the app's input form, flattened: ``type`` is the form control
+    (``text-input``, ``paragraph``, ``select``, ``number``, ``file``, ...)."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("variable", "type", "required")
+
+    type: str
+    variable: str
+    label: str | None
+    required: bool | None
+    default: Any
+    options: list[str] | None
+    max_length: int | None
+
+
+class DifySystemParameters(Model):
+    """Upload size limits in MB."""
+
+    file_size_limit: int | None
+    image_file_size_limit: int | None
+    audio_file_size_limit: int | None
+    video_file_size_limit: int | None
+    workflow_file_upload_limit: int | None
+
+
+class DifyParameters(_Result):
+    """``GET /parameters``: the app's input form and features."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("opening_statement",)
+
+    opening_statement: str | None
+    suggested_questions: list[str] | None
+    suggested_questions_after_answer: dict[str, Any] | None
+    speech_to_text: dict[str, Any] | None
+    text_to_speech: dict[str, Any] | None
+    retriever_resource: dict[str, Any] | None
+    annotation_reply: dict[str, Any] | None
+    more_like_this: dict[str, Any] | None
+    user_input_form: list[dict[str, Any]] | None
+    sensitive_word_avoidance: dict[str, Any] | None
+    file_upload: dict[str, Any] | None
+    system_parameters: DifySystemParameters | None
+
+    @property
+    def input_fields(self) -> list[DifyInputField]:
+        """``user_input_form`` flattened: one ``DifyInputField`` per variable."""
+        out: list[DifyInputField] = []
+        for item in self._data.get("user_input_form") or []:
+            if isinstance(item, dict) and len(item) == 1:
+                ((kind, entry),) = item.items()
+                if isinstance(entry, dict):
+                    out.append(DifyInputField({"type": kind, **entry}))
+        return out
+
+
+class DifyMeta(_Result):
+    """``GET /meta``: icons of the app's tools (URL, or ``{"background", "content"}``)."""
+
+    tool_icons: dict[str, Any] | None
+
+
+class DifyAppInfo(_Result):
+    """``GET /info``: the app's name, description, tags and mode."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("name", "mode")
+
+    name: str | None
+    description: str | None
+    tags: list[str] | None
+    mode: str | None
+    author_name: str | None
+
+
+class DifyResult(_Result):
+    """``{"result": "success"}`` of stop and feedback."""
+
+    result: str | None
