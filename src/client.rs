@@ -8,8 +8,8 @@ use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 use serde_json::{Map, Value};
 use tela_core::api::{self, Args};
 use tela_core::config::Api;
-use tela_core::transport::CallOptions;
 use tela_core::config::TimeoutSpec;
+use tela_core::transport::CallOptions;
 use tela_core::{Client, ConfigInput};
 
 use crate::convert::{to_json_args, to_json_object};
@@ -33,16 +33,24 @@ fn api_of(name: &str) -> PyResult<Api> {
 
 /// `timeout=` as given: a number, or a dict of the named deadlines that were set.
 fn timeout_spec(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeoutSpec>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
     if obj.cast::<PyFloat>().is_ok() || obj.cast::<PyInt>().is_ok() {
         return Ok(Some(TimeoutSpec::Seconds(obj.extract::<f64>()?)));
     }
     let Ok(d) = obj.cast::<PyDict>() else {
-        return Err(PyTypeError::new_err("timeout must be a number of seconds or a tela_sdk.Timeout"));
+        return Err(PyTypeError::new_err(
+            "timeout must be a number of seconds or a tela_sdk.Timeout",
+        ));
     };
     let mut fields = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {
-        let secs: Option<f64> = if v.is_none() { None } else { Some(v.extract()?) };
+        let secs: Option<f64> = if v.is_none() {
+            None
+        } else {
+            Some(v.extract()?)
+        };
         fields.push((k.extract::<String>()?, secs));
     }
     Ok(Some(TimeoutSpec::Fields(fields)))
@@ -95,7 +103,16 @@ fn config_input(
     proxy: Option<String>,
     ca_bundle: Option<PathBuf>,
 ) -> ConfigInput {
-    ConfigInput { api_key, base_url, timeouts: None, timeout, max_retries, default_headers, proxy, ca_bundle }
+    ConfigInput {
+        api_key,
+        base_url,
+        timeouts: None,
+        timeout,
+        max_retries,
+        default_headers,
+        proxy,
+        ca_bundle,
+    }
 }
 
 impl NativeClient {

@@ -16,7 +16,9 @@ pub fn to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
 /// The top-level arguments of a call (a dict of argument name -> value); error paths start
 /// at the argument name the user wrote (`variables["x"]`), not at an internal "body".
 pub fn to_json_args(obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
-    let d = obj.cast::<PyDict>().map_err(|_| PyTypeError::new_err("the call arguments must be a dict"))?;
+    let d = obj
+        .cast::<PyDict>()
+        .map_err(|_| PyTypeError::new_err("the call arguments must be a dict"))?;
     let mut m = Map::with_capacity(d.len());
     for (k, v) in d.iter() {
         let key: String = k.extract()?;

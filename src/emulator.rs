@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
-use tela_emulator::{CanvasSpec, Emulator, EmulatorConfig, FaultSpec, ReplyFn};
+use tela_emulator::{CanvasSpec, DifyAppSpec, Emulator, EmulatorConfig, FaultSpec, ReplyFn};
 
 use crate::convert::{from_json, to_json};
 use crate::runtime::block_on;
@@ -79,6 +79,33 @@ impl NativeEmulator {
         to_py(py, &info)
     }
 
+    /// Registers a Dify app from a DifyAppSpec dict; returns the DifyAppInfo dict.
+    #[pyo3(signature = (spec, answer=None))]
+    fn add_dify_app<'py>(
+        &self,
+        py: Python<'py>,
+        spec: &Bound<'py, PyAny>,
+        answer: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let spec: DifyAppSpec = parse(spec, "Dify app spec")?;
+        let info = match answer {
+            Some(cb) => self
+                .inner
+                .add_dify_app_with_callback(spec, python_reply(cb)),
+            None => self.inner.add_dify_app(spec),
+        }
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        to_py(py, &info)
+    }
+
+    fn dify_uploads<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.dify_uploads())
+    }
+
+    fn dify_feedbacks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.dify_feedbacks())
+    }
+
     fn add_fault(&self, fault: &Bound<'_, PyAny>) -> PyResult<()> {
         let fault: FaultSpec = parse(fault, "fault spec")?;
         self.inner.add_fault(fault);
@@ -95,6 +122,37 @@ impl NativeEmulator {
 
     fn clear_requests(&self) {
         self.inner.clear_requests();
+    }
+
+    /// Puts a file in the emulated vault as if uploaded; returns its StoredFile dict.
+    #[pyo3(signature = (content, *, id=None, name=None, mime_type=None))]
+    fn add_file<'py>(
+        &self,
+        py: Python<'py>,
+        content: &[u8],
+        id: Option<String>,
+        name: Option<String>,
+        mime_type: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let stored = self
+            .inner
+            .add_file(content, id, name, mime_type)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        to_py(py, &stored)
+    }
+
+    /// Every file created in the emulated vault, oldest first (StoredFile dicts).
+    fn files<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.files())
+    }
+
+    /// Every webhook delivery attempt, oldest first (WebhookDelivery dicts).
+    fn webhook_deliveries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.webhook_deliveries())
+    }
+
+    fn clear_webhook_deliveries(&self) {
+        self.inner.clear_webhook_deliveries();
     }
 
     fn close(&self) {

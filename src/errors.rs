@@ -59,6 +59,44 @@ fn build(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             "APIResponseValidationError"
         }
         Error::Cancelled(_) => "TelaError",
+        Error::Upload {
+            file,
+            stage,
+            source,
+        } => {
+            kwargs.set_item("file_name", file)?;
+            kwargs.set_item("stage", stage)?;
+            match *source {
+                Error::Status(s) => {
+                    kwargs.set_item("status_code", s.status)?;
+                    kwargs.set_item("code", s.code)?;
+                    kwargs.set_item("request_id", s.request_id)?;
+                    kwargs.set_item("body", body_to_py(py, &s.body))?;
+                }
+                Error::Decode {
+                    status, request_id, ..
+                } => {
+                    kwargs.set_item("status_code", status)?;
+                    kwargs.set_item("request_id", request_id)?;
+                }
+                Error::Connection { kind, .. } => kwargs.set_item("kind", kind.name())?,
+                Error::Timeout { kind, .. } => kwargs.set_item("kind", kind.name())?,
+                _ => {}
+            }
+            "FileUploadError"
+        }
+        Error::RunTimeout {
+            run_id,
+            status,
+            after,
+            ..
+        } => {
+            kwargs.set_item("kind", "wait")?;
+            kwargs.set_item("after", after.as_secs_f64())?;
+            kwargs.set_item("run_id", run_id)?;
+            kwargs.set_item("last_status", status)?;
+            "RunTimeoutError"
+        }
     };
     let cls = py.import(MODULE)?.getattr(class)?;
     let exc = cls.call((message,), Some(&kwargs))?;

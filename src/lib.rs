@@ -5,6 +5,7 @@ mod client;
 mod convert;
 mod emulator;
 mod errors;
+mod files;
 mod outcome;
 mod runtime;
 mod stream;
@@ -17,6 +18,8 @@ mod _native {
     use super::client::NativeClient;
     #[pymodule_export]
     use super::emulator::NativeEmulator;
+    #[pymodule_export]
+    use super::files::NativeFile;
     #[pymodule_export]
     use super::runtime::_shutdown;
     #[pymodule_export]

@@ -29,7 +29,8 @@ where
     let mut handle = rt.spawn(fut);
     loop {
         // Waiting on a JoinHandle is cancel-safe, so the timeout loop never loses the result.
-        let got = py.detach(|| rt.block_on(async { tokio::time::timeout(SIGNAL_TICK, &mut handle).await }));
+        let got = py
+            .detach(|| rt.block_on(async { tokio::time::timeout(SIGNAL_TICK, &mut handle).await }));
         match got {
             Ok(Ok(result)) => return result,
             Ok(Err(join)) => return Err(join_error(join)),

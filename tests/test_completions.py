@@ -31,6 +31,13 @@ def staged(emulator: Emulator) -> Canvas:
     )
 
 
+@pytest.fixture(autouse=True)
+def vault(emulator: Emulator) -> None:
+    """The vault files the calls below reference: a vault id never uploaded is a 404."""
+    for file_id in ("550e8400-e29b-41d4-a716-446655440000", "abc", "1"):
+        emulator.add_file(b"stored", id=file_id, name=f"{file_id}.txt")
+
+
 FULL_VARIABLES: dict[str, Any] = {
     "text": "Document content",
     "count": 3,

@@ -36,3 +36,18 @@ def test_stream_server() -> None:
     pytest.importorskip("aiohttp")
     out = run_example("stream_server.py")
     assert "Waves fold into the moon" in out
+
+
+def test_async_runs() -> None:
+    out = run_example("async_runs.py")
+    assert "submitted 3 runs; waiting for all of them:" in out
+    assert out.count("succeeded") == 3
+    assert "result: Summary of Invoice #1042" in out
+    assert "total cost: $0.000" in out
+
+
+def test_webhook_receiver() -> None:
+    out = run_example("webhook_receiver.py")
+    assert '"POST /tela-webhook HTTP/1.1" 204' in out
+    assert "succeeded" in out
+    assert "result:    {'sentiment': 'positive', 'confidence': 0.93}" in out

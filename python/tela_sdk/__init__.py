@@ -6,7 +6,10 @@ out = client.completions.create(canvas_id="...", variables={"document": "..."})
 print(out.content)
 """
 
+from . import webhooks
 from ._client import AsyncClient, Client
+from ._dify import AsyncDifyClient, DifyClient
+from ._dify_streaming import AsyncDifyStream, DifyFinal, DifyStream
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -17,27 +20,52 @@ from ._exceptions import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    FileUploadError,
     InternalServerError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RunFailedError,
+    RunNotFinishedError,
+    RunTimeoutError,
     StreamError,
     TelaError,
     UnprocessableEntityError,
+    WebhookError,
 )
+from ._files import File, FileInfo, UploadedFile
 from ._native import __version__
+from ._runs import AsyncRunPage, RunPage
 from ._streaming import AsyncStream, FinalMessage, Stream
 from ._timeout import Timeout
-from .types import Completion, CompletionChunk
+from .types import AsyncRun, Completion, CompletionChunk, Run
 
 __all__ = [
     "__version__",
     "Client",
     "AsyncClient",
+    "DifyClient",
+    "AsyncDifyClient",
+    "DifyStream",
+    "AsyncDifyStream",
+    "DifyFinal",
     "Timeout",
+    "File",
+    "UploadedFile",
+    "FileInfo",
+    "FileUploadError",
     "Completion",
     "CompletionChunk",
+    "Run",
+    "AsyncRun",
+    "RunPage",
+    "AsyncRunPage",
+    "webhooks",
+    "RunFailedError",
+    "RunTimeoutError",
+    "RunNotFinishedError",
+    "WebhookError",
     "Stream",
     "AsyncStream",
     "FinalMessage",

@@ -9,8 +9,10 @@ from typing import Any
 
 from ._completions import AsyncCompletions, Completions
 from ._exceptions import TelaError
+from ._files import File, FileInput, UploadMode
 from ._native import NativeClient
 from ._timeout import TimeoutTypes, timeout_arg
+from ._uploads import AsyncFiles, Files
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -28,6 +30,7 @@ class _BaseClient:
         default_headers: Mapping[str, str] | None = None,
         proxy: str | None = None,
         ca_bundle: str | PathLike[str] | None = None,
+        upload: UploadMode | None = None,
     ) -> None:
         self._native = NativeClient(
             self._api,
@@ -38,6 +41,7 @@ class _BaseClient:
             dict(default_headers) if default_headers else None,
             proxy,
             None if ca_bundle is None else str(ca_bundle),
+            upload=upload,
         )
         self._closed = False
         self._setup()
@@ -73,6 +77,25 @@ class _BaseClient:
         """The resolved deadlines in seconds (None = no limit)."""
         return self._native.timeout
 
+    @property
+    def upload(self) -> str:
+        """How local files are delivered unless a ``File`` says otherwise: ``"auto"`` (inline
+        up to 4 MiB, upload above), ``"inline"`` or ``"vault"``."""
+        return self._native.upload
+
+    def file(
+        self,
+        source: FileInput,
+        *,
+        name: str | None = None,
+        mime_type: str | None = None,
+        range: tuple[int, int] | None = None,
+        parser_type: str | None = None,
+        upload: UploadMode | None = None,
+    ) -> File:
+        """``tela_sdk.File(...)``, for code that only holds the client."""
+        return File(source, name=name, mime_type=mime_type, range=range, parser_type=parser_type, upload=upload)
+
     def with_options(
         self,
         *,
@@ -83,6 +106,7 @@ class _BaseClient:
         default_headers: Mapping[str, str] | None = None,
         proxy: str | None = None,
         ca_bundle: str | PathLike[str] | None = None,
+        upload: UploadMode | None = None,
     ) -> Any:
         """A copy with some settings changed, sharing this client's connection pool (a new
         pool only when ``proxy``, ``ca_bundle`` or the connect timeout change)."""
@@ -94,6 +118,7 @@ class _BaseClient:
             dict(default_headers) if default_headers else None,
             proxy,
             None if ca_bundle is None else str(ca_bundle),
+            upload=upload,
         )
         return type(self)._wrap(native)
 
@@ -117,9 +142,11 @@ class Client(_BaseClient):
     """
 
     completions: Completions
+    files: Files
 
     def _setup(self) -> None:
         self.completions = Completions(self)
+        self.files = Files(self)
 
     def with_options(self, **changes: Any) -> Client:
         new: Client = super().with_options(**changes)
@@ -142,9 +169,11 @@ class AsyncClient(_BaseClient):
     """The asyncio Tela client: every call is awaited on the caller's event loop."""
 
     completions: AsyncCompletions
+    files: AsyncFiles
 
     def _setup(self) -> None:
         self.completions = AsyncCompletions(self)
+        self.files = AsyncFiles(self)
 
     def with_options(self, **changes: Any) -> AsyncClient:
         new: AsyncClient = super().with_options(**changes)

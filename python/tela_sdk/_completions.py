@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from . import _runs
+from ._runs import AsyncRunPage, RunPage
 from ._streaming import AsyncStream, Stream
 from ._timeout import TimeoutTypes, timeout_arg
-from .types import Completion, CompletionChunk
+from .types import DEFAULT, AsyncRun, BaseRun, Completion, CompletionChunk, Run
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -139,6 +141,125 @@ class Completions:
         data, request_id = native.call("completions.create", body, **opts)
         return Completion(data, request_id)
 
+    def submit(
+        self,
+        *,
+        canvas_id: str | None = None,
+        version_id: str | None = None,
+        application_id: str | None = None,
+        environment_name: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        override: Mapping[str, Any] | None = None,
+        tags: Sequence[str] | None = None,
+        label: str | None = None,
+        webhook_url: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> Run:
+        """Starts a run without waiting for it and returns it: ``status`` is ``created``
+        (a Workstation ``application_id`` task starts ``running``). Takes what ``create``
+        takes, plus ``webhook_url``, where Tela POSTs the finished run (read it with
+        ``tela_sdk.webhooks.parse``). ``run.wait()`` polls until the run is done. Like
+        ``create``, the POST is retried only when the server cannot have started the run.
+        """
+        native = self._client._live()
+        body = _body(
+            canvas_id, version_id, application_id, environment_name, variables, messages, override, tags, label
+        )
+        if webhook_url is not None:
+            body["webhook_url"] = webhook_url
+        opts = _options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        data, request_id = native.call("completions.submit", body, **opts)
+        return Run(data, request_id, self._client)
+
+    def retrieve(
+        self,
+        run_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> Run:
+        """The run as it is now (``GET /v2/chat/completions/{id}``)."""
+        opts = _options(None, extra_headers, extra_query, timeout, max_retries)
+        data, request_id = self._client._live().call("completions.retrieve", {"id": run_id}, **opts)
+        return Run(data, request_id, self._client)
+
+    def wait(
+        self,
+        run: str | BaseRun,
+        *,
+        timeout: float | None = DEFAULT,
+        poll_interval: float | None = None,
+        on_status: Callable[[Run], object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        request_timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> Run:
+        """Polls a run (an id, or a Run) until it is final: returns it once ``succeeded``,
+        raises ``RunFailedError`` (with ``.run``) once ``failed``.
+
+        ``timeout``: seconds to wait in all (default 10 minutes; None: no limit). Past it,
+        ``RunTimeoutError`` (an ``APITimeoutError``, ``kind="wait"``) carries the last run
+        seen; the run itself goes on. ``poll_interval``: the first pause between polls
+        (default 1 s), 1.5x longer after each poll up to 10 s, with jitter. Connection
+        errors, 429 and 5xx answers are polled through until the deadline.
+        ``on_status(run)`` is called with every status change seen (a Run passed in counts
+        as seen). ``request_timeout`` and ``max_retries`` apply to each poll.
+        """
+        opts = _options(None, extra_headers, extra_query, request_timeout, max_retries)
+        return _runs.wait(
+            self._client, run, timeout=timeout, poll_interval=poll_interval, on_status=on_status, options=opts
+        )
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        prompt_id: str | None = None,
+        prompt_version_id: str | None = None,
+        prompt_application_id: str | None = None,
+        cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> RunPage:
+        """A page of the workspace's runs, newest first (``GET /v1/completion-run``):
+        ``limit`` 1 to 100 (server default 10), filtered by canvas (``prompt_id``), version
+        or application. Iterating the page goes through every run, page after page."""
+        given = {
+            "limit": limit,
+            "prompt_id": prompt_id,
+            "prompt_version_id": prompt_version_id,
+            "prompt_application_id": prompt_application_id,
+            "cursor": cursor,
+        }
+        body = {k: v for k, v in given.items() if v is not None}
+        opts = _options(None, extra_headers, extra_query, timeout, max_retries)
+        data, request_id = self._client._live().call("completions.list", body, **opts)
+
+        def fetch(next_cursor: str) -> RunPage:
+            return self.list(
+                limit=limit,
+                prompt_id=prompt_id,
+                prompt_version_id=prompt_version_id,
+                prompt_application_id=prompt_application_id,
+                cursor=next_cursor,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+
+        return RunPage(data, request_id, self._client, fetch)
+
 
 class AsyncCompletions:
     def __init__(self, client: AsyncClient) -> None:
@@ -215,3 +336,106 @@ class AsyncCompletions:
             return AsyncStream(await native.astream("completions.create", body, **opts), CompletionChunk)
         data, request_id = await native.acall("completions.create", body, **opts)
         return Completion(data, request_id)
+
+    async def submit(
+        self,
+        *,
+        canvas_id: str | None = None,
+        version_id: str | None = None,
+        application_id: str | None = None,
+        environment_name: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        override: Mapping[str, Any] | None = None,
+        tags: Sequence[str] | None = None,
+        label: str | None = None,
+        webhook_url: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> AsyncRun:
+        """Async twin of ``Client.completions.submit``."""
+        native = self._client._live()
+        body = _body(
+            canvas_id, version_id, application_id, environment_name, variables, messages, override, tags, label
+        )
+        if webhook_url is not None:
+            body["webhook_url"] = webhook_url
+        opts = _options(extra_body, extra_headers, extra_query, timeout, max_retries)
+        data, request_id = await native.acall("completions.submit", body, **opts)
+        return AsyncRun(data, request_id, self._client)
+
+    async def retrieve(
+        self,
+        run_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> AsyncRun:
+        """Async twin of ``Client.completions.retrieve``."""
+        opts = _options(None, extra_headers, extra_query, timeout, max_retries)
+        data, request_id = await self._client._live().acall("completions.retrieve", {"id": run_id}, **opts)
+        return AsyncRun(data, request_id, self._client)
+
+    async def wait(
+        self,
+        run: str | BaseRun,
+        *,
+        timeout: float | None = DEFAULT,
+        poll_interval: float | None = None,
+        on_status: Callable[[AsyncRun], object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        request_timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> AsyncRun:
+        """Async twin of ``Client.completions.wait``; ``on_status`` may be a coroutine
+        function. Cancelling the awaiting task stops the polling."""
+        opts = _options(None, extra_headers, extra_query, request_timeout, max_retries)
+        return await _runs.wait_async(
+            self._client, run, timeout=timeout, poll_interval=poll_interval, on_status=on_status, options=opts
+        )
+
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        prompt_id: str | None = None,
+        prompt_version_id: str | None = None,
+        prompt_application_id: str | None = None,
+        cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> AsyncRunPage:
+        """Async twin of ``Client.completions.list``; ``async for`` goes through every run."""
+        given = {
+            "limit": limit,
+            "prompt_id": prompt_id,
+            "prompt_version_id": prompt_version_id,
+            "prompt_application_id": prompt_application_id,
+            "cursor": cursor,
+        }
+        body = {k: v for k, v in given.items() if v is not None}
+        opts = _options(None, extra_headers, extra_query, timeout, max_retries)
+        data, request_id = await self._client._live().acall("completions.list", body, **opts)
+
+        async def fetch(next_cursor: str) -> AsyncRunPage:
+            return await self.list(
+                limit=limit,
+                prompt_id=prompt_id,
+                prompt_version_id=prompt_version_id,
+                prompt_application_id=prompt_application_id,
+                cursor=next_cursor,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+
+        return AsyncRunPage(data, request_id, self._client, fetch)

@@ -7,7 +7,10 @@ Raised by the native core through these classes, so ``except`` clauses match exa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .types import BaseRun
 
 __all__ = [
     "TelaError",
@@ -27,6 +30,11 @@ __all__ = [
     "APITimeoutError",
     "APIResponseValidationError",
     "StreamError",
+    "FileUploadError",
+    "RunFailedError",
+    "RunTimeoutError",
+    "RunNotFinishedError",
+    "WebhookError",
 ]
 
 
@@ -136,3 +144,59 @@ class APIResponseValidationError(APIError):
 
 class StreamError(APIError):
     """The server reported an error inside a streaming response (HTTP 200)."""
+
+
+class FileUploadError(APIError):
+    """Uploading a file to the vault failed; the request that needed it was not sent.
+
+    ``stage`` says which step failed (``"POST /v3/files"`` or ``"PUT to the upload URL"``),
+    ``file_name`` which file; ``status_code``/``code``/``body``/``request_id`` come from the
+    failed HTTP answer, ``kind`` names a connection failure or timeout (else None)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file_name: str | None = None,
+        stage: str | None = None,
+        kind: str | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message, **extra)
+        self.file_name = file_name
+        self.stage = stage
+        self.kind = kind
+
+
+class RunFailedError(APIError):
+    """An async run ended with ``status: "failed"``. The HTTP calls succeeded (Tela reports
+    run failures in the run, not as HTTP errors); ``run`` is the failed run, ``code`` its
+    error code when the run carries one."""
+
+    def __init__(self, message: str, *, run: BaseRun, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.run = run
+
+
+class RunTimeoutError(APITimeoutError):
+    """``wait()`` reached its deadline before the run finished (``kind`` is ``"wait"``).
+
+    ``run`` is the last Run seen (None when no poll succeeded), ``last_status`` its status;
+    the run goes on: wait again, or ``completions.retrieve(run_id)`` later."""
+
+    def __init__(
+        self, message: str, *, run_id: str | None = None, last_status: str | None = None, **extra: Any
+    ) -> None:
+        super().__init__(message, **extra)
+        self.run_id = run_id
+        self.last_status = last_status
+        self.run: BaseRun | None = None
+
+
+class RunNotFinishedError(TelaError):
+    """The run has no result yet (it is ``created`` or ``running``): ``wait()`` for it first."""
+
+
+class WebhookError(TelaError, ValueError):
+    """A webhook request is not a Tela run or completion payload (bad JSON, unknown shape,
+    or an ``x-completion-run-id`` header that does not match the body)."""

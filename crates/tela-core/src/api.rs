@@ -4,23 +4,67 @@
 use serde_json::{Map, Value};
 
 use crate::client::Client;
+use crate::dify::{self, App, Info};
 use crate::error::{Error, Result};
 use crate::events::EventStream;
-use crate::tela;
+use crate::files::{self, FileSource};
 use crate::transport::{CallOptions, Response};
+use crate::{runs, tela};
 
 /// Arguments of one call: the typed fields the user passed, and the unchecked extras.
 #[derive(Debug, Default)]
 pub struct Args {
     pub body: Map<String, Value>,
     pub extra_body: Option<Map<String, Value>>,
+    /// The files found in `body`/`extra_body`; placeholder `{"$tela_file": i}` stands for the i-th.
+    pub files: Vec<FileSource>,
 }
 
 /// Runs an operation that answers with JSON.
 pub async fn call(client: &Client, op: &str, args: Args, opts: &CallOptions) -> Result<Response> {
     opts.validate()?;
+    check_files(
+        op,
+        &args,
+        &[
+            "completions.create",
+            "completions.submit",
+            "files.upload",
+            "dify.files.upload",
+        ],
+    )?;
     match op {
-        "completions.create" => tela::create(client, args.body, args.extra_body, opts).await,
+        "completions.create" => {
+            tela::create(client, args.body, args.extra_body, args.files, opts).await
+        }
+        "files.upload" => files::upload_op(client, args.files, opts).await,
+        "files.retrieve" => files::retrieve_op(client, args.body, opts).await,
+        "completions.submit" => {
+            runs::submit(client, args.body, args.extra_body, args.files, opts).await
+        }
+        "completions.retrieve" => runs::retrieve(client, args.body, opts).await,
+        "completions.list" => runs::list(client, args.body, opts).await,
+        "dify.completion_messages.create" => {
+            dify::create(client, App::Completion, args.body, args.extra_body, opts).await
+        }
+        "dify.completion_messages.stop" => {
+            dify::stop(client, App::Completion, args.body, args.extra_body, opts).await
+        }
+        "dify.chat_messages.create" => {
+            dify::create(client, App::Chat, args.body, args.extra_body, opts).await
+        }
+        "dify.chat_messages.stop" => {
+            dify::stop(client, App::Chat, args.body, args.extra_body, opts).await
+        }
+        "dify.files.upload" => {
+            dify::upload(client, args.body, args.extra_body, args.files, opts).await
+        }
+        "dify.messages.feedback" => dify::feedback(client, args.body, args.extra_body, opts).await,
+        "dify.parameters" => {
+            dify::get_info(client, Info::Parameters, args.body, args.extra_body, opts).await
+        }
+        "dify.meta" => dify::get_info(client, Info::Meta, args.body, args.extra_body, opts).await,
+        "dify.info" => dify::get_info(client, Info::Info, args.body, args.extra_body, opts).await,
         other => Err(unknown(other)),
     }
 }
@@ -33,10 +77,31 @@ pub async fn stream(
     opts: &CallOptions,
 ) -> Result<EventStream> {
     opts.validate()?;
+    check_files(op, &args, &["completions.create"])?;
     match op {
-        "completions.create" => tela::stream(client, args.body, args.extra_body, opts).await,
+        "completions.create" => {
+            tela::stream(client, args.body, args.extra_body, args.files, opts).await
+        }
+        "runs.wait" => runs::wait(client, args.body, opts).await,
+        "dify.completion_messages.create" => {
+            dify::stream(client, App::Completion, args.body, args.extra_body, opts).await
+        }
+        "dify.chat_messages.create" => {
+            dify::stream(client, App::Chat, args.body, args.extra_body, opts).await
+        }
         other => Err(unknown(other)),
     }
+}
+
+/// Files reach only the operations that deliver them; anywhere else they would be dropped.
+fn check_files(op: &str, args: &Args, accepting: &[&str]) -> Result<()> {
+    if args.files.is_empty() || accepting.contains(&op) {
+        return Ok(());
+    }
+    Err(Error::InvalidRequest(format!(
+        "{op} does not take tela_sdk.File values yet: upload local files first with files.upload() and pass \
+         the UploadedFile it returns, or pass {{\"file_url\": ...}} for a URL."
+    )))
 }
 
 fn unknown(op: &str) -> Error {

@@ -5,12 +5,15 @@ use std::sync::Arc;
 use crate::config::{ClientConfig, ConfigInput};
 use crate::error::Result;
 use crate::events::{EventStream, Flavor};
+use crate::files::FilePolicy;
 use crate::transport::{CallOptions, Request, Response, Transport};
 
 #[derive(Clone)]
 pub struct Client {
     pub config: Arc<ClientConfig>,
     transport: Arc<Transport>,
+    /// How local files are delivered unless a file says otherwise.
+    files: FilePolicy,
 }
 
 impl std::fmt::Debug for Client {
@@ -27,7 +30,23 @@ impl Client {
         Ok(Client {
             config: Arc::new(config),
             transport,
+            files: FilePolicy::default(),
         })
+    }
+
+    /// This client with another file delivery policy (same pool).
+    pub fn with_file_policy(mut self, files: FilePolicy) -> Self {
+        self.files = files;
+        self
+    }
+
+    pub fn file_policy(&self) -> FilePolicy {
+        self.files
+    }
+
+    /// The pooled HTTP client, for requests outside the API's base URL (presigned uploads).
+    pub(crate) fn http(&self) -> reqwest::Client {
+        self.transport.http()
     }
 
     /// A client with some settings changed. It shares this client's connection pool unless
@@ -40,7 +59,8 @@ impl Client {
                 .or_else(|| Some(current.api_key.expose().to_owned())),
             base_url: changes.base_url.or_else(|| Some(current.base_url.clone())),
             timeouts: changes.timeouts.or(Some(current.timeouts)),
-            max_retries: changes.max_retries.or(Some(current.max_retries)),
+            timeout: changes.timeout,
+            max_retries: changes.max_retries.or(Some(i64::from(current.max_retries))),
             default_headers: {
                 let mut h = current.default_headers.clone();
                 for (k, v) in changes.default_headers {
@@ -61,6 +81,7 @@ impl Client {
         Ok(Client {
             config: Arc::new(config),
             transport,
+            files: self.files,
         })
     }
 

@@ -85,14 +85,23 @@ impl Timeouts {
     pub fn apply(self, spec: &TimeoutSpec) -> std::result::Result<Self, String> {
         match spec {
             TimeoutSpec::Seconds(secs) => {
-                let d = secs_to_duration(*secs).map_err(|why| format!("timeout={secs} is not valid: {why}"))?;
-                Ok(Timeouts { connect: Some(d), read: Some(d), stream_idle: Some(d), ..self })
+                let d = secs_to_duration(*secs)
+                    .map_err(|why| format!("timeout={secs} is not valid: {why}"))?;
+                Ok(Timeouts {
+                    connect: Some(d),
+                    read: Some(d),
+                    stream_idle: Some(d),
+                    ..self
+                })
             }
             TimeoutSpec::Fields(fields) => {
                 let mut t = self;
                 for (name, secs) in fields {
                     let d = secs
-                        .map(|s| secs_to_duration(s).map_err(|why| format!("timeout {name}={s} is not valid: {why}")))
+                        .map(|s| {
+                            secs_to_duration(s)
+                                .map_err(|why| format!("timeout {name}={s} is not valid: {why}"))
+                        })
                         .transpose()?;
                     let slot = match name.as_str() {
                         "connect" => &mut t.connect,
@@ -126,7 +135,9 @@ pub fn check_max_retries(n: i64) -> std::result::Result<u32, String> {
     if (0..=i64::from(MAX_RETRIES_LIMIT)).contains(&n) {
         Ok(n as u32)
     } else {
-        Err(format!("max_retries={n} is out of range; use 0 to {MAX_RETRIES_LIMIT} (0 disables retries)."))
+        Err(format!(
+            "max_retries={n} is out of range; use 0 to {MAX_RETRIES_LIMIT} (0 disables retries)."
+        ))
     }
 }
 
@@ -240,7 +251,8 @@ impl ClientConfig {
         }
         validate_timeouts(&timeouts)?;
         for (name, value) in &input.default_headers {
-            validate_header(name, value).map_err(|e| Error::Config(format!("default_headers: {e}")))?;
+            validate_header(name, value)
+                .map_err(|e| Error::Config(format!("default_headers: {e}")))?;
         }
         if let Some(p) = &input.proxy {
             url::Url::parse(p).map_err(|e| {
@@ -433,19 +445,36 @@ mod tests {
 
     #[test]
     fn scalar_and_named_timeouts() {
-        let t = Timeouts::default().apply(&TimeoutSpec::Seconds(5.0)).unwrap();
+        let t = Timeouts::default()
+            .apply(&TimeoutSpec::Seconds(5.0))
+            .unwrap();
         assert_eq!(t.read, Some(Duration::from_secs(5)));
         assert_eq!(t.connect, Some(Duration::from_secs(5)));
         assert_eq!(t.total, None);
         let spec = TimeoutSpec::Fields(vec![("total".into(), Some(1.5)), ("read".into(), None)]);
         let t = Timeouts::default().apply(&spec).unwrap();
         assert_eq!((t.total, t.read), (Some(Duration::from_millis(1500)), None));
-        assert!(Timeouts::default().apply(&TimeoutSpec::Fields(vec![("bogus".into(), None)])).is_err());
-        let err = Timeouts::default().apply(&TimeoutSpec::Seconds(-1.0)).unwrap_err();
-        assert!(err.starts_with("timeout=-1 is not valid") && err.contains("positive"), "{err}");
-        let err = Timeouts::default().apply(&TimeoutSpec::Fields(vec![("read".into(), Some(0.0))])).unwrap_err();
+        assert!(
+            Timeouts::default()
+                .apply(&TimeoutSpec::Fields(vec![("bogus".into(), None)]))
+                .is_err()
+        );
+        let err = Timeouts::default()
+            .apply(&TimeoutSpec::Seconds(-1.0))
+            .unwrap_err();
+        assert!(
+            err.starts_with("timeout=-1 is not valid") && err.contains("positive"),
+            "{err}"
+        );
+        let err = Timeouts::default()
+            .apply(&TimeoutSpec::Fields(vec![("read".into(), Some(0.0))]))
+            .unwrap_err();
         assert!(err.starts_with("timeout read=0 is not valid"), "{err}");
-        assert!(Timeouts::default().apply(&TimeoutSpec::Seconds(f64::NAN)).is_err());
+        assert!(
+            Timeouts::default()
+                .apply(&TimeoutSpec::Seconds(f64::NAN))
+                .is_err()
+        );
     }
 
     #[test]
@@ -455,10 +484,28 @@ mod tests {
             Err(Error::Config(m)) => m,
             other => panic!("expected a configuration error, got {other:?}"),
         };
-        assert!(bad(ConfigInput { max_retries: Some(-1), ..Default::default() }).contains("0 to 10"));
-        assert!(bad(ConfigInput { timeout: Some(TimeoutSpec::Seconds(0.0)), ..Default::default() }).contains("timeout=0"));
+        assert!(
+            bad(ConfigInput {
+                max_retries: Some(-1),
+                ..Default::default()
+            })
+            .contains("0 to 10")
+        );
+        assert!(
+            bad(ConfigInput {
+                timeout: Some(TimeoutSpec::Seconds(0.0)),
+                ..Default::default()
+            })
+            .contains("timeout=0")
+        );
         let headers = vec![("bad header".to_string(), "v".to_string())];
-        assert!(bad(ConfigInput { default_headers: headers, ..Default::default() }).contains("default_headers"));
+        assert!(
+            bad(ConfigInput {
+                default_headers: headers,
+                ..Default::default()
+            })
+            .contains("default_headers")
+        );
     }
 
     #[test]

@@ -5,10 +5,13 @@
 pub mod api;
 pub mod client;
 pub mod config;
+pub mod dify;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod json;
 pub mod retry;
+pub mod runs;
 pub mod runtime;
 pub mod sse;
 pub mod tela;

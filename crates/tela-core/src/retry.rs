@@ -69,7 +69,7 @@ pub fn next_delay(
                 Some("true") => hint,
                 _ => {
                     let ok = match safety {
-                        Safety::Idempotent => matches!(status, 408 | 409 | 429) || *status >= 500,
+                        Safety::Idempotent => transient_status(*status),
                         Safety::CreatesWork => *status == 429 || (*status == 503 && hint.is_some()),
                     };
                     if !ok {
@@ -81,6 +81,11 @@ pub fn next_delay(
         }
     };
     Some(hint.unwrap_or_else(|| backoff(retries_done)))
+}
+
+/// Statuses after which the same read may well succeed: 408, 409, 429 and 5xx.
+pub fn transient_status(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429) || status >= 500
 }
 
 /// Exponential backoff with jitter (0.75..1.0 of the step), so many clients do not retry in lockstep.

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::events::{EventStream, Flavor};
+use crate::files::{FileSource, build_body};
 use crate::json::{kind, merge, to_bytes};
 use crate::retry::Safety;
 use crate::transport::{CallOptions, Request, Response};
@@ -23,6 +24,9 @@ pub enum Mode {
     Sync,
     /// SSE chunks.
     Stream,
+    /// A run object answered at once (`async: true`); also the only mode for `application_id`
+    /// and the one that accepts `webhook_url`.
+    Async,
 }
 
 /// Checks the body and returns the bytes to send. `body` holds the typed arguments the user
@@ -33,7 +37,7 @@ pub fn prepare_create(
     mode: Mode,
 ) -> Result<Bytes> {
     validate_target(&body)?;
-    if body.contains_key("application_id") {
+    if mode != Mode::Async && body.contains_key("application_id") {
         return Err(Error::InvalidRequest(
             "application_id starts a Workstation task, which always runs asynchronously and never streams; \
              use completions.submit(application_id=...) instead of create()."
@@ -41,11 +45,14 @@ pub fn prepare_create(
         ));
     }
     for reserved in ["stream", "async", "webhook_url"] {
-        if body.contains_key(reserved) {
+        if body.contains_key(reserved) && !(mode == Mode::Async && reserved == "webhook_url") {
             return Err(Error::InvalidRequest(format!(
                 "{reserved} is set by the SDK: use create(stream=True) for streaming, and completions.submit(...) for async runs and webhooks."
             )));
         }
+    }
+    if let Some(v) = body.get("webhook_url") {
+        validate_webhook_url(v)?;
     }
     if let Some(v) = body.get("variables") {
         validate_variables(v)?;
@@ -73,8 +80,14 @@ pub fn prepare_create(
             kind(v)
         )));
     }
-    if mode == Mode::Stream {
-        body.insert("stream".into(), Value::Bool(true));
+    match mode {
+        Mode::Sync => {}
+        Mode::Stream => {
+            body.insert("stream".into(), Value::Bool(true));
+        }
+        Mode::Async => {
+            body.insert("async".into(), Value::Bool(true));
+        }
     }
     if let Some(extra) = extra_body {
         merge(&mut body, extra);
@@ -196,6 +209,28 @@ fn validate_file_ref(at: &str, o: &Map<String, Value>) -> Result<()> {
             "{at} is a dict without a string file_url; files are passed as {{\"file_url\": ...}} (or tela_sdk.File(...))."
         ))),
     }
+}
+
+/// Tela POSTs the finished run there, so it must be an absolute http(s) URL with a host.
+fn validate_webhook_url(v: &Value) -> Result<()> {
+    let Some(text) = v.as_str() else {
+        return Err(Error::InvalidRequest(format!(
+            "webhook_url must be a string, got {}.",
+            kind(v)
+        )));
+    };
+    let parsed = url::Url::parse(text).ok();
+    let ok = parsed
+        .as_ref()
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    if !ok {
+        return Err(Error::InvalidRequest(format!(
+            "webhook_url {:?} is not an http(s) URL; pass the absolute address Tela should POST the result to \
+             (e.g. \"https://example.com/tela-webhook\").",
+            text.chars().take(80).collect::<String>()
+        )));
+    }
+    Ok(())
 }
 
 fn is_file_url(url: &str) -> bool {
@@ -346,10 +381,14 @@ pub async fn create(
     client: &Client,
     body: Map<String, Value>,
     extra_body: Option<Map<String, Value>>,
+    files: Vec<FileSource>,
     opts: &CallOptions,
 ) -> Result<Response> {
     opts.validate()?;
-    let bytes = prepare_create(body, extra_body, Mode::Sync)?;
+    let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
+        prepare_create(b, e, Mode::Sync)
+    })
+    .await?;
     let req = Request::json(
         Method::POST,
         COMPLETIONS_PATH,
@@ -364,10 +403,14 @@ pub async fn stream(
     client: &Client,
     body: Map<String, Value>,
     extra_body: Option<Map<String, Value>>,
+    files: Vec<FileSource>,
     opts: &CallOptions,
 ) -> Result<EventStream> {
     opts.validate()?;
-    let bytes = prepare_create(body, extra_body, Mode::Stream)?;
+    let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
+        prepare_create(b, e, Mode::Stream)
+    })
+    .await?;
     let mut req = Request::json(
         Method::POST,
         COMPLETIONS_PATH,

@@ -22,6 +22,34 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
+    /// Builds the options of one call from what the user passed, checking each: a mistake
+    /// here is an `InvalidRequest`, raised before anything is sent.
+    pub fn new(
+        extra_headers: Vec<(String, String)>,
+        extra_query: Vec<(String, String)>,
+        base: Timeouts,
+        timeout: Option<&crate::config::TimeoutSpec>,
+        max_retries: Option<i64>,
+    ) -> Result<Self> {
+        for (k, v) in &extra_headers {
+            crate::config::validate_header(k, v)?;
+        }
+        let timeouts = match timeout {
+            Some(spec) => Some(base.apply(spec).map_err(Error::InvalidRequest)?),
+            None => None,
+        };
+        let max_retries = max_retries
+            .map(crate::config::check_max_retries)
+            .transpose()
+            .map_err(Error::InvalidRequest)?;
+        Ok(CallOptions {
+            extra_headers,
+            extra_query,
+            timeouts,
+            max_retries,
+        })
+    }
+
     pub fn validate(&self) -> Result<()> {
         for (k, v) in &self.extra_headers {
             crate::config::validate_header(k, v)?;
@@ -53,6 +81,21 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     pub safety: Safety,
     pub accept: &'static str,
+    /// A multipart body (sent instead of `body`), built afresh for every attempt.
+    pub form: Option<FormFactory>,
+}
+
+/// Builds a multipart form for one attempt: a streamed file part can be sent only once, so
+/// each retry reopens its source instead of buffering the file.
+#[derive(Clone)]
+pub struct FormFactory(
+    pub std::sync::Arc<dyn Fn() -> Result<reqwest::multipart::Form> + Send + Sync>,
+);
+
+impl std::fmt::Debug for FormFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FormFactory")
+    }
 }
 
 impl Request {
@@ -72,6 +115,7 @@ impl Request {
             headers: Vec::new(),
             safety,
             accept: "application/json",
+            form: None,
         }
     }
 }
@@ -112,7 +156,7 @@ impl Transport {
         })
     }
 
-    fn http(&self) -> reqwest::Client {
+    pub(crate) fn http(&self) -> reqwest::Client {
         (*self.http.get()).clone()
     }
 
@@ -177,6 +221,9 @@ impl Transport {
             }
             if let Some(body) = &req.body {
                 rb = rb.body(body.clone());
+            }
+            if let Some(form) = &req.form {
+                rb = rb.multipart((form.0)()?);
             }
             let sent = maybe_timeout(timeouts.read, rb.send()).await;
             let (err, delay) = match sent {

@@ -24,6 +24,13 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/_emulator/canvases", post(add_canvas))
         .route("/_emulator/faults", post(add_fault).delete(clear_faults))
         .route("/_emulator/requests", get(requests).delete(clear_requests))
+        .route("/_emulator/dify/apps", post(crate::dify::admin::add_app))
+        .route("/_emulator/dify/uploads", get(crate::dify::admin::uploads))
+        .route(
+            "/_emulator/dify/feedbacks",
+            get(crate::dify::admin::feedbacks),
+        )
+        .route("/_emulator/webhooks", get(webhooks).delete(clear_webhooks))
         .fallback(envelope::not_found)
         .method_not_allowed_fallback(envelope::method_not_allowed)
         .with_state(state)
@@ -54,9 +61,11 @@ async fn add_canvas(Extract(state): Extract<Arc<State>>, body: Bytes) -> Respons
     };
     match lock(&state.registry).add(spec, None) {
         Ok(info) => json_response(StatusCode::OK, &json!(info)),
-        Err(e @ (EmulatorError::DuplicateCanvas(_) | EmulatorError::DuplicateVersion(_))) => {
-            envelope::error(StatusCode::CONFLICT, "CONFLICT", e.to_string())
-        }
+        Err(
+            e @ (EmulatorError::DuplicateCanvas(_)
+            | EmulatorError::DuplicateVersion(_)
+            | EmulatorError::DuplicateApplication(_)),
+        ) => envelope::error(StatusCode::CONFLICT, "CONFLICT", e.to_string()),
         Err(e) => envelope::error(StatusCode::BAD_REQUEST, "INVALID_SCHEMA", e.to_string()),
     }
 }
@@ -91,5 +100,15 @@ async fn requests(Extract(state): Extract<Arc<State>>) -> Response {
 
 async fn clear_requests(Extract(state): Extract<Arc<State>>) -> Response {
     lock(&state.log).clear();
+    ok()
+}
+
+async fn webhooks(Extract(state): Extract<Arc<State>>) -> Response {
+    let all = lock(&state.deliveries).clone();
+    json_response(StatusCode::OK, &json!(all))
+}
+
+async fn clear_webhooks(Extract(state): Extract<Arc<State>>) -> Response {
+    lock(&state.deliveries).clear();
     ok()
 }

@@ -16,11 +16,14 @@
 //! ```
 
 mod admin;
+mod dify;
 mod envelope;
 mod faults;
+mod files;
 mod ids;
 mod log;
 mod registry;
+mod runs;
 mod server;
 mod spec;
 mod state;
@@ -33,9 +36,14 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use dify::spec::{
+    DifyAppInfo, DifyAppSpec, DifyErrorSpec, DifyFeedback, DifyModeration, DifyStreamSpec,
+    DifyUpload, JsonStyle, UploadLimits,
+};
+pub use files::StoredFile;
 pub use spec::{
-    CanvasInfo, CanvasSpec, DEFAULT_MODEL, ErrorStyle, FaultSpec, RecordedRequest, StreamSpec,
-    VersionSpec,
+    CanvasInfo, CanvasSpec, DEFAULT_MODEL, ErrorStyle, FaultSpec, RecordedRequest, RunSpec,
+    StreamSpec, VersionSpec, WebhookDelivery, WebhookPayload,
 };
 use state::{State, lock};
 
@@ -44,7 +52,9 @@ use state::{State, lock};
 /// It runs inside `tokio::task::spawn_blocking`, so it may block (e.g. on a Python GIL).
 /// Input: the reply request as JSON (`canvas_id`, `version_id`, `environment_name`,
 /// `variables`, `messages`, `override`, `prompt` (rendered, messages appended), `headers`
-/// (lowercased, authorization masked)). `Ok(string)` is text content, `Ok(null)` empty text,
+/// (lowercased, authorization masked), `files` (every file reference resolved: `variable`,
+/// `used_at`, `source`, `name`, `mime_type`, `size`, `sha256`, `range`, `parser_type`,
+/// `text` of text files, `id`, `url`)). `Ok(string)` is text content, `Ok(null)` empty text,
 /// any other `Ok` value structured content; `Err(message)` becomes a 500 error with code
 /// `CALLBACK_ERROR`.
 pub type ReplyFn =
@@ -57,6 +67,12 @@ pub enum EmulatorError {
     DuplicateCanvas(String),
     #[error("a version with id {0:?} is already registered")]
     DuplicateVersion(String),
+    #[error("an application with id {0:?} is already registered")]
+    DuplicateApplication(String),
+    #[error("invalid Dify app: {0}")]
+    InvalidDifyApp(String),
+    #[error("a file with id {0:?} is already in the vault")]
+    DuplicateFile(String),
     #[error("invalid id {0:?}: ids must not be blank")]
     InvalidId(String),
     #[error(
@@ -138,6 +154,33 @@ impl Emulator {
         lock(&self.state.registry).add(spec, Some(reply))
     }
 
+    /// Registers a Dify app, served under `/v1` with its own API keys; answers come from its
+    /// spec.
+    pub fn add_dify_app(&self, spec: DifyAppSpec) -> Result<DifyAppInfo, EmulatorError> {
+        lock(&self.state.dify).add(spec, None)
+    }
+
+    /// Registers a Dify app whose answers come from `answer` (same contract as a canvas
+    /// callback; its input: `app_id`, `mode`, `inputs`, `query`, `user`, `files`,
+    /// `conversation_id`, `prompt`, `headers`). A non-string result is sent as its JSON text.
+    pub fn add_dify_app_with_callback(
+        &self,
+        spec: DifyAppSpec,
+        answer: ReplyFn,
+    ) -> Result<DifyAppInfo, EmulatorError> {
+        lock(&self.state.dify).add(spec, Some(answer))
+    }
+
+    /// Every file uploaded to a Dify app so far, oldest first.
+    pub fn dify_uploads(&self) -> Vec<DifyUpload> {
+        lock(&self.state.dify).uploads.clone()
+    }
+
+    /// The feedback currently held for Dify messages.
+    pub fn dify_feedbacks(&self) -> Vec<DifyFeedback> {
+        lock(&self.state.dify).feedbacks()
+    }
+
     /// Arms a fault; faults are checked in the order they were added.
     pub fn add_fault(&self, fault: FaultSpec) {
         lock(&self.state.faults).add(fault);
@@ -154,6 +197,42 @@ impl Emulator {
 
     pub fn clear_requests(&self) {
         lock(&self.state.log).clear();
+    }
+
+    /// Puts a file in the vault as if it had been uploaded, so calls can reference
+    /// `vault://<id>` without uploading first (`id`: a random UUID when `None`).
+    pub fn add_file(
+        &self,
+        content: &[u8],
+        id: Option<String>,
+        name: Option<String>,
+        mime_type: Option<String>,
+    ) -> Result<StoredFile, EmulatorError> {
+        if id
+            .as_deref()
+            .is_some_and(|i| i.trim().is_empty() || i.contains('/'))
+        {
+            return Err(EmulatorError::InvalidId(id.unwrap_or_default()));
+        }
+        let wanted = id.clone();
+        lock(&self.state.files)
+            .preload(id, name, mime_type, content)
+            .ok_or_else(|| EmulatorError::DuplicateFile(wanted.unwrap_or_default()))
+    }
+
+    /// Every file created through `/v3/files` or `/v2/file`, oldest first, with what its
+    /// upload URL received (size, sha256, text of text files).
+    pub fn files(&self) -> Vec<StoredFile> {
+        lock(&self.state.files).all()
+    }
+
+    /// Every webhook delivery attempt so far, oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        lock(&self.state.deliveries).clone()
+    }
+
+    pub fn clear_webhook_deliveries(&self) {
+        lock(&self.state.deliveries).clear();
     }
 
     /// Stops accepting and closes the listener; open connections finish their current

@@ -6,6 +6,10 @@ use axum::http::HeaderMap;
 
 use crate::spec::RecordedRequest;
 
+/// Which log entry a request is, passed to handlers as a request extension.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LogHandle(pub u64);
+
 #[derive(Default)]
 pub(crate) struct RequestLog {
     next: u64,
@@ -25,6 +29,20 @@ impl RequestLog {
         // Recent entries are the likely ones; a cleared log simply loses the update.
         if let Some((_, r)) = self.entries.iter_mut().rev().find(|(h, _)| *h == handle) {
             r.status = status;
+        }
+    }
+
+    /// Replaces the recorded body of a request whose handler read it itself (Dify uploads):
+    /// a summary instead of the raw multipart bytes.
+    pub(crate) fn set_body(&mut self, handle: LogHandle, body: serde_json::Value) {
+        if let Some((_, r)) = self.entries.iter_mut().rev().find(|(h, _)| *h == handle.0) {
+            if let Some(size) = body
+                .pointer("/file/size")
+                .and_then(serde_json::Value::as_u64)
+            {
+                r.body_len = usize::try_from(size).unwrap_or(usize::MAX);
+            }
+            r.body = body;
         }
     }
 

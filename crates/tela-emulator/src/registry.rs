@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::spec::{CanvasInfo, CanvasSpec, DEFAULT_MODEL, StreamSpec};
+use crate::spec::{CanvasInfo, CanvasSpec, DEFAULT_MODEL, RunSpec, StreamSpec};
 use crate::{EmulatorError, ReplyFn, ids};
 
 /// What a version answers when the canvas has no callback.
@@ -42,6 +42,7 @@ pub(crate) struct Canvas {
     pub stream: StreamSpec,
     /// When set, answers for every version of the canvas instead of `Version::reply`.
     pub callback: Option<ReplyFn>,
+    pub run: RunSpec,
 }
 
 /// A resolved request target.
@@ -60,6 +61,7 @@ pub(crate) enum Missing {
     Canvas,
     Environment,
     Version,
+    Application,
 }
 
 impl Missing {
@@ -68,6 +70,7 @@ impl Missing {
             Missing::Canvas => "Canvas not found",
             Missing::Environment => "Environment not found or has no published version",
             Missing::Version => "Version not found",
+            Missing::Application => "Application not found",
         }
     }
 }
@@ -77,6 +80,8 @@ pub(crate) struct Registry {
     canvases: HashMap<String, Arc<Canvas>>,
     /// Version id -> (canvas id, version).
     versions: HashMap<String, (String, Arc<Version>)>,
+    /// Application id -> canvas id.
+    applications: HashMap<String, String>,
 }
 
 /// `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 64 characters (wire.md 1.1).
@@ -110,6 +115,13 @@ impl Registry {
         if self.canvases.contains_key(&canvas_id) {
             return Err(EmulatorError::DuplicateCanvas(canvas_id));
         }
+        let application_id = match spec.application_id {
+            Some(id) if id.trim().is_empty() => return Err(EmulatorError::InvalidId(id)),
+            Some(id) if self.applications.contains_key(&id) => {
+                return Err(EmulatorError::DuplicateApplication(id));
+            }
+            other => other,
+        };
         let production = Arc::new(Version {
             id: checked_id(None)?,
             template: spec.template,
@@ -154,7 +166,11 @@ impl Registry {
             id: canvas_id.clone(),
             production_version_id: production.id.clone(),
             version_ids: versions.iter().map(|v| v.id.clone()).collect(),
+            application_id: application_id.clone(),
         };
+        if let Some(app) = application_id {
+            self.applications.insert(app, canvas_id.clone());
+        }
         for v in &versions {
             self.versions
                 .insert(v.id.clone(), (canvas_id.clone(), v.clone()));
@@ -171,6 +187,7 @@ impl Registry {
                 environments,
                 stream: spec.stream,
                 callback,
+                run: spec.run,
             }),
         );
         Ok(info)
@@ -186,6 +203,16 @@ impl Registry {
             version: version.clone(),
             environment_name: Some(name.to_owned()),
         })
+    }
+
+    /// `application_id`: the promoted version of the application's canvas.
+    pub(crate) fn by_application(&self, id: &str) -> Result<Target, Missing> {
+        let canvas_id = self.applications.get(id).ok_or(Missing::Application)?;
+        let mut target = self
+            .by_canvas(canvas_id, None)
+            .map_err(|_| Missing::Application)?;
+        target.environment_name = None;
+        Ok(target)
     }
 
     /// `version_id`: exactly that version, whatever is published.

@@ -14,6 +14,7 @@ use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
+use futures::StreamExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -23,10 +24,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use crate::log::masked_headers;
+use crate::log::{LogHandle, masked_headers};
 use crate::spec::{FaultSpec, RecordedRequest};
 use crate::state::{State, lock};
-use crate::{admin, envelope, ids, tela};
+use crate::{admin, dify, envelope, ids, tela};
 
 /// Largest request body read; inline base64 files make bodies large, but not unbounded.
 const MAX_BODY: usize = 256 * 1024 * 1024;
@@ -47,6 +48,7 @@ struct App {
     state: Arc<State>,
     api: Router,
     admin: Router,
+    dify: Router,
 }
 
 /// Serves until `stopped` turns true (or its sender is dropped), then closes the listener.
@@ -58,6 +60,7 @@ pub(crate) async fn serve(
     let app = Arc::new(App {
         api: tela::router(state.clone()),
         admin: admin::router(state.clone()),
+        dify: dify::router(state.clone()),
         state,
     });
     loop {
@@ -94,9 +97,17 @@ async fn connection(stream: TcpStream, app: Arc<App>, mut stopped: watch::Receiv
 
 async fn handle(app: &App, req: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
     let request_id = ids::request_id();
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(Body::new(body), MAX_BODY).await;
+    let (mut parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
+    // Uploads (Dify's, and PUTs to file upload URLs) are read by their handler as they
+    // arrive; every other body is buffered.
+    let (body, streamed) = if dify::streams_body(&parts.method, &path)
+        || tela::files::streams_body(&parts.method, &path)
+    {
+        (Ok(Bytes::new()), Some(body))
+    } else {
+        (axum::body::to_bytes(Body::new(body), MAX_BODY).await, None)
+    };
 
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         let resp = match body {
@@ -107,6 +118,7 @@ async fn handle(app: &App, req: Request<Incoming>) -> Result<Response<Body>, Dro
     }
 
     let handle = lock(&app.state.log).record(record(&parts, body.as_ref().ok()));
+    parts.extensions.insert(LogHandle(handle));
     let fault = lock(&app.state.faults).take(parts.method.as_str(), &path);
     let mut extra_headers = HeaderMap::new();
     let mut response = None;
@@ -121,11 +133,24 @@ async fn handle(app: &App, req: Request<Incoming>) -> Result<Response<Body>, Dro
         extra_headers = fault_headers(&fault);
         response = fault
             .status
-            .map(|status| fault_response(status, fault.body));
+            .map(|status| fault_response(status, fault.body, dify::owns(&path)));
     }
     let mut resp = match (response, body) {
-        (Some(resp), _) => resp,
+        (Some(resp), _) => {
+            // Read a streamed body to its end first, as a server rejecting it after reading
+            // would, so the client gets the answer rather than a reset while still sending.
+            if let Some(body) = streamed {
+                let mut data = Body::new(body).into_data_stream();
+                while let Some(Ok(_)) = data.next().await {}
+            }
+            resp
+        }
         (None, Err(_)) => unreadable_body(&parts.headers),
+        // Dify routes check their own app keys and answer in Dify's envelope.
+        (None, Ok(body)) if dify::owns(&path) => {
+            let body = streamed.map_or_else(|| Body::from(body), Body::new);
+            call(&app.dify, parts, body).await
+        }
         (None, Ok(_)) if needs_auth(&path) && !app.state.authorized(authorization(&parts)) => {
             envelope::error(
                 StatusCode::UNAUTHORIZED,
@@ -133,7 +158,10 @@ async fn handle(app: &App, req: Request<Incoming>) -> Result<Response<Body>, Dro
                 "Missing or invalid API key",
             )
         }
-        (None, Ok(body)) => call(&app.api, parts, body).await,
+        (None, Ok(body)) => {
+            let body = streamed.map_or_else(|| Body::from(body), Body::new);
+            call(&app.api, parts, body).await
+        }
     };
     for (name, value) in &extra_headers {
         resp.headers_mut().insert(name.clone(), value.clone());
@@ -142,10 +170,10 @@ async fn handle(app: &App, req: Request<Incoming>) -> Result<Response<Body>, Dro
     Ok(with_request_id(resp, &request_id))
 }
 
-async fn call(router: &Router, parts: Parts, body: Bytes) -> Response<Body> {
+async fn call(router: &Router, parts: Parts, body: impl Into<Body>) -> Response<Body> {
     let result: Result<_, Infallible> = router
         .clone()
-        .oneshot(Request::from_parts(parts, Body::from(body)))
+        .oneshot(Request::from_parts(parts, body.into()))
         .await;
     match result {
         Ok(resp) => resp,
@@ -223,9 +251,10 @@ fn fault_headers(fault: &FaultSpec) -> HeaderMap {
     headers
 }
 
-fn fault_response(status: u16, body: Option<Value>) -> Response<Body> {
+fn fault_response(status: u16, body: Option<Value>, dify: bool) -> Response<Body> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match body {
+        None if dify => envelope::json_response(status, &dify::errors::fault(status)),
         None => envelope::error(
             status,
             envelope::default_code(status),

@@ -33,6 +33,11 @@ pub struct CanvasSpec {
     pub model: Option<String>,
     /// How `stream: true` responses of this canvas are framed and paced.
     pub stream: StreamSpec,
+    /// A Workstation application id that runs this canvas's promoted version
+    /// (`application_id` requests); `None`: the canvas is not an application.
+    pub application_id: Option<String>,
+    /// How async runs of this canvas progress and how their webhooks are delivered.
+    pub run: RunSpec,
 }
 
 impl Default for CanvasSpec {
@@ -45,8 +50,75 @@ impl Default for CanvasSpec {
             environments: BTreeMap::new(),
             model: Some(DEFAULT_MODEL.to_owned()),
             stream: StreamSpec::default(),
+            application_id: None,
+            run: RunSpec::default(),
         }
     }
+}
+
+/// The body POSTed to a run's `webhook_url` (wire.md 1.1.7 describes both).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookPayload {
+    /// The run object, snake_case, as `GET /v2/chat/completions/{id}` answers it (newer docs).
+    #[default]
+    Run,
+    /// The legacy raw `chat.completion` with `usage` (older guide); its `id` is the run id.
+    /// A failed run is still posted as the run object, since there is no completion.
+    Completion,
+}
+
+/// The life of an async run: `created` for `created_ms`, `running` for `running_ms`, then
+/// `succeeded` (or `failed` when `fail` is set). Application runs start as `running`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunSpec {
+    pub created_ms: u64,
+    pub running_ms: u64,
+    /// End every run of this canvas as `failed`, with `fail_message` as its error.
+    pub fail: bool,
+    pub fail_message: String,
+    pub webhook: WebhookPayload,
+    /// Delivery attempts per run (at least 1); a non-2xx answer or no answer is retried.
+    pub webhook_attempts: u32,
+    /// Pause before the second attempt, doubling after each further failure.
+    pub webhook_retry_ms: u64,
+    /// How long one attempt may take.
+    pub webhook_timeout_ms: u64,
+}
+
+impl Default for RunSpec {
+    fn default() -> Self {
+        RunSpec {
+            created_ms: 50,
+            running_ms: 100,
+            fail: false,
+            fail_message: "The run failed (emulated failure)".to_owned(),
+            webhook: WebhookPayload::Run,
+            webhook_attempts: 3,
+            webhook_retry_ms: 100,
+            webhook_timeout_ms: 5000,
+        }
+    }
+}
+
+/// One attempt to deliver a run's webhook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDelivery {
+    pub run_id: String,
+    pub url: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The receiver's status; `None` when it could not be reached or did not answer in time.
+    pub status: Option<u16>,
+    /// Why the attempt failed without a status.
+    pub error: Option<String>,
+    /// A 2xx status was received: the last attempt for this run.
+    pub delivered: bool,
+    /// The body sent.
+    pub payload: Value,
+    /// When the attempt was made, in Unix milliseconds.
+    pub time_ms: u64,
 }
 
 /// One non-promoted version of a canvas; same reply rules as [`CanvasSpec`].
@@ -176,6 +248,9 @@ pub struct CanvasInfo {
     pub production_version_id: String,
     /// Every version id of the canvas: the promoted one first, then `versions` in order.
     pub version_ids: Vec<String>,
+    /// The spec's `application_id`.
+    #[serde(default)]
+    pub application_id: Option<String>,
 }
 
 /// One request the emulator received (admin requests excepted).

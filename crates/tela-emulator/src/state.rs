@@ -1,10 +1,12 @@
 //! Everything the server shares between connections and with the [`crate::Emulator`] handle.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use crate::faults::Faults;
 use crate::log::RequestLog;
 use crate::registry::Registry;
+use crate::runs::Runs;
+use crate::spec::WebhookDelivery;
 
 pub(crate) struct State {
     /// Accepted bearer tokens; empty accepts any non-empty token.
@@ -12,6 +14,14 @@ pub(crate) struct State {
     pub registry: Mutex<Registry>,
     pub faults: Mutex<Faults>,
     pub log: Mutex<RequestLog>,
+    /// The emulated file vault (`/v3/files`, `/v2/file` and their uploads).
+    pub files: Mutex<crate::files::FileStore>,
+    /// Dify apps and what their calls left behind (tasks, messages, uploads).
+    pub dify: Mutex<crate::dify::apps::Apps>,
+    pub runs: Mutex<Runs>,
+    pub deliveries: Mutex<Vec<WebhookDelivery>>,
+    /// Built on the first webhook, so an emulator that sends none pays nothing for it.
+    webhook_client: OnceLock<reqwest::Client>,
 }
 
 impl State {
@@ -21,7 +31,22 @@ impl State {
             registry: Mutex::default(),
             faults: Mutex::default(),
             log: Mutex::default(),
+            files: Mutex::default(),
+            dify: Mutex::default(),
+            runs: Mutex::default(),
+            deliveries: Mutex::default(),
+            webhook_client: OnceLock::new(),
         }
+    }
+
+    /// The client that delivers webhooks. No proxy: receivers are usually on this machine.
+    pub(crate) fn webhook_client(&self) -> &reqwest::Client {
+        self.webhook_client.get_or_init(|| {
+            reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     /// Whether an `Authorization` header value carries an accepted key.

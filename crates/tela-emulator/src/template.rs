@@ -45,6 +45,9 @@ fn file_url(value: &Value) -> Option<&str> {
 }
 
 fn file_text(value: &Value) -> String {
+    if let Some(name) = value.get("name").and_then(Value::as_str) {
+        return format!("[file: {name}]");
+    }
     match file_url(value) {
         Some(url) if url.starts_with("data:") => "[file: inline data]".to_owned(),
         Some(url) => format!("[file: {url}]"),

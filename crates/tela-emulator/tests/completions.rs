@@ -130,18 +130,6 @@ async fn unknown_targets_and_routes_are_404() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn async_runs_are_not_supported_yet() {
-    let emu = start().await;
-    let info = canvas(&emu, CanvasSpec::default());
-    for body in [
-        json!({"canvas_id": info.id, "async": true}),
-        json!({"canvas_id": info.id, "webhook_url": "http://127.0.0.1:9/hook"}),
-    ] {
-        assert_error(&complete(&emu, body).await, 400, "NOT_SUPPORTED");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_completion_renders_the_template() {
     let emu = start().await;
     let info = canvas(

@@ -20,8 +20,23 @@ from typing import Any
 from .._client import AsyncClient, Client
 from .._models import Model
 from .._native import NativeEmulator
+from ._dify import DifyAnswerRequest, DifyApp, DifyEmulatorMixin, DifyFeedback, DifyUpload
+from ._files import FilesEmulatorMixin, ReplyFile, StoredFile
 
-__all__ = ["Emulator", "Canvas", "RecordedRequest", "ReplyRequest", "DEFAULT_API_KEY"]
+__all__ = [
+    "Emulator",
+    "Canvas",
+    "RecordedRequest",
+    "ReplyRequest",
+    "ReplyFile",
+    "StoredFile",
+    "WebhookDelivery",
+    "DEFAULT_API_KEY",
+    "DifyApp",
+    "DifyAnswerRequest",
+    "DifyUpload",
+    "DifyFeedback",
+]
 
 DEFAULT_API_KEY = "test-key"
 
@@ -33,6 +48,8 @@ class Canvas:
     id: str
     production_version_id: str
     version_ids: list[str] = field(default_factory=list)
+    #: Set when registered with ``application_id=``: submit(application_id=...) runs it.
+    application_id: str | None = None
 
 
 class RecordedRequest(Model):
@@ -50,6 +67,22 @@ class RecordedRequest(Model):
     time_ms: int
 
 
+class WebhookDelivery(Model):
+    """One attempt to POST a run's webhook (``status`` is None when the receiver could not
+    be reached; ``delivered`` is True for the 2xx attempt)."""
+
+    _repr_fields = ("run_id", "attempt", "status", "delivered")
+
+    run_id: str
+    url: str
+    attempt: int
+    status: int | None
+    error: str | None
+    delivered: bool
+    payload: Any
+    time_ms: int
+
+
 class ReplyRequest(Model):
     """What a reply callback sees about the call it answers."""
 
@@ -61,12 +94,14 @@ class ReplyRequest(Model):
     override: Any
     prompt: str
     headers: dict[str, str]
+    #: Every file reference of the call, resolved (name, MIME type, size, sha256, text...).
+    files: list[ReplyFile]
 
 
 Reply = str | Mapping[str, Any] | Callable[[ReplyRequest], Any] | None
 
 
-class Emulator:
+class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
     """An in-process Tela API server. Use as a context manager, or call ``close()``."""
 
     def __init__(self, *, api_key: str = DEFAULT_API_KEY, api_keys: Sequence[str] | None = None, port: int = 0) -> None:
@@ -103,6 +138,8 @@ class Emulator:
         environments: Mapping[str, str] | None = None,
         model: str | None = None,
         stream: Mapping[str, Any] | None = None,
+        application_id: str | None = None,
+        run: Mapping[str, Any] | None = None,
     ) -> Canvas:
         """Registers a canvas.
 
@@ -112,6 +149,11 @@ class Emulator:
         "reply"}``), ``environments`` maps names to version ids, ``stream`` tunes streaming
         (``chunk_size``, ``delay_ms``, ``done``, ``crlf``, ``split_frames``, ``comments``,
         ``stall_after``/``stall_ms``, ``drop_after``, ``error_after``/``error_style``).
+        ``application_id`` also registers the canvas as that Workstation app. ``run`` tunes
+        async runs: ``created_ms`` (50) and ``running_ms`` (100) in each status, ``fail`` and
+        ``fail_message`` to end them ``failed``, ``webhook`` (``"run"``, or ``"completion"``
+        for the legacy ``chat.completion`` body), ``webhook_attempts`` (3),
+        ``webhook_retry_ms`` (100, doubling), ``webhook_timeout_ms`` (5000).
         """
         spec: dict[str, Any] = {"template": template, "versions": [dict(v) for v in versions]}
         if id is not None:
@@ -122,6 +164,10 @@ class Emulator:
             spec["model"] = model
         if stream:
             spec["stream"] = dict(stream)
+        if application_id is not None:
+            spec["application_id"] = application_id
+        if run:
+            spec["run"] = dict(run)
         callback = None
         if callable(reply):
             user_fn = reply
@@ -132,7 +178,7 @@ class Emulator:
         elif reply is not None:
             spec["reply"] = dict(reply) if isinstance(reply, Mapping) else reply
         info = self._native.add_canvas(spec, callback)
-        return Canvas(info["id"], info["production_version_id"], list(info["version_ids"]))
+        return Canvas(info["id"], info["production_version_id"], list(info["version_ids"]), info.get("application_id"))
 
     def fail(
         self,
@@ -177,6 +223,14 @@ class Emulator:
 
     def clear_requests(self) -> None:
         self._native.clear_requests()
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook delivery attempt so far, oldest first."""
+        return [WebhookDelivery(d) for d in self._native.webhook_deliveries()]
+
+    def clear_webhook_deliveries(self) -> None:
+        self._native.clear_webhook_deliveries()
 
     def close(self) -> None:
         self._native.close()

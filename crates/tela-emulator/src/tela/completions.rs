@@ -1,5 +1,5 @@
 //! `POST /v2/chat/completions` (wire.md 1.1): validate the body, resolve what to run, then
-//! answer in the requested mode (synchronous JSON or SSE; async runs are not emulated yet).
+//! answer in the requested mode (synchronous JSON, SSE, or an async run: see `runs`).
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,6 +11,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::reply::{self, Reply};
+use super::runs;
 use super::stream::{self, ChunkMeta};
 use crate::envelope::{self, json_response};
 use crate::ids;
@@ -39,6 +40,11 @@ pub(crate) struct CompletionRequest {
     pub stream: bool,
     /// `async: true` or a `webhook_url`: the answer is a run object.
     pub run_async: bool,
+    pub webhook_url: Option<String>,
+    /// The whole body of an async request, echoed as the run's `raw_input`.
+    pub raw: Option<Map<String, Value>>,
+    /// The files the request carries, as resolved by `files::resolve` (what callbacks see).
+    pub files: Vec<Value>,
 }
 
 /// A 400 answer.
@@ -144,18 +150,34 @@ impl CompletionRequest {
         if stream && matches!(target, TargetRef::Application(_)) {
             return Err(Invalid::schema("stream cannot be used with application_id"));
         }
+        if let Some(url) = &webhook_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(Invalid::schema("webhook_url must be an http(s) URL"));
+        }
+        // Applications always run asynchronously (wire.md 1.1).
+        let run_async =
+            is_async || webhook_url.is_some() || matches!(target, TargetRef::Application(_));
+        if stream && run_async {
+            return Err(Invalid::schema(
+                "stream cannot be combined with async or webhook_url",
+            ));
+        }
         Ok(CompletionRequest {
             target,
             variables,
             messages,
             overrides,
             stream,
-            run_async: is_async || webhook_url.is_some(),
+            run_async,
+            webhook_url,
+            raw: run_async.then_some(body),
+            files: Vec::new(),
         })
     }
 
     /// `override.model` when given, else the canvas's model.
-    fn model(&self, target: &Target) -> String {
+    pub(crate) fn model(&self, target: &Target) -> String {
         self.overrides
             .get("model")
             .and_then(Value::as_str)
@@ -171,12 +193,12 @@ fn resolve(state: &State, target: &TargetRef) -> Result<Target, &'static str> {
     let found = match target {
         TargetRef::Canvas { id, environment } => registry.by_canvas(id, environment.as_deref()),
         TargetRef::Version(id) => registry.by_version(id),
-        TargetRef::Application(_) => return Err("Application not found"),
+        TargetRef::Application(id) => registry.by_application(id),
     };
     found.map_err(|missing| missing.message())
 }
 
-fn unix_seconds() -> u64 {
+pub(crate) fn unix_seconds() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -187,7 +209,7 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = match CompletionRequest::parse(&body) {
+    let mut request = match CompletionRequest::parse(&body) {
         Ok(request) => request,
         Err(invalid) => return invalid.response(),
     };
@@ -195,13 +217,12 @@ pub(crate) async fn create(
         Ok(target) => target,
         Err(message) => return envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", message),
     };
+    request.files = match super::files::resolve(&state, &request.variables, &request.messages) {
+        Ok(files) => files,
+        Err(resp) => return *resp,
+    };
     if request.run_async {
-        // The runs module (created -> running -> succeeded, polling, webhooks) goes here.
-        return envelope::error(
-            StatusCode::BAD_REQUEST,
-            "NOT_SUPPORTED",
-            "async runs are not emulated yet",
-        );
+        return runs::start(state, target, request, headers);
     }
     let reply = match reply::produce(&target, &request, &headers).await {
         Ok(reply) => reply,
@@ -221,34 +242,35 @@ pub(crate) async fn create(
     }
 }
 
-/// The synchronous `chat.completion` body (wire.md 1.1.4).
 fn completion(meta: ChunkMeta, reply: &Reply) -> Response {
+    json_response(StatusCode::OK, &completion_body(meta, reply))
+}
+
+/// The synchronous `chat.completion` body (wire.md 1.1.4), also the legacy webhook body.
+pub(crate) fn completion_body(meta: ChunkMeta, reply: &Reply) -> Value {
     let prompt_tokens = reply::words(&reply.prompt);
     let completion_tokens = reply::words(&reply.content.text());
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "id": meta.id,
-            "object": "chat.completion",
-            "created": meta.created,
-            "model": meta.model,
-            "choices": [{
-                "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": reply.content.to_json(),
-                    "function_call": null,
-                    "tool_calls": [],
-                },
-                "finish_reason": "stop",
-            }],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
+    json!({
+        "id": meta.id,
+        "object": "chat.completion",
+        "created": meta.created,
+        "model": meta.model,
+        "choices": [{
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": reply.content.to_json(),
+                "function_call": null,
+                "tool_calls": [],
             },
-        }),
-    )
+            "finish_reason": "stop",
+        }],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    })
 }
 
 #[cfg(test)]

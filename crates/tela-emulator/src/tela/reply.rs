@@ -52,7 +52,8 @@ pub(crate) async fn produce(
     request: &CompletionRequest,
     headers: &HeaderMap,
 ) -> Result<Reply, String> {
-    let rendered = render(&target.version.template, &request.variables);
+    let variables = super::files::named_variables(&request.variables, &request.files);
+    let rendered = render(&target.version.template, &variables);
     let prompt = with_messages(&rendered, &request.messages);
     let content = match &target.canvas.callback {
         Some(callback) => {
@@ -65,6 +66,7 @@ pub(crate) async fn produce(
                 "override": request.overrides,
                 "prompt": prompt,
                 "headers": masked_headers(headers),
+                "files": request.files,
             });
             let callback = callback.clone();
             match tokio::task::spawn_blocking(move || callback(input)).await {
@@ -77,7 +79,7 @@ pub(crate) async fn produce(
         }
         None => match &target.version.reply {
             StaticReply::Echo => Content::Text(rendered),
-            StaticReply::Text(text) => Content::Text(render(text, &request.variables)),
+            StaticReply::Text(text) => Content::Text(render(text, &variables)),
             StaticReply::Structured(value) => Content::Structured(value.clone()),
         },
     };
