@@ -20,10 +20,10 @@ use tokio::time::Instant;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::events::{BatchSender, EventStream};
-use crate::files::{FileSource, build_body};
+use crate::files::FileSource;
 use crate::json::kind;
 use crate::retry::{Safety, transient_status};
-use crate::tela::{COMPLETIONS_PATH, Mode, prepare_create};
+use crate::tela::{self, COMPLETIONS_PATH, Mode};
 use crate::transport::{CallOptions, Request, Response};
 
 pub const RUNS_LIST_PATH: &str = "/v1/completion-run";
@@ -212,17 +212,7 @@ pub async fn submit(
     files: Vec<FileSource>,
     opts: &CallOptions,
 ) -> Result<Response> {
-    let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
-        prepare_create(b, e, Mode::Async)
-    })
-    .await?;
-    let req = Request::json(
-        Method::POST,
-        COMPLETIONS_PATH,
-        Some(bytes),
-        Safety::CreatesWork,
-    );
-    let mut resp = client.execute(&req, opts).await?;
+    let mut resp = tela::post(client, body, extra_body, files, opts, Mode::Async).await?;
     let run = run_from(&resp, "POST", COMPLETIONS_PATH)?;
     resp.body = encode(&run);
     Ok(resp)
@@ -576,6 +566,7 @@ pub fn normalize_page(v: Value) -> std::result::Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tela::prepare_create;
 
     fn map(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()

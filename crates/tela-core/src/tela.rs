@@ -384,9 +384,22 @@ pub async fn create(
     files: Vec<FileSource>,
     opts: &CallOptions,
 ) -> Result<Response> {
+    post(client, body, extra_body, files, opts, Mode::Sync).await
+}
+
+/// The run-starting POST shared by `create` (sync answer) and `runs::submit` (async run):
+/// checks, resolves files, and sends it under the create-retry rule.
+pub(crate) async fn post(
+    client: &Client,
+    body: Map<String, Value>,
+    extra_body: Option<Map<String, Value>>,
+    files: Vec<FileSource>,
+    opts: &CallOptions,
+    mode: Mode,
+) -> Result<Response> {
     opts.validate()?;
     let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
-        prepare_create(b, e, Mode::Sync)
+        prepare_create(b, e, mode)
     })
     .await?;
     let req = Request::json(
