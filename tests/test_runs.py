@@ -31,7 +31,8 @@ from tela_sdk import (
 from tela_sdk.testing import Canvas, Emulator
 
 # Wide enough for polls every 10-80 ms to see each status even on a loaded machine.
-FAST = {"created_ms": 30, "running_ms": 150}
+# "running" lasts long enough for polls (10 ms, growing 1.5x) to see it on a loaded machine.
+FAST = {"created_ms": 30, "running_ms": 400}
 POLL = 0.01
 
 
@@ -319,12 +320,12 @@ def test_ctrl_c_stops_a_sync_wait() -> None:
         canvas = emu.add_canvas(run={"running_ms": 30000})
         client = emu.client()
         run = client.completions.submit(canvas_id=canvas.id)
-        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
-        start = time.monotonic()
+        sent = []
+        threading.Timer(0.5, lambda: (sent.append(time.monotonic()), os.kill(os.getpid(), signal.SIGINT))).start()
         try:
             run.wait(poll_interval=0.05)
         except KeyboardInterrupt:
-            latency = time.monotonic() - start - 0.5
+            latency = time.monotonic() - sent[0]
             n = len(emu.requests)
             time.sleep(0.3)
             print(f"interrupted {latency:.3f} {len(emu.requests) - n}")

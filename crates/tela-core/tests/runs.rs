@@ -33,7 +33,8 @@ async fn setup(run: RunSpec) -> (Emulator, Client, String) {
 fn quick() -> RunSpec {
     RunSpec {
         created_ms: 30,
-        running_ms: 150,
+        // Wide enough that polls (10 ms, growing 1.5x) see "running" on a loaded machine.
+        running_ms: 400,
         ..Default::default()
     }
 }

@@ -61,6 +61,23 @@ async fn until_final(emu: &Emulator, id: &str) -> (Value, Vec<String>) {
     }
 }
 
+/// Polling may miss a short phase on a loaded machine, so the statuses seen must follow the
+/// lifecycle in order and end in its terminal state (the POST answer pins the first state).
+fn assert_progress<S: AsRef<str> + std::fmt::Debug>(seen: &[S], lifecycle: &[&str]) {
+    let mut rest = lifecycle.iter();
+    for status in seen {
+        assert!(
+            rest.any(|s| *s == status.as_ref()),
+            "{seen:?} does not follow {lifecycle:?}"
+        );
+    }
+    assert_eq!(
+        seen.last().map(|s| s.as_ref()),
+        lifecycle.last().copied(),
+        "{seen:?}"
+    );
+}
+
 async fn list(emu: &Emulator, query: &str) -> Answer {
     send(
         client()
@@ -94,7 +111,7 @@ async fn a_run_goes_created_running_succeeded() {
     let run_id = run["id"].as_str().unwrap();
 
     let (done, seen) = until_final(&emu, run_id).await;
-    assert_eq!(seen, ["created", "running", "succeeded"]);
+    assert_progress(&seen, &["created", "running", "succeeded"]);
     let out = &done["output_content"];
     assert_eq!(out["content"], "Summary of the doc");
     assert_eq!(out["role"], "assistant");
@@ -123,7 +140,7 @@ async fn a_canvas_can_be_made_to_fail() {
     let run = complete(&emu, json!({"canvas_id": id, "async": true})).await;
     assert_eq!(run.status, 200);
     let (done, seen) = until_final(&emu, run.body["id"].as_str().unwrap()).await;
-    assert_eq!(seen, ["created", "running", "failed"]);
+    assert_progress(&seen, &["created", "running", "failed"]);
     assert_eq!(done["error"]["message"], "model exploded");
     assert_eq!(done["output_content"], Value::Null);
 }
@@ -147,7 +164,7 @@ async fn applications_always_run_async_and_start_running() {
     assert_eq!(run.body["prompt_application_id"], "app-1");
     assert_eq!(run.body["raw_input"]["label"], "task 1");
     let (done, seen) = until_final(&emu, run.body["id"].as_str().unwrap()).await;
-    assert_eq!(seen, ["running", "succeeded"]);
+    assert_progress(&seen, &["running", "succeeded"]);
     assert_eq!(done["output_content"]["content"], json!({"task": "done"}));
     assert_eq!(done["output_content"]["has_structured_output"], true);
 
