@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use tela_emulator::{CanvasSpec, DifyAppSpec, Emulator, EmulatorConfig, FaultSpec, ReplyFn};
 
 use crate::convert::{from_json, to_json};
-use crate::runtime::block_on;
+use crate::runtime::block_on_shared;
 
 #[pyclass(frozen, module = "tela_sdk._native")]
 pub struct NativeEmulator {
@@ -44,7 +44,7 @@ impl NativeEmulator {
     #[pyo3(signature = (api_keys, port=0))]
     fn new(py: Python<'_>, api_keys: Vec<String>, port: u16) -> PyResult<Self> {
         let config = EmulatorConfig { api_keys, port };
-        let inner = block_on(py, async move {
+        let inner = block_on_shared(py, async move {
             Emulator::start(config)
                 .await
                 .map_err(|e| PyOSError::new_err(format!("cannot start the emulator: {e}")))

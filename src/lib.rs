@@ -30,6 +30,7 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        super::runtime::remember_main_thread(m.py())?;
         // Stop handing results to asyncio before the interpreter finalizes (see runtime.rs).
         let atexit = m.py().import("atexit")?;
         atexit.call_method1("register", (m.getattr("_shutdown")?,))?;

@@ -8,39 +8,61 @@ use std::time::{Duration, Instant};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use tela_core::runtime::runtime;
+use tela_core::runtime::{local_runtime, runtime};
 
 /// How often a blocked sync call wakes to let Ctrl-C through.
 const SIGNAL_TICK: Duration = Duration::from_millis(50);
 
-/// Runs `fut` on the runtime and waits for it with the GIL released, checking for signals
-/// every tick: Ctrl-C raises KeyboardInterrupt promptly and aborts the request.
-///
-/// The future is spawned rather than polled here: it then runs on a worker next to hyper's
-/// connection task, so their many wake-ups stay on one thread and only the final result
-/// crosses to this one (polling it here measured 2.5x slower for small requests).
+/// Runs `fut` to completion on this process's current-thread runtime, driven by this thread
+/// with the GIL released (see `tela_core::runtime::local_runtime` for why). Every tick it
+/// lets Ctrl-C through on the main thread: KeyboardInterrupt, and the request is dropped.
 pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = PyResult<T>> + Send,
+    T: Send,
+{
+    ensure_not_on_runtime()?;
+    let rt = local_runtime();
+    let main = is_main_thread();
+    py.detach(|| {
+        rt.block_on(async move {
+            let mut fut = std::pin::pin!(fut);
+            loop {
+                match tokio::time::timeout(SIGNAL_TICK, fut.as_mut()).await {
+                    Ok(result) => return result,
+                    // Signals are only delivered to the main thread; others need not take the GIL.
+                    Err(_) if main => Python::attach(|py| py.check_signals())?,
+                    Err(_) => {}
+                }
+            }
+        })
+    })
+}
+
+/// Runs `fut` on the multi-thread runtime, for work that must keep running after this call
+/// returns (the emulator's server tasks).
+pub fn block_on_shared<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: Send + 'static,
 {
     ensure_not_on_runtime()?;
-    let rt = runtime();
-    let mut handle = rt.spawn(fut);
-    loop {
-        // Waiting on a JoinHandle is cancel-safe, so the timeout loop never loses the result.
-        let got = py
-            .detach(|| rt.block_on(async { tokio::time::timeout(SIGNAL_TICK, &mut handle).await }));
-        match got {
-            Ok(Ok(result)) => return result,
-            Ok(Err(join)) => return Err(join_error(join)),
-            Err(_) => {
-                if let Err(e) = py.check_signals() {
-                    handle.abort();
-                    return Err(e);
-                }
+    let handle = runtime().spawn(fut);
+    block_on(py, async move {
+        handle.await.unwrap_or_else(|e| Err(join_error(e)))
+    })
+}
+
+/// Lets the current-thread runtime run work that nobody would otherwise drive: after a stream
+/// is closed, its aborted producer must be dropped (closing the connection) now, not at the
+/// next blocking call. A few scheduler turns suffice; skipped inside a runtime.
+pub fn settle_local() {
+    if tokio::runtime::Handle::try_current().is_err() {
+        local_runtime().block_on(async {
+            for _ in 0..4 {
+                tokio::task::yield_now().await;
             }
-        }
+        });
     }
 }
 
@@ -52,6 +74,28 @@ fn join_error(e: tokio::task::JoinError) -> PyErr {
     }
 }
 
+static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
+
+/// Called from module init, which runs on the thread that imports tela_sdk (the main thread
+/// in practice); that is where Python delivers signals.
+pub fn remember_main_thread(py: Python<'_>) -> PyResult<()> {
+    let threading = py.import("threading")?;
+    let is_main = threading
+        .call_method0("current_thread")?
+        .is(&threading.call_method0("main_thread")?);
+    if is_main {
+        let _ = MAIN_THREAD.set(std::thread::current().id());
+    }
+    Ok(())
+}
+
+fn is_main_thread() -> bool {
+    // Unknown (imported off the main thread): check every tick, as before.
+    MAIN_THREAD
+        .get()
+        .is_none_or(|id| *id == std::thread::current().id())
+}
+
 /// Like [`block_on`] for a future that must stay on this thread's borrow (a stream's receiver).
 pub fn block_on_local<F, T>(py: Python<'_>, mut make: impl FnMut() -> F) -> PyResult<T>
 where
@@ -59,7 +103,7 @@ where
     T: Send,
 {
     ensure_not_on_runtime()?;
-    let rt = runtime();
+    let rt = local_runtime();
     loop {
         let fut = make();
         let got = py.detach(|| rt.block_on(async { tokio::time::timeout(SIGNAL_TICK, fut).await }));

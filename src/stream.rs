@@ -9,7 +9,7 @@ use tela_core::events::EventStream;
 use tokio::sync::Mutex;
 
 use crate::outcome::{JsonBatch, Outcome};
-use crate::runtime::{awaitable, block_on_local};
+use crate::runtime::{awaitable, block_on_local, settle_local};
 
 #[pyclass(frozen, module = "tela_sdk._native")]
 pub struct NativeStream {
@@ -35,6 +35,7 @@ impl NativeStream {
 impl Drop for NativeStream {
     fn drop(&mut self) {
         self.abort.abort();
+        settle_local();
     }
 }
 
@@ -113,6 +114,7 @@ impl NativeStream {
         if let Ok(mut guard) = self.inner.try_lock() {
             *guard = None;
         }
+        settle_local();
     }
 
     #[getter]

@@ -141,23 +141,35 @@ pub struct OpenResponse {
 
 /// The connection pool. One per client family (`with_options` shares it), one per process.
 pub struct Transport {
+    /// For calls on the multi-thread runtime (async calls).
     http: PerProcess<reqwest::Client>,
+    /// For calls on the current-thread runtime (blocking calls); built on first use.
+    local_http: PerProcess<reqwest::Client>,
 }
 
 impl Transport {
     pub fn new(cfg: &ClientConfig) -> Result<Self> {
-        // Build once eagerly so a bad proxy or CA bundle fails at construction, not first call.
-        build_http(cfg)?;
-        let cfg = cfg.clone();
+        // Build once now so a bad proxy or CA bundle fails at construction, not first call.
+        let first = build_http(cfg)?;
+        let build = {
+            let cfg = cfg.clone();
+            move || build_http(&cfg).unwrap_or_else(|_| reqwest::Client::new())
+        };
         Ok(Transport {
-            http: PerProcess::new(move || {
-                build_http(&cfg).unwrap_or_else(|_| reqwest::Client::new())
-            }),
+            http: PerProcess::with_value(first, build.clone()),
+            local_http: PerProcess::lazy(build),
         })
     }
 
+    /// The pool of the runtime the caller runs on: a connection's task lives on the runtime
+    /// that opened it, so blocking and async calls each keep their own pool.
     pub(crate) fn http(&self) -> reqwest::Client {
-        (*self.http.get()).clone()
+        let pool = if crate::runtime::on_local_runtime() {
+            &self.local_http
+        } else {
+            &self.http
+        };
+        (*pool.get()).clone()
     }
 
     /// Sends with retries and reads the whole body.
