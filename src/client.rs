@@ -115,32 +115,54 @@ fn config_input(
     }
 }
 
+/// The per-call options every operation takes, as keyword arguments.
+const OPTIONS: [&str; 5] = [
+    "extra_body",
+    "extra_headers",
+    "extra_query",
+    "timeout",
+    "max_retries",
+];
+
 impl NativeClient {
-    /// Translates the per-call arguments every operation takes.
+    /// Translates the body and the per-call keyword options every operation takes.
     fn args(
         &self,
         body: &Bound<'_, PyAny>,
-        extra_body: Option<&Bound<'_, PyAny>>,
-        extra_headers: Option<&Bound<'_, PyAny>>,
-        extra_query: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<i64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Args, CallOptions)> {
+        let option = |name: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
+            Ok(match options {
+                Some(d) => d.get_item(name)?.filter(|v| !v.is_none()),
+                None => None,
+            })
+        };
+        if let Some(d) = options {
+            for key in d.keys() {
+                let key: String = key.extract()?;
+                if !OPTIONS.contains(&key.as_str()) {
+                    return Err(PyTypeError::new_err(format!(
+                        "unexpected keyword argument {key:?}"
+                    )));
+                }
+            }
+        }
         let collecting = crate::files::Collecting::start();
+        let body = to_json_args(body)?;
+        let extra_body = optional_object(option("extra_body")?.as_ref(), "extra_body")?;
         let args = Args {
-            body: to_json_args(body)?,
-            extra_body: optional_object(extra_body, "extra_body")?,
-            ..Args::default()
-        };
-        let args = Args {
+            body,
+            extra_body,
             files: collecting.finish(),
-            ..args
         };
+        let max_retries = option("max_retries")?
+            .map(|v| v.extract::<i64>())
+            .transpose()?;
         let opts = CallOptions::new(
-            headers_from_py(extra_headers, "extra_headers")?,
-            headers_from_py(extra_query, "extra_query")?,
+            headers_from_py(option("extra_headers")?.as_ref(), "extra_headers")?,
+            headers_from_py(option("extra_query")?.as_ref(), "extra_query")?,
             self.inner.config.timeouts,
-            timeout_spec(timeout)?.as_ref(),
+            timeout_spec(option("timeout")?.as_ref())?.as_ref(),
             max_retries,
         )
         .py()?;
@@ -250,33 +272,16 @@ impl NativeClient {
         self.inner.config.api_key.masked()
     }
 
-    #[getter]
-    fn default_headers(&self) -> Vec<(String, String)> {
-        self.inner.config.default_headers.clone()
-    }
-
     /// Runs the core operation `op` and returns `(json, request_id)`; blocks with the GIL released.
-    #[pyo3(signature = (op, body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (op, body, **options))]
     fn call<'py>(
         &self,
         py: Python<'py>,
         op: String,
         body: &Bound<'py, PyAny>,
-        extra_body: Option<&Bound<'py, PyAny>>,
-        extra_headers: Option<&Bound<'py, PyAny>>,
-        extra_query: Option<&Bound<'py, PyAny>>,
-        timeout: Option<&Bound<'py, PyAny>>,
-        max_retries: Option<i64>,
+        options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (args, opts) = self.args(
-            body,
-            extra_body,
-            extra_headers,
-            extra_query,
-            timeout,
-            max_retries,
-        )?;
+        let (args, opts) = self.args(body, options)?;
         let client = self.inner.clone();
         let resp = block_on(py, async move {
             api::call(&client, &op, args, &opts).await.py()
@@ -285,27 +290,15 @@ impl NativeClient {
     }
 
     /// Awaitable twin of `call`.
-    #[pyo3(signature = (op, body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (op, body, **options))]
     fn acall<'py>(
         &self,
         py: Python<'py>,
         op: String,
         body: &Bound<'py, PyAny>,
-        extra_body: Option<&Bound<'py, PyAny>>,
-        extra_headers: Option<&Bound<'py, PyAny>>,
-        extra_query: Option<&Bound<'py, PyAny>>,
-        timeout: Option<&Bound<'py, PyAny>>,
-        max_retries: Option<i64>,
+        options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (args, opts) = self.args(
-            body,
-            extra_body,
-            extra_headers,
-            extra_query,
-            timeout,
-            max_retries,
-        )?;
+        let (args, opts) = self.args(body, options)?;
         let client = self.inner.clone();
         awaitable(py, async move {
             Ok(Outcome::from(
@@ -317,27 +310,15 @@ impl NativeClient {
     }
 
     /// Opens the streaming core operation `op`; blocks until the response headers are in.
-    #[pyo3(signature = (op, body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (op, body, **options))]
     fn stream(
         &self,
         py: Python<'_>,
         op: String,
         body: &Bound<'_, PyAny>,
-        extra_body: Option<&Bound<'_, PyAny>>,
-        extra_headers: Option<&Bound<'_, PyAny>>,
-        extra_query: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<i64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<NativeStream> {
-        let (args, opts) = self.args(
-            body,
-            extra_body,
-            extra_headers,
-            extra_query,
-            timeout,
-            max_retries,
-        )?;
+        let (args, opts) = self.args(body, options)?;
         let client = self.inner.clone();
         let stream = block_on(py, async move {
             api::stream(&client, &op, args, &opts).await.py()
@@ -346,27 +327,15 @@ impl NativeClient {
     }
 
     /// Awaitable twin of `stream`.
-    #[pyo3(signature = (op, body, *, extra_body=None, extra_headers=None, extra_query=None, timeout=None, max_retries=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (op, body, **options))]
     fn astream<'py>(
         &self,
         py: Python<'py>,
         op: String,
         body: &Bound<'py, PyAny>,
-        extra_body: Option<&Bound<'py, PyAny>>,
-        extra_headers: Option<&Bound<'py, PyAny>>,
-        extra_query: Option<&Bound<'py, PyAny>>,
-        timeout: Option<&Bound<'py, PyAny>>,
-        max_retries: Option<i64>,
+        options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (args, opts) = self.args(
-            body,
-            extra_body,
-            extra_headers,
-            extra_query,
-            timeout,
-            max_retries,
-        )?;
+        let (args, opts) = self.args(body, options)?;
         let client = self.inner.clone();
         awaitable(py, async move {
             Ok(Outcome::from(

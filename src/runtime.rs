@@ -96,24 +96,6 @@ fn is_main_thread() -> bool {
         .is_none_or(|id| *id == std::thread::current().id())
 }
 
-/// Like [`block_on`] for a future that must stay on this thread's borrow (a stream's receiver).
-pub fn block_on_local<F, T>(py: Python<'_>, mut make: impl FnMut() -> F) -> PyResult<T>
-where
-    F: Future<Output = T> + Send,
-    T: Send,
-{
-    ensure_not_on_runtime()?;
-    let rt = local_runtime();
-    loop {
-        let fut = make();
-        let got = py.detach(|| rt.block_on(async { tokio::time::timeout(SIGNAL_TICK, fut).await }));
-        match got {
-            Ok(v) => return Ok(v),
-            Err(_) => py.check_signals()?,
-        }
-    }
-}
-
 fn ensure_not_on_runtime() -> PyResult<()> {
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(PyRuntimeError::new_err(

@@ -9,7 +9,7 @@ use tela_core::events::EventStream;
 use tokio::sync::Mutex;
 
 use crate::outcome::{JsonBatch, Outcome};
-use crate::runtime::{awaitable, block_on_local, settle_local};
+use crate::runtime::{awaitable, block_on, settle_local};
 
 #[pyclass(frozen, module = "tela_sdk._native")]
 pub struct NativeStream {
@@ -27,6 +27,19 @@ impl NativeStream {
             abort,
             request_id,
         }
+    }
+}
+
+impl NativeStream {
+    /// What can be had without waiting: a buffered batch, or the end of an ended stream.
+    /// `None` when nothing has arrived yet (or another reader holds the stream).
+    fn ready(&self) -> Option<Outcome<Option<JsonBatch>>> {
+        let mut guard = self.inner.try_lock().ok()?;
+        let next = match guard.as_mut() {
+            Some(stream) => Some(stream.try_next_batch()?),
+            None => None,
+        };
+        Some(finish(&mut guard, next))
     }
 }
 
@@ -69,18 +82,11 @@ fn finish(
 impl NativeStream {
     /// The next list of events, or None at the end. Blocks with the GIL released.
     fn next_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        // Fast path: a batch is already buffered; no runtime round trip.
-        if let Ok(mut guard) = self.inner.try_lock() {
-            let ready = guard.as_mut().and_then(|s| s.try_next_batch());
-            if ready.is_some() {
-                return finish(&mut guard, ready).into_pyobject(py);
-            }
+        if let Some(ready) = self.ready() {
+            return ready.into_pyobject(py);
         }
         let inner = self.inner.clone();
-        let outcome = block_on_local(py, || {
-            let inner = inner.clone();
-            async move { step(&mut *inner.lock().await).await }
-        })?;
+        let outcome = block_on(py, async move { Ok(step(&mut *inner.lock().await).await) })?;
         outcome.into_pyobject(py)
     }
 
@@ -88,16 +94,10 @@ impl NativeStream {
     /// end, or False when nothing has arrived yet (then await `anext_batch`). Lets an async
     /// consumer skip the asyncio round trip whenever the producer is ahead.
     fn poll_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if let Ok(mut guard) = self.inner.try_lock() {
-            let Some(stream) = guard.as_mut() else {
-                return Ok(py.None().into_bound(py));
-            };
-            let ready = stream.try_next_batch();
-            if ready.is_some() {
-                return finish(&mut guard, ready).into_pyobject(py);
-            }
+        match self.ready() {
+            Some(ready) => ready.into_pyobject(py),
+            None => Ok(PyBool::new(py, false).to_owned().into_any()),
         }
-        Ok(PyBool::new(py, false).to_owned().into_any())
     }
 
     /// Awaitable of the next list of events, or None at the end.
@@ -120,10 +120,5 @@ impl NativeStream {
     #[getter]
     fn request_id(&self) -> Option<String> {
         self.request_id.clone()
-    }
-
-    #[getter]
-    fn closed(&self) -> bool {
-        self.abort.is_finished() && self.inner.try_lock().map(|g| g.is_none()).unwrap_or(false)
     }
 }

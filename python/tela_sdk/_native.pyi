@@ -46,52 +46,10 @@ class NativeClient:
     def timeout(self) -> dict[str, float | None]: ...
     @property
     def api_key_hint(self) -> str: ...
-    @property
-    def default_headers(self) -> list[tuple[str, str]]: ...
-    def call(
-        self,
-        op: str,
-        body: dict[str, Any],
-        *,
-        extra_body: Any = None,
-        extra_headers: Any = None,
-        extra_query: Any = None,
-        timeout: _Timeout = None,
-        max_retries: int | None = None,
-    ) -> tuple[Any, str | None]: ...
-    def acall(
-        self,
-        op: str,
-        body: dict[str, Any],
-        *,
-        extra_body: Any = None,
-        extra_headers: Any = None,
-        extra_query: Any = None,
-        timeout: _Timeout = None,
-        max_retries: int | None = None,
-    ) -> Awaitable[tuple[Any, str | None]]: ...
-    def stream(
-        self,
-        op: str,
-        body: dict[str, Any],
-        *,
-        extra_body: Any = None,
-        extra_headers: Any = None,
-        extra_query: Any = None,
-        timeout: _Timeout = None,
-        max_retries: int | None = None,
-    ) -> NativeStream: ...
-    def astream(
-        self,
-        op: str,
-        body: dict[str, Any],
-        *,
-        extra_body: Any = None,
-        extra_headers: Any = None,
-        extra_query: Any = None,
-        timeout: _Timeout = None,
-        max_retries: int | None = None,
-    ) -> Awaitable[NativeStream]: ...
+    def call(self, op: str, body: dict[str, Any], **options: Any) -> tuple[Any, str | None]: ...
+    def acall(self, op: str, body: dict[str, Any], **options: Any) -> Awaitable[tuple[Any, str | None]]: ...
+    def stream(self, op: str, body: dict[str, Any], **options: Any) -> NativeStream: ...
+    def astream(self, op: str, body: dict[str, Any], **options: Any) -> Awaitable[NativeStream]: ...
 
 @final
 class NativeStream:
@@ -101,8 +59,6 @@ class NativeStream:
     def close(self) -> None: ...
     @property
     def request_id(self) -> str | None: ...
-    @property
-    def closed(self) -> bool: ...
 
 @final
 class NativeEmulator:
