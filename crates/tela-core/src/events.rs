@@ -119,12 +119,6 @@ impl EventStream {
     pub fn abort_handle(&self) -> tokio::task::AbortHandle {
         self.task.clone()
     }
-
-    /// Stops reading and closes the connection.
-    pub fn close(&mut self) {
-        self.task.abort();
-        self.rx.close();
-    }
 }
 
 impl Drop for EventStream {

@@ -397,7 +397,6 @@ pub(crate) async fn post(
     opts: &CallOptions,
     mode: Mode,
 ) -> Result<Response> {
-    opts.validate()?;
     let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
         prepare_create(b, e, mode)
     })
@@ -419,7 +418,6 @@ pub async fn stream(
     files: Vec<FileSource>,
     opts: &CallOptions,
 ) -> Result<EventStream> {
-    opts.validate()?;
     let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
         prepare_create(b, e, Mode::Stream)
     })
