@@ -17,7 +17,16 @@ pub fn to_py(err: Error) -> PyErr {
 fn build(py: Python<'_>, err: Error) -> PyResult<PyErr> {
     let message = err.to_string();
     let kwargs = PyDict::new(py);
-    let class = match err {
+    let class = fill(py, &kwargs, err)?;
+    let cls = py.import(MODULE)?.getattr(class)?;
+    let exc = cls.call((message,), Some(&kwargs))?;
+    Ok(PyErr::from_value(exc))
+}
+
+/// Sets the attributes `err` carries and names its class. An upload failure also carries
+/// the attributes of the error that caused it (status, body, connection kind...).
+fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<&'static str> {
+    Ok(match err {
         Error::Config(_) => "ConfigurationError",
         Error::InvalidRequest(_) => "InvalidRequestError",
         Error::Status(s) => {
@@ -66,23 +75,7 @@ fn build(py: Python<'_>, err: Error) -> PyResult<PyErr> {
         } => {
             kwargs.set_item("file_name", file)?;
             kwargs.set_item("stage", stage)?;
-            match *source {
-                Error::Status(s) => {
-                    kwargs.set_item("status_code", s.status)?;
-                    kwargs.set_item("code", s.code)?;
-                    kwargs.set_item("request_id", s.request_id)?;
-                    kwargs.set_item("body", body_to_py(py, &s.body))?;
-                }
-                Error::Decode {
-                    status, request_id, ..
-                } => {
-                    kwargs.set_item("status_code", status)?;
-                    kwargs.set_item("request_id", request_id)?;
-                }
-                Error::Connection { kind, .. } => kwargs.set_item("kind", kind.name())?,
-                Error::Timeout { kind, .. } => kwargs.set_item("kind", kind.name())?,
-                _ => {}
-            }
+            fill(py, kwargs, *source)?;
             "FileUploadError"
         }
         Error::RunTimeout {
@@ -97,10 +90,7 @@ fn build(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             kwargs.set_item("last_status", status)?;
             "RunTimeoutError"
         }
-    };
-    let cls = py.import(MODULE)?.getattr(class)?;
-    let exc = cls.call((message,), Some(&kwargs))?;
-    Ok(PyErr::from_value(exc))
+    })
 }
 
 fn status_class(status: u16) -> &'static str {
