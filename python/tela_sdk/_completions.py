@@ -243,22 +243,7 @@ class Completions:
         }
         body = {k: v for k, v in given.items() if v is not None}
         opts = _options(None, extra_headers, extra_query, timeout, max_retries)
-        data, request_id = self._client._live().call("completions.list", body, **opts)
-
-        def fetch(next_cursor: str) -> RunPage:
-            return self.list(
-                limit=limit,
-                prompt_id=prompt_id,
-                prompt_version_id=prompt_version_id,
-                prompt_application_id=prompt_application_id,
-                cursor=next_cursor,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
-
-        return RunPage(data, request_id, self._client, fetch)
+        return _runs.list_runs(self._client, body, opts)
 
 
 class AsyncCompletions:
@@ -423,19 +408,4 @@ class AsyncCompletions:
         }
         body = {k: v for k, v in given.items() if v is not None}
         opts = _options(None, extra_headers, extra_query, timeout, max_retries)
-        data, request_id = await self._client._live().acall("completions.list", body, **opts)
-
-        async def fetch(next_cursor: str) -> AsyncRunPage:
-            return await self.list(
-                limit=limit,
-                prompt_id=prompt_id,
-                prompt_version_id=prompt_version_id,
-                prompt_application_id=prompt_application_id,
-                cursor=next_cursor,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
-
-        return AsyncRunPage(data, request_id, self._client, fetch)
+        return await _runs.list_runs_async(self._client, body, opts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._exceptions import APIResponseValidationError, RunTimeoutError
 from .types import DEFAULT, AsyncRun, BaseRun, Run
@@ -100,34 +100,51 @@ async def wait_async(
     return _final(last, body["id"])
 
 
-class _PageBase:
-    __slots__ = ("has_more", "next_cursor", "raw", "request_id")
+def list_runs(client: Client, body: dict[str, Any], options: dict[str, Any]) -> RunPage:
+    """One page of ``completions.list``; its next page is asked with the same arguments."""
+    data, request_id = client._live().call("completions.list", body, **options)
+    return RunPage(data, request_id, client, lambda cursor: list_runs(client, {**body, "cursor": cursor}, options))
 
-    def __init__(self, page: dict[str, Any], request_id: str | None) -> None:
+
+async def list_runs_async(client: AsyncClient, body: dict[str, Any], options: dict[str, Any]) -> AsyncRunPage:
+    """Async twin of ``list_runs``."""
+    data, request_id = await client._live().acall("completions.list", body, **options)
+    return AsyncRunPage(
+        data, request_id, client, lambda cursor: list_runs_async(client, {**body, "cursor": cursor}, options)
+    )
+
+
+#: How a page gets the page after it (a plain or an async function of the cursor).
+F = TypeVar("F")
+
+
+class _PageBase(Generic[R, F]):
+    __slots__ = ("_fetch", "data", "has_more", "next_cursor", "raw", "request_id")
+    #: The run class of the rows.
+    _run: type[R]
+
+    def __init__(self, page: dict[str, Any], request_id: str | None, client: Any, fetch: F) -> None:
         #: The page as the core normalized it (``data``, ``has_more``, ``next_cursor``, ...).
         self.raw = page
         self.has_more: bool = bool(page.get("has_more"))
         #: Pass as ``cursor=`` to ``list()`` for the next page; None on the last page.
         self.next_cursor: str | None = page.get("next_cursor")
         self.request_id = request_id
+        self.data: list[R] = [self._run(row, request_id, client) for row in page.get("data") or []]
+        self._fetch = fetch
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(runs={len(self.data)}, has_more={self.has_more}, next_cursor={self.next_cursor!r})"
+        )
 
 
-class RunPage(_PageBase):
+class RunPage(_PageBase[Run, Callable[[str], "RunPage"]]):
     """One page of ``completions.list``. ``data`` holds its runs; iterating the page goes
     through every run of this page and the following ones, fetching pages as needed."""
 
-    __slots__ = ("_fetch", "data")
-
-    def __init__(
-        self,
-        page: dict[str, Any],
-        request_id: str | None,
-        client: Client,
-        fetch: Callable[[str], RunPage],
-    ) -> None:
-        super().__init__(page, request_id)
-        self.data: list[Run] = [Run(row, request_id, client) for row in page.get("data") or []]
-        self._fetch = fetch
+    __slots__ = ()
+    _run = Run
 
     def next_page(self) -> RunPage | None:
         """The following page, or None on the last one."""
@@ -144,26 +161,13 @@ class RunPage(_PageBase):
         for page in self.iter_pages():
             yield from page.data
 
-    def __repr__(self) -> str:
-        return f"RunPage(runs={len(self.data)}, has_more={self.has_more}, next_cursor={self.next_cursor!r})"
 
-
-class AsyncRunPage(_PageBase):
+class AsyncRunPage(_PageBase[AsyncRun, Callable[[str], Awaitable["AsyncRunPage"]]]):
     """One page of ``AsyncCompletions.list``. ``data`` holds its runs; ``async for`` goes
     through every run of this page and the following ones, fetching pages as needed."""
 
-    __slots__ = ("_fetch", "data")
-
-    def __init__(
-        self,
-        page: dict[str, Any],
-        request_id: str | None,
-        client: AsyncClient,
-        fetch: Callable[[str], Awaitable[AsyncRunPage]],
-    ) -> None:
-        super().__init__(page, request_id)
-        self.data: list[AsyncRun] = [AsyncRun(row, request_id, client) for row in page.get("data") or []]
-        self._fetch = fetch
+    __slots__ = ()
+    _run = AsyncRun
 
     async def next_page(self) -> AsyncRunPage | None:
         """The following page, or None on the last one."""
@@ -180,6 +184,3 @@ class AsyncRunPage(_PageBase):
         async for page in self.iter_pages():
             for run in page.data:
                 yield run
-
-    def __repr__(self) -> str:
-        return f"AsyncRunPage(runs={len(self.data)}, has_more={self.has_more}, next_cursor={self.next_cursor!r})"

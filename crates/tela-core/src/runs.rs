@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use crate::client::Client;
@@ -115,11 +115,16 @@ impl WaitArgs {
         let timeout = match body.get("timeout") {
             None => Some(DEFAULT_WAIT_TIMEOUT),
             Some(Value::Null) => None,
-            Some(v) => Some(seconds("timeout", v, true, f64::MAX)?),
+            Some(v) => Some(seconds("timeout", v, true, None)?),
         };
         let policy = match body.get("poll_interval") {
             None | Some(Value::Null) => PollPolicy::default(),
-            Some(v) => PollPolicy::new(seconds("poll_interval", v, false, POLL_INTERVAL_LIMIT)?),
+            Some(v) => PollPolicy::new(seconds(
+                "poll_interval",
+                v,
+                false,
+                Some(POLL_INTERVAL_LIMIT),
+            )?),
         };
         let last_status = match body.get("last_status") {
             None | Some(Value::Null) => None,
@@ -140,28 +145,19 @@ impl WaitArgs {
     }
 }
 
-fn seconds(name: &str, v: &Value, zero_ok: bool, limit: f64) -> Result<Duration> {
-    let secs = v.as_f64().filter(|s| s.is_finite());
-    let ok = secs.is_some_and(|s| (s > 0.0 || (zero_ok && s == 0.0)) && s <= limit);
-    match secs {
-        Some(s) if ok => Duration::try_from_secs_f64(s)
+/// A number of seconds, more than zero (or also zero, with `zero_ok`), up to `limit` if any.
+fn seconds(name: &str, v: &Value, zero_ok: bool, limit: Option<f64>) -> Result<Duration> {
+    let in_range = |s: f64| (s > 0.0 || zero_ok && s == 0.0) && limit.is_none_or(|l| s <= l);
+    match v.as_f64().filter(|s| s.is_finite() && in_range(*s)) {
+        Some(s) => Duration::try_from_secs_f64(s)
             .map_err(|_| Error::InvalidRequest(format!("{name}={s} is too large."))),
-        _ => {
-            let range = if limit < f64::MAX {
-                format!(" up to {limit}")
+        None => {
+            let (what, none) = if zero_ok {
+                ("zero or more", ", or None for no limit")
             } else {
-                String::new()
+                ("more than zero", "")
             };
-            let what = if zero_ok {
-                "zero or more"
-            } else {
-                "more than zero"
-            };
-            let none = if zero_ok {
-                ", or None for no limit"
-            } else {
-                ""
-            };
+            let range = limit.map(|l| format!(" up to {l}")).unwrap_or_default();
             Err(Error::InvalidRequest(format!(
                 "{name} must be a number of seconds, {what}{range}{none}; got {}.",
                 show(v)
@@ -213,8 +209,7 @@ pub async fn submit(
     opts: &CallOptions,
 ) -> Result<Response> {
     let mut resp = tela::post(client, body, extra_body, files, opts, Mode::Async).await?;
-    let run = run_from(&resp, "POST", COMPLETIONS_PATH)?;
-    resp.body = encode(&run);
+    check_run(&mut resp, "POST", COMPLETIONS_PATH)?;
     Ok(resp)
 }
 
@@ -226,8 +221,7 @@ pub async fn retrieve(
 ) -> Result<Response> {
     only_keys(&body, &["id"])?;
     let path = run_path(&run_id(&body)?);
-    let (run, mut resp) = get_run(client, &path, opts).await?;
-    resp.body = encode(&run);
+    let (_, resp) = get_run(client, &path, opts).await?;
     Ok(resp)
 }
 
@@ -326,15 +320,15 @@ async fn poll_until_final(
     }
     loop {
         let failed = match get_run(client, &path, &poll_options(client, opts, deadline)).await {
-            Ok((run, resp)) => {
-                let now = run
-                    .get("status")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+            Ok((now, resp)) => {
                 if status.as_deref() != Some(now.as_str()) {
-                    let event = json!({"run": run, "request_id": resp.request_id});
-                    if tx.send(Ok(vec![event.to_string()])).await.is_err() {
+                    // The body is the checked run's JSON, so it goes into the event as it is.
+                    let event = format!(
+                        r#"{{"run":{},"request_id":{}}}"#,
+                        String::from_utf8_lossy(&resp.body),
+                        Value::from(resp.request_id)
+                    );
+                    if tx.send(Ok(vec![event])).await.is_err() {
                         return Ok(()); // nobody is waiting any more
                     }
                 }
@@ -396,31 +390,40 @@ fn is_transient(e: &Error) -> bool {
     }
 }
 
-async fn get_run(client: &Client, path: &str, opts: &CallOptions) -> Result<(Value, Response)> {
+/// `GET` a run: its status, and the answer with the run as its body (see [`check_run`]).
+async fn get_run(client: &Client, path: &str, opts: &CallOptions) -> Result<(String, Response)> {
     let req = Request::json(Method::GET, path, None, Safety::Idempotent);
-    let resp = client.execute(&req, opts).await?;
-    let run = run_from(&resp, "GET", path)?;
-    Ok((run, resp))
+    let mut resp = client.execute(&req, opts).await?;
+    let status = check_run(&mut resp, "GET", path)?;
+    Ok((status, resp))
 }
 
-/// The response body as a run with snake_case keys.
-fn run_from(resp: &Response, method: &str, path: &str) -> Result<Value> {
+/// Checks that the answer is a run and returns its status. The body is re-encoded only when
+/// keys had to become snake_case: runs are snake_case on the wire (wire.md 1.2), so their
+/// bytes usually go on untouched.
+fn check_run(resp: &mut Response, method: &str, path: &str) -> Result<String> {
     let v = decode(resp, method, path)?;
-    let ok =
-        v.get("id").is_some_and(Value::is_string) && v.get("status").is_some_and(Value::is_string);
-    if !ok {
-        let text = v.to_string();
-        return Err(decode_error(
-            resp,
-            method,
-            path,
-            format!(
-                "expected a run object with a string id and status, got {}",
-                text.chars().take(200).collect::<String>()
-            ),
-        ));
+    let status = match (v.get("id"), v.get("status")) {
+        (Some(Value::String(_)), Some(Value::String(s))) => s.clone(),
+        _ => {
+            let text = v.to_string();
+            return Err(decode_error(
+                resp,
+                method,
+                path,
+                format!(
+                    "expected a run object with a string id and status, got {}",
+                    text.chars().take(200).collect::<String>()
+                ),
+            ));
+        }
+    };
+    let mut renamed = false;
+    let run = to_snake(v, &mut renamed);
+    if renamed {
+        resp.body = encode(&run);
     }
-    Ok(snake_keys(v))
+    Ok(status)
 }
 
 fn decode(resp: &Response, method: &str, path: &str) -> Result<Value> {
@@ -462,21 +465,30 @@ const OPAQUE_KEYS: &[&str] = &[
 /// except inside [`OPAQUE_KEYS`]. snake_case keys are unchanged, so a run that is already
 /// snake_case passes through as it is; unknown keys are kept (converted the same way).
 pub fn snake_keys(v: Value) -> Value {
+    to_snake(v, &mut false)
+}
+
+/// [`snake_keys`], setting `renamed` when a key changed.
+fn to_snake(v: Value, renamed: &mut bool) -> Value {
     match v {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
-                    let k = snake_case(&k).into_owned();
+                    let snake = snake_case(&k);
+                    *renamed |= matches!(snake, Cow::Owned(_));
+                    let k = snake.into_owned();
                     let v = if OPAQUE_KEYS.contains(&k.as_str()) {
                         v
                     } else {
-                        snake_keys(v)
+                        to_snake(v, renamed)
                     };
                     (k, v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(snake_keys).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| to_snake(v, renamed)).collect())
+        }
         other => other,
     }
 }
@@ -567,6 +579,7 @@ pub fn normalize_page(v: Value) -> std::result::Result<Value, String> {
 mod tests {
     use super::*;
     use crate::tela::prepare_create;
+    use serde_json::json;
 
     fn map(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
@@ -745,6 +758,30 @@ mod tests {
                 "raw_output": {"anyThing": 1}
             })
         );
+    }
+
+    #[test]
+    fn snake_case_runs_keep_their_bytes() {
+        let answer = |body: &'static str| Response {
+            status: 200,
+            headers: reqwest::header::HeaderMap::new(),
+            body: bytes::Bytes::from_static(body.as_bytes()),
+            request_id: None,
+            retries: 0,
+        };
+        let snake = r#"{"id": "r", "status": "running", "output_content": {"content": {"n": 123456789012345678901234}}}"#;
+        let mut resp = answer(snake);
+        assert_eq!(check_run(&mut resp, "GET", "/x").unwrap(), "running");
+        assert_eq!(resp.body, snake.as_bytes());
+        let mut resp = answer(r#"{"id": "r", "status": "created", "outputContent": null}"#);
+        assert_eq!(check_run(&mut resp, "GET", "/x").unwrap(), "created");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&resp.body).unwrap(),
+            json!({"id": "r", "status": "created", "output_content": null})
+        );
+        let mut resp = answer(r#"{"id": "r"}"#);
+        let err = check_run(&mut resp, "GET", "/x").unwrap_err().to_string();
+        assert!(err.contains("string id and status"), "{err}");
     }
 
     #[test]

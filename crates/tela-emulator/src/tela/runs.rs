@@ -260,33 +260,8 @@ pub(crate) async fn list(
         version_id: query.get("promptVersionId").cloned(),
         application_id: query.get("promptApplicationId").cloned(),
     };
-    // The referenced resource must exist (wire.md 1.3).
-    {
-        let registry = lock(&state.registry);
-        let missing = if filter
-            .canvas_id
-            .as_ref()
-            .is_some_and(|c| registry.by_canvas(c, None).is_err())
-        {
-            Some("Canvas not found")
-        } else if filter
-            .version_id
-            .as_ref()
-            .is_some_and(|v| registry.by_version(v).is_err())
-        {
-            Some("Version not found")
-        } else if filter
-            .application_id
-            .as_ref()
-            .is_some_and(|a| registry.by_application(a).is_err())
-        {
-            Some("Application not found")
-        } else {
-            None
-        };
-        if let Some(message) = missing {
-            return envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", message);
-        }
+    if let Some(message) = missing_resource(&state, &filter) {
+        return envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", message);
     }
     let (rows, next) = lock(&state.runs).list(&filter, cursor.as_ref(), limit);
     json_response(
@@ -297,6 +272,27 @@ pub(crate) async fn list(
             "nextCursor": next.map(|c| c.encode()),
         }),
     )
+}
+
+/// What a filter names that does not exist: its resource must (wire.md 1.3).
+fn missing_resource(state: &State, filter: &Filter) -> Option<&'static str> {
+    let registry = lock(&state.registry);
+    if let Some(c) = &filter.canvas_id
+        && registry.by_canvas(c, None).is_err()
+    {
+        return Some("Canvas not found");
+    }
+    if let Some(v) = &filter.version_id
+        && registry.by_version(v).is_err()
+    {
+        return Some("Version not found");
+    }
+    if let Some(a) = &filter.application_id
+        && registry.by_application(a).is_err()
+    {
+        return Some("Application not found");
+    }
+    None
 }
 
 fn bad_request(message: &str) -> Response {
