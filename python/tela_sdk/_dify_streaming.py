@@ -111,7 +111,8 @@ class _Accumulator:
         self.end_files: list[Any] | None = None
         self.audio = bytearray()
 
-    def add(self, event: DifyEvent) -> None:
+    def add(self, event: Any) -> None:
+        """Takes the raw event dict (or a typed event: both answer ``get``)."""
         self.events += 1
         name = event.get("event")
         if self.message_id is None:
@@ -183,16 +184,11 @@ class DifyStream(Stream[DifyEvent]):
     """
 
     def __init__(self, native: NativeStream) -> None:
-        super().__init__(native, dify_event)
         self._dify = _Accumulator()
+        super().__init__(native, dify_event, self._dify)
 
     def __iter__(self) -> DifyStream:
         return self
-
-    def __next__(self) -> DifyEvent:
-        event = super().__next__()
-        self._dify.add(event)
-        return event
 
     def __enter__(self) -> DifyStream:
         return self
@@ -230,16 +226,11 @@ class AsyncDifyStream(AsyncStream[DifyEvent]):
     """An asynchronous stream of typed Dify events: ``async for event in stream``."""
 
     def __init__(self, native: NativeStream) -> None:
-        super().__init__(native, dify_event)
         self._dify = _Accumulator()
+        super().__init__(native, dify_event, self._dify)
 
     def __aiter__(self) -> AsyncDifyStream:
         return self
-
-    async def __anext__(self) -> DifyEvent:
-        event = await super().__anext__()
-        self._dify.add(event)
-        return event
 
     async def __aenter__(self) -> AsyncDifyStream:
         return self

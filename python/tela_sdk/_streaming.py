@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ._native import NativeStream
 from .types import ChunkMessage, CompletionChunk
@@ -89,13 +89,22 @@ class _Accumulator:
         return FinalMessage("".join(self.parts), message, self.structured, self.finish_reason, self.chunks)
 
 
+class Accumulator(Protocol):
+    """Sees every raw event of a stream and builds the stream's ``final()``."""
+
+    def add(self, raw: Any) -> None: ...
+
+    def final(self) -> FinalMessage: ...
+
+
 class _Base(Generic[T]):
-    def __init__(self, native: NativeStream, cast: Callable[[Any], T]) -> None:
+    def __init__(self, native: NativeStream, cast: Callable[[Any], T], acc: Accumulator | None = None) -> None:
         self._native = native
         self._cast = cast
         self._batch: list[Any] = []
         self._pos = 0
-        self._acc = _Accumulator()
+        # Tela chunks by default; other APIs' streams bring their own.
+        self._acc: Accumulator = acc if acc is not None else _Accumulator()
         self._done = False
 
     @property
