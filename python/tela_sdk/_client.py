@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from os import PathLike
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._completions import AsyncCompletions, Completions
 from ._exceptions import TelaError
@@ -13,6 +13,9 @@ from ._files import File, FileInput, UploadMode
 from ._native import NativeClient
 from ._timeout import TimeoutTypes, timeout_arg
 from ._uploads import AsyncFiles, Files
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -50,7 +53,7 @@ class _BaseClient:
         raise NotImplementedError
 
     @classmethod
-    def _wrap(cls, native: NativeClient) -> Any:
+    def _wrap(cls, native: NativeClient) -> Self:
         obj = cls.__new__(cls)
         obj._native = native
         obj._closed = False
@@ -107,7 +110,7 @@ class _BaseClient:
         proxy: str | None = None,
         ca_bundle: str | PathLike[str] | None = None,
         upload: UploadMode | None = None,
-    ) -> Any:
+    ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool (a new
         pool only when ``proxy``, ``ca_bundle`` or the connect timeout change)."""
         native = self._live().with_options(
@@ -135,7 +138,39 @@ class _BaseClient:
         )
 
 
-class Client(_BaseClient):
+class _SyncClient(_BaseClient):
+    """``close()`` and ``with`` for the blocking clients (Tela and Dify)."""
+
+    def close(self) -> None:
+        """Stops this client from making calls; its pool closes once no copy uses it."""
+        self._closed = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class _AsyncClient(_BaseClient):
+    """``close()`` and ``async with`` for the asyncio clients (Tela and Dify)."""
+
+    async def close(self) -> None:
+        """Stops this client from making calls; its pool closes once no copy uses it."""
+        self._closed = True
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+class Client(_SyncClient):
     """The synchronous Tela client. Thread-safe: share one across threads.
 
     Reads ``TELA_API_KEY`` and ``TELA_BASE_URL`` when ``api_key``/``base_url`` are not given.
@@ -148,24 +183,8 @@ class Client(_BaseClient):
         self.completions = Completions(self)
         self.files = Files(self)
 
-    def with_options(self, **changes: Any) -> Client:
-        new: Client = super().with_options(**changes)
-        return new
 
-    def close(self) -> None:
-        """Stops this client from making calls; its pool closes once no copy uses it."""
-        self._closed = True
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class AsyncClient(_BaseClient):
+class AsyncClient(_AsyncClient):
     """The asyncio Tela client: every call is awaited on the caller's event loop."""
 
     completions: AsyncCompletions
@@ -174,19 +193,3 @@ class AsyncClient(_BaseClient):
     def _setup(self) -> None:
         self.completions = AsyncCompletions(self)
         self.files = AsyncFiles(self)
-
-    def with_options(self, **changes: Any) -> AsyncClient:
-        new: AsyncClient = super().with_options(**changes)
-        return new
-
-    async def close(self) -> None:
-        """Stops this client from making calls; its pool closes once no copy uses it."""
-        self._closed = True
-
-    async def __aenter__(self) -> AsyncClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
