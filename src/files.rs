@@ -11,7 +11,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyByteArray, PyBytes};
+use pyo3::types::{PyByteArray, PyBytes, PyString};
 use serde_json::{Map, Value};
 use tela_core::Client;
 use tela_core::files::{Description, FilePolicy, FileSource, PLACEHOLDER_KEY, UploadMode};
@@ -25,17 +25,40 @@ pub struct NativeFile {
     description: Description,
 }
 
-type Options = (
-    Option<String>,
-    Option<String>,
-    Option<(i64, i64)>,
-    Option<String>,
-    Option<String>,
-);
-
+#[pymethods]
 impl NativeFile {
-    fn build(py: Python<'_>, source: FileSource, options: Options) -> PyResult<Self> {
-        let (name, mime_type, range, parser_type, upload) = options;
+    /// What `tela_sdk.File` takes once Python has read any stream: a `str` is a URL or the
+    /// path of an existing file, an `os.PathLike` a path, `bytes` are shared with Python (no
+    /// copy) and a `bytearray` is copied (it can change). `spooled=True`: `source` is the path
+    /// of a temporary file holding what was read from a stream (named like bytes, not by it).
+    #[new]
+    #[pyo3(signature = (source, *, spooled=false, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        spooled: bool,
+        name: Option<String>,
+        mime_type: Option<String>,
+        range: Option<(i64, i64)>,
+        parser_type: Option<String>,
+        upload: Option<String>,
+    ) -> PyResult<Self> {
+        let source = if spooled {
+            let path: PathBuf = source.extract()?;
+            py.detach(|| FileSource::from_spooled(path))
+        } else if let Ok(b) = source.cast::<PyBytes>() {
+            FileSource::from_bytes(Bytes::from_owner(PyBackedBytes::from(b.to_owned())))
+        } else if let Ok(b) = source.cast::<PyByteArray>() {
+            FileSource::from_bytes(Bytes::from_owner(PyBackedBytes::from(b.to_owned())))
+        } else if let Ok(s) = source.cast::<PyString>() {
+            let s = s.to_cow()?;
+            py.detach(|| FileSource::from_arg(&s))
+        } else {
+            let path: PathBuf = source.extract()?;
+            py.detach(|| FileSource::from_path(path))
+        }
+        .py()?;
         let upload = upload.as_deref().map(UploadMode::parse).transpose().py()?;
         let source = source
             .with_name(name)
@@ -50,83 +73,6 @@ impl NativeFile {
             source,
             description,
         })
-    }
-}
-
-#[pymethods]
-impl NativeFile {
-    /// A URL (`https://`, `http://`, `vault://`, `data:`) or the path of an existing file.
-    #[staticmethod]
-    #[pyo3(signature = (value, *, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn from_str(
-        py: Python<'_>,
-        value: &str,
-        name: Option<String>,
-        mime_type: Option<String>,
-        range: Option<(i64, i64)>,
-        parser_type: Option<String>,
-        upload: Option<String>,
-    ) -> PyResult<Self> {
-        let source = py.detach(|| FileSource::from_arg(value)).py()?;
-        Self::build(py, source, (name, mime_type, range, parser_type, upload))
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (path, *, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn from_path(
-        py: Python<'_>,
-        path: PathBuf,
-        name: Option<String>,
-        mime_type: Option<String>,
-        range: Option<(i64, i64)>,
-        parser_type: Option<String>,
-        upload: Option<String>,
-    ) -> PyResult<Self> {
-        let source = py.detach(|| FileSource::from_path(path)).py()?;
-        Self::build(py, source, (name, mime_type, range, parser_type, upload))
-    }
-
-    /// A temporary file holding what was read from a stream (named like bytes, not by its path).
-    #[staticmethod]
-    #[pyo3(signature = (path, *, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn from_spooled(
-        py: Python<'_>,
-        path: PathBuf,
-        name: Option<String>,
-        mime_type: Option<String>,
-        range: Option<(i64, i64)>,
-        parser_type: Option<String>,
-        upload: Option<String>,
-    ) -> PyResult<Self> {
-        let source = py.detach(|| FileSource::from_spooled(path)).py()?;
-        Self::build(py, source, (name, mime_type, range, parser_type, upload))
-    }
-
-    /// `bytes` are shared with Python (no copy); a `bytearray` is copied, since it can change.
-    #[staticmethod]
-    #[pyo3(signature = (data, *, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn from_bytes(
-        py: Python<'_>,
-        data: &Bound<'_, PyAny>,
-        name: Option<String>,
-        mime_type: Option<String>,
-        range: Option<(i64, i64)>,
-        parser_type: Option<String>,
-        upload: Option<String>,
-    ) -> PyResult<Self> {
-        let backed: PyBackedBytes = if let Ok(b) = data.cast::<PyBytes>() {
-            b.to_owned().into()
-        } else if let Ok(b) = data.cast::<PyByteArray>() {
-            b.to_owned().into()
-        } else {
-            return Err(PyTypeError::new_err("from_bytes takes bytes or bytearray"));
-        };
-        let source = FileSource::from_bytes(Bytes::from_owner(backed)).py()?;
-        Self::build(py, source, (name, mime_type, range, parser_type, upload))
     }
 
     /// `"url"`, `"path"` or `"bytes"`.

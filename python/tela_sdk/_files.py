@@ -16,6 +16,7 @@ import contextlib
 import inspect
 import io
 import os
+import pathlib
 import stat
 import tempfile
 import weakref
@@ -80,14 +81,10 @@ class File:
         self._kind: str | None = None
         if isinstance(source, File):
             raise TypeError("source is already a File; pass File(...) as is")
-        if isinstance(source, str):
-            self._native = NativeFile.from_str(source, **options)
-        elif isinstance(source, os.PathLike):
-            self._native = NativeFile.from_path(os.fsdecode(os.fspath(source)), **options)
-        elif isinstance(source, (bytes, bytearray)):
-            self._native = NativeFile.from_bytes(source, **options)
+        if isinstance(source, (str, os.PathLike, bytes, bytearray)):
+            self._native = NativeFile(source, **options)
         elif isinstance(source, memoryview):
-            self._native = NativeFile.from_bytes(source.tobytes(), **options)
+            self._native = NativeFile(source.tobytes(), **options)
         elif callable(getattr(source, "read", None)):
             self._native = self._from_stream(source, options)
         else:
@@ -115,13 +112,13 @@ class File:
             options["name"] = _stream_name(f)
         path = _disk_path(f)
         if path is not None:
-            return NativeFile.from_path(path, **options)
+            return NativeFile(pathlib.Path(path), **options)  # a PathLike is a path, never a URL
         self._kind = "stream"
         data, spooled = _drain(f, label)
         if spooled is not None:
             weakref.finalize(self, _unlink, spooled)
-            return NativeFile.from_spooled(spooled, **options)
-        return NativeFile.from_bytes(data, **options)
+            return NativeFile(spooled, spooled=True, **options)
+        return NativeFile(data, **options)
 
     @property
     def kind(self) -> str:

@@ -1,5 +1,7 @@
 # Stub of the native module (src/). Checked against the built module by mypy.stubtest.
 from collections.abc import Awaitable
+from os import PathLike
+from pathlib import Path
 from typing import Any, Final, Literal, final
 
 __all__ = ["NativeClient", "NativeEmulator", "NativeFile", "NativeStream", "_shutdown", "__version__"]
@@ -85,40 +87,11 @@ class NativeEmulator:
 
 @final
 class NativeFile:
-    @staticmethod
-    def from_str(
-        value: str,
+    def __new__(
+        cls,
+        source: str | PathLike[str] | bytes | bytearray,
         *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        range: tuple[int, int] | None = None,
-        parser_type: str | None = None,
-        upload: str | None = None,
-    ) -> NativeFile: ...
-    @staticmethod
-    def from_path(
-        path: str,
-        *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        range: tuple[int, int] | None = None,
-        parser_type: str | None = None,
-        upload: str | None = None,
-    ) -> NativeFile: ...
-    @staticmethod
-    def from_spooled(
-        path: str,
-        *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        range: tuple[int, int] | None = None,
-        parser_type: str | None = None,
-        upload: str | None = None,
-    ) -> NativeFile: ...
-    @staticmethod
-    def from_bytes(
-        data: bytes | bytearray,
-        *,
+        spooled: bool = False,
         name: str | None = None,
         mime_type: str | None = None,
         range: tuple[int, int] | None = None,
@@ -136,7 +109,7 @@ class NativeFile:
     @property
     def url(self) -> str | None: ...
     @property
-    def path(self) -> str | None: ...
+    def path(self) -> Path | None: ...
     @property
     def range(self) -> tuple[int, int] | None: ...
     @property

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._completions import _options
 from ._files import File, FileInfo, FileInput, UploadedFile
-from ._timeout import TimeoutTypes, timeout_arg
+from ._timeout import TimeoutTypes
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -20,10 +21,6 @@ def _as_file(file: File | FileInput, name: str | None, mime_type: str | None) ->
             raise TypeError("set name/mime_type on the File itself: File(source, name=..., mime_type=...)")
         return file
     return File(file, name=name, mime_type=mime_type)
-
-
-def _options(extra_headers: Mapping[str, str] | None, timeout: TimeoutTypes, max_retries: int | None) -> dict[str, Any]:
-    return {"extra_headers": extra_headers, "timeout": timeout_arg(timeout), "max_retries": max_retries}
 
 
 class Files:
@@ -45,7 +42,9 @@ class Files:
         ``File`` accepts. Raises ``FileUploadError`` when either step fails."""
         native = self._client._live()
         data, request_id = native.call(
-            "files.upload", {"file": _as_file(file, name, mime_type)}, **_options(extra_headers, timeout, max_retries)
+            "files.upload",
+            {"file": _as_file(file, name, mime_type)},
+            **_options(None, extra_headers, None, timeout, max_retries),
         )
         return UploadedFile(data, request_id)
 
@@ -59,7 +58,9 @@ class Files:
     ) -> FileInfo:
         """``GET /v3/files/{id}`` (``file_id`` may be a ``vault://`` URL)."""
         native = self._client._live()
-        data, _ = native.call("files.retrieve", {"id": file_id}, **_options(extra_headers, timeout, max_retries))
+        data, _ = native.call(
+            "files.retrieve", {"id": file_id}, **_options(None, extra_headers, None, timeout, max_retries)
+        )
         return FileInfo(data)
 
 
@@ -80,7 +81,9 @@ class AsyncFiles:
         """Async twin of ``Client.files.upload``."""
         native = self._client._live()
         data, request_id = await native.acall(
-            "files.upload", {"file": _as_file(file, name, mime_type)}, **_options(extra_headers, timeout, max_retries)
+            "files.upload",
+            {"file": _as_file(file, name, mime_type)},
+            **_options(None, extra_headers, None, timeout, max_retries),
         )
         return UploadedFile(data, request_id)
 
@@ -94,5 +97,7 @@ class AsyncFiles:
     ) -> FileInfo:
         """Async twin of ``Client.files.retrieve``."""
         native = self._client._live()
-        data, _ = await native.acall("files.retrieve", {"id": file_id}, **_options(extra_headers, timeout, max_retries))
+        data, _ = await native.acall(
+            "files.retrieve", {"id": file_id}, **_options(None, extra_headers, None, timeout, max_retries)
+        )
         return FileInfo(data)

@@ -268,13 +268,19 @@ fn pump(f: &std::fs::File, len: u64, tx: &tokio::sync::mpsc::Sender<io::Result<B
     }
 }
 
-fn read_exact_at(f: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+/// Fills `buf` from `offset` on; a file that ends first is an error (it shrank since its
+/// length was read).
+pub(crate) fn read_exact_at(
+    f: &std::fs::File,
+    mut buf: &mut [u8],
+    mut offset: u64,
+) -> io::Result<()> {
     while !buf.is_empty() {
         match read_at(f, buf, offset) {
             Ok(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
-                    "the file became shorter while it was being sent",
+                    "the file became shorter while it was being read",
                 ));
             }
             Ok(n) => {

@@ -55,10 +55,7 @@ pub async fn upload_op(
             )));
         }
         _ => {
-            let source = file.clone();
-            let opened = tokio::task::spawn_blocking(move || source.open())
-                .await
-                .map_err(|_| Error::Cancelled("reading the file was cancelled".into()))??;
+            let opened = file.open_async().await?;
             let uploaded = upload(client, &opened, opts).await?;
             out.insert("id".into(), json!(uploaded.id));
             out.insert("file_url".into(), json!(uploaded.file_url()));
@@ -93,4 +90,17 @@ pub async fn retrieve_op(
         ));
     };
     retrieve(client, id, opts).await
+}
+
+/// Runs blocking file work (reads, encoding) off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(Error::Cancelled(if e.is_panic() {
+            "internal error while reading files (a panic); please report it".into()
+        } else {
+            "reading the files was cancelled".into()
+        }))
+    })
 }

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
 
+use super::blocking;
 use super::local::Opened;
 use super::source::{FileSource, UploadMode, reference};
 use super::upload::{Uploaded, upload};
@@ -90,13 +91,11 @@ where
     }
     let markers = Markers::new();
     let mut used = vec![false; files.len()];
-    for (_, v) in body.iter_mut() {
+    for v in body
+        .values_mut()
+        .chain(extra_body.iter_mut().flat_map(Map::values_mut))
+    {
         substitute(v, &files, &markers, &mut used)?;
-    }
-    if let Some(extra) = extra_body.as_mut() {
-        for (_, v) in extra.iter_mut() {
-            substitute(v, &files, &markers, &mut used)?;
-        }
     }
     let skeleton = prepare(body, extra_body)?;
     let local: Vec<(usize, FileSource)> = files
@@ -250,22 +249,21 @@ fn splice(
             .and_then(|s| s.parse().ok())
             .ok_or_else(bug)?;
         let replacement = replacements.get(&index).ok_or_else(bug)?;
-        spots.push((start, end, replacement));
+        spots.push((start, end, replacement, replacement.len()?));
     }
     let mut total = skeleton.len();
-    for (start, end, r) in &spots {
+    for (start, end, _, n) in &spots {
         total = (total - (end - start))
-            .checked_add(r.len()?)
+            .checked_add(*n)
             .ok_or_else(|| Error::InvalidRequest("the request body is too large".into()))?;
     }
     // Zeroed pages are mapped lazily: the buffer costs memory only as it is filled.
     let mut out = vec![0u8; total];
     let (mut from, mut at) = (0usize, 0usize);
-    for (start, end, r) in spots {
+    for (start, end, r, n) in spots {
         let piece = &skeleton[from..start];
         out[at..at + piece.len()].copy_from_slice(piece);
         at += piece.len();
-        let n = r.len()?;
         match r {
             Replacement::Inline(o) => o.write_data_url(&mut out[at..at + n])?,
             Replacement::Url(u) => out[at..at + n].copy_from_slice(u.as_bytes()),
@@ -275,17 +273,6 @@ fn splice(
     }
     out[at..].copy_from_slice(&skeleton[from..]);
     Ok(Bytes::from(out))
-}
-
-/// Runs blocking file work (reads, encoding) off the async workers.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        Err(Error::Cancelled(if e.is_panic() {
-            "internal error while reading files (a panic); please report it".into()
-        } else {
-            "reading the files was cancelled".into()
-        }))
-    })
 }
 
 #[cfg(test)]

@@ -2,14 +2,13 @@
 //! plus the per-file name, MIME type, options and delivery mode.
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::local::{Local, Opened};
+use super::local::{Local, Opened, read_exact_at};
 use super::sniff::{self, HEAD_LEN};
 use crate::error::{Error, Result};
 
@@ -144,17 +143,20 @@ impl FileSource {
             return Self::from_url(s);
         }
         let path = Path::new(s);
-        if !path.exists() {
+        // Checked by `from_path`; the extra look happens only when that check fails.
+        Self::from_path(path.to_path_buf()).map_err(|e| {
+            if path.exists() {
+                return e;
+            }
             let shown: String = s.chars().take(80).collect();
-            return Err(Error::InvalidRequest(format!(
+            Error::InvalidRequest(format!(
                 "File({shown:?}): this string is neither a URL ({SCHEMES}) nor an existing file. \
                  Check the path (relative paths start from {}), or pass text as a plain string variable instead of a File.",
                 std::env::current_dir()
                     .map(|d| d.display().to_string())
                     .unwrap_or_else(|_| "the current directory".into())
-            )));
-        }
-        Self::from_path(path.to_path_buf())
+            ))
+        })
     }
 
     /// A URL sent as is, after checking its scheme and shape.
@@ -193,9 +195,11 @@ impl FileSource {
         Ok(Self::new(Content::Url(url.to_owned())))
     }
 
-    /// A local file. It must exist, be a regular non-empty file and be readable.
+    /// A local file. It must exist and be a regular non-empty file; whether it can be read is
+    /// found when it is first read ([`describe`](Self::describe) or [`open`](Self::open)), so
+    /// building and describing a `File` opens it once.
     pub fn from_path(path: PathBuf) -> Result<Self> {
-        check_path(&path)?;
+        checked_len(&path)?;
         Ok(Self::new(Content::Path(path)))
     }
 
@@ -345,9 +349,10 @@ impl FileSource {
     pub fn open(&self) -> Result<Opened> {
         let (local, len, head) = match &self.content {
             Content::Path(path) => {
-                let (file, len) = open_path(path)?;
+                let len = checked_len(path)?;
+                let file = std::fs::File::open(path).map_err(|e| unreadable(path, &e))?;
                 let mut head = vec![0u8; len.min(HEAD_LEN as u64) as usize];
-                read_head(&file, &mut head).map_err(|e| unreadable(path, &e))?;
+                read_exact_at(&file, &mut head, 0).map_err(|e| unreadable(path, &e))?;
                 (Local::File(std::sync::Arc::new(file)), len, head)
             }
             Content::Bytes(b) => {
@@ -381,6 +386,12 @@ impl FileSource {
             }
         };
         Ok(self.opened(local, len, &head))
+    }
+
+    /// [`open`](Self::open) on a blocking thread, off the async workers.
+    pub async fn open_async(&self) -> Result<Opened> {
+        let source = self.clone();
+        super::blocking(move || source.open()).await
     }
 
     fn opened(&self, local: Local, len: u64, head: &[u8]) -> Opened {
@@ -458,12 +469,9 @@ fn check_mime(m: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_path(path: &Path) -> Result<()> {
-    open_path(path).map(drop)
-}
-
-/// Opens a path for reading after the checks that give clear messages.
-fn open_path(path: &Path) -> Result<(std::fs::File, u64)> {
+/// The length of a regular, non-empty file, or a clear message saying why it is not one.
+/// Looked up before opening: opening a FIFO would block.
+fn checked_len(path: &Path) -> Result<u64> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::InvalidRequest(format!(
             "file not found: {} does not exist.",
@@ -489,8 +497,7 @@ fn open_path(path: &Path) -> Result<(std::fs::File, u64)> {
             path.display()
         )));
     }
-    let file = std::fs::File::open(path).map_err(|e| unreadable(path, &e))?;
-    Ok((file, meta.len()))
+    Ok(meta.len())
 }
 
 fn unreadable(path: &Path, e: &std::io::Error) -> Error {
@@ -499,24 +506,6 @@ fn unreadable(path: &Path, e: &std::io::Error) -> Error {
         _ => e.to_string(),
     };
     Error::InvalidRequest(format!("cannot read {}: {why}.", path.display()))
-}
-
-fn read_head(mut file: &std::fs::File, head: &mut [u8]) -> std::io::Result<()> {
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..]) {
-            Ok(0) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "the file is shorter than its size said",
-                ));
-            }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// `data:[<mime>][;base64],<payload>` (RFC 2397).

@@ -22,7 +22,7 @@ use super::local::Opened;
 use crate::client::Client;
 use crate::error::{Error, Result, StatusError, TimeoutKind, classify_transport};
 use crate::retry::{self, Failure, Safety};
-use crate::transport::{CallOptions, Request, Response};
+use crate::transport::{CallOptions, Request, Response, header_string, maybe_timeout};
 
 /// The `x-compatibility-date` the file endpoints require; the date the docs use.
 pub const COMPATIBILITY_DATE: &str = "2025-07-23";
@@ -189,11 +189,17 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
                 Some(Ok(resp)) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
-                    let request_id = crate::transport::header_string(&headers, "x-request-id");
-                    let body = resp.bytes().await.unwrap_or_default();
+                    // Read even after a 2xx, so the connection can be reused; `read` bounds
+                    // it like every other wait.
+                    let body = maybe_timeout(timeouts.read, resp.bytes())
+                        .await
+                        .ok()
+                        .and_then(|r| r.ok())
+                        .unwrap_or_default();
                     if (200..300).contains(&status) {
                         return Ok(());
                     }
+                    let request_id = header_string(&headers, "x-request-id");
                     let delay = retry::next_delay(
                         Safety::Idempotent,
                         &Failure::Status {

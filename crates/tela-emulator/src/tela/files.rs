@@ -233,40 +233,41 @@ pub(crate) fn resolve(
 ) -> Result<Vec<Value>, Refusal> {
     let mut out = Vec::new();
     for (name, value) in variables {
-        let items: Vec<&Value> = match value {
-            Value::Array(items) => items.iter().collect(),
-            other => vec![other],
+        let (items, listed) = match value {
+            Value::Array(items) => (items.as_slice(), true),
+            other => (std::slice::from_ref(other), false),
         };
-        for (i, item) in items.into_iter().enumerate() {
-            let at = match value {
-                Value::Array(_) => format!("variables.{name}[{i}]"),
-                _ => format!("variables.{name}"),
-            };
-            if let Some(file) = item.as_object().filter(|o| o.contains_key("file_url")) {
+        for (i, item) in items.iter().enumerate() {
+            if let Some(file) = as_file(item) {
+                let at = if listed {
+                    format!("variables.{name}[{i}]")
+                } else {
+                    format!("variables.{name}")
+                };
                 out.push(describe(state, file, &at, name, "variables")?);
             }
         }
     }
     for (i, message) in messages.iter().enumerate() {
-        let parts: Vec<&Value> = match message.get("content") {
-            Some(Value::Array(parts)) => parts.iter().collect(),
-            Some(other) => vec![other],
-            None => Vec::new(),
+        let parts = match message.get("content") {
+            Some(Value::Array(parts)) => parts.as_slice(),
+            Some(other) => std::slice::from_ref(other),
+            None => &[],
         };
         for part in parts {
-            if let Some(file) = part.as_object().filter(|o| o.contains_key("file_url")) {
+            if let Some(file) = as_file(part) {
                 let at = format!("messages[{i}].content");
-                out.push(describe(
-                    state,
-                    file,
-                    &at,
-                    &format!("message-{i}"),
-                    "messages",
-                )?);
+                let variable = format!("message-{i}");
+                out.push(describe(state, file, &at, &variable, "messages")?);
             }
         }
     }
     Ok(out)
+}
+
+/// A file reference: an object with a `file_url`.
+fn as_file(v: &Value) -> Option<&Map<String, Value>> {
+    v.as_object().filter(|o| o.contains_key("file_url"))
 }
 
 fn invalid(message: String) -> Refusal {
