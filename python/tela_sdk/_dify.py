@@ -16,14 +16,14 @@ import base64
 import os
 from collections.abc import Mapping, Sequence
 from os import PathLike
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, Union, overload
 
-from ._client import _BaseClient
+from ._client import _AsyncClient, _BaseClient, _SyncClient
+from ._completions import _options
 from ._dify_streaming import AsyncDifyStream, DifyStream
 from ._exceptions import InvalidRequestError
-from ._files import File
-from ._timeout import TimeoutTypes, timeout_arg
+from ._files import File, _disk_path, _stream_name
+from ._timeout import TimeoutTypes
 from .dify_types import (
     DifyAppInfo,
     DifyChatCompletion,
@@ -46,22 +46,6 @@ DifyFileInput = DifyUploadedFile | Mapping[str, Any] | File
 UploadInput = Union[str, "PathLike[str]", bytes, bytearray, memoryview, IO[bytes], File]
 
 _UNSET: Any = object()
-
-
-def _options(
-    extra_body: Mapping[str, Any] | None,
-    extra_headers: Mapping[str, str] | None,
-    extra_query: Mapping[str, str] | None,
-    timeout: TimeoutTypes,
-    max_retries: int | None,
-) -> dict[str, Any]:
-    return {
-        "extra_body": extra_body,
-        "extra_headers": extra_headers,
-        "extra_query": extra_query,
-        "timeout": timeout_arg(timeout),
-        "max_retries": max_retries,
-    }
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -116,29 +100,23 @@ def _upload_body(file: UploadInput, user: str | None, filename: str | None, mime
     elif isinstance(file, (bytes, bytearray, memoryview)):
         body["data_base64"] = base64.b64encode(file).decode("ascii")
     elif callable(getattr(file, "read", None)):
-        name = getattr(file, "name", None)
-        if isinstance(name, str) and os.path.isfile(name) and _at_start(file):
-            body["path"] = name  # a file on disk: streamed by the core, not read here
+        path = _disk_path(file)
+        if path is not None:
+            body["path"] = path  # a file on disk: streamed by the core, not read here
         else:
             data = file.read()
             if not isinstance(data, (bytes, bytearray)):
                 raise InvalidRequestError("files.upload(...) needs bytes: open the file in binary mode ('rb').")
             body["data_base64"] = base64.b64encode(data).decode("ascii")
-            if isinstance(name, str) and "filename" not in body:
-                body["filename"] = os.path.basename(name)
+            name = _stream_name(file)
+            if name is not None and "filename" not in body:
+                body["filename"] = name
     else:
         raise InvalidRequestError(
             "files.upload(...) takes a path (str or PathLike), bytes with filename=..., a binary file "
             f"object or a tela_sdk.File; got {type(file).__name__}."
         )
     return body
-
-
-def _at_start(f: Any) -> bool:
-    try:
-        return bool(f.seekable()) and f.tell() == 0
-    except (AttributeError, OSError, ValueError):
-        return False
 
 
 def _feedback_body(message_id: str, rating: Any, user: str | None, content: str | None) -> dict[str, Any]:
@@ -646,7 +624,7 @@ class _DifyBase(_BaseClient):
         )
 
 
-class DifyClient(_DifyBase):
+class DifyClient(_DifyBase, _SyncClient):
     """The synchronous Dify client for one app (its API key, ``app-...``). Thread-safe.
 
     Reads ``DIFY_API_KEY`` and ``DIFY_BASE_URL`` when ``api_key``/``base_url`` are not
@@ -707,24 +685,8 @@ class DifyClient(_DifyBase):
         data, request_id = self._live().call("dify.info", body, **opts)
         return DifyAppInfo(data, request_id)
 
-    def with_options(self, **changes: Any) -> DifyClient:
-        new: DifyClient = super().with_options(**changes)
-        return new
 
-    def close(self) -> None:
-        """Stops this client from making calls; its pool closes once no copy uses it."""
-        self._closed = True
-
-    def __enter__(self) -> DifyClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class AsyncDifyClient(_DifyBase):
+class AsyncDifyClient(_DifyBase, _AsyncClient):
     """The asyncio Dify client: every call is awaited on the caller's event loop."""
 
     completion_messages: AsyncDifyCompletionMessages
@@ -779,19 +741,3 @@ class AsyncDifyClient(_DifyBase):
         body, opts = _info_args(user, extra_headers, extra_query, timeout, max_retries)
         data, request_id = await self._live().acall("dify.info", body, **opts)
         return DifyAppInfo(data, request_id)
-
-    def with_options(self, **changes: Any) -> AsyncDifyClient:
-        new: AsyncDifyClient = super().with_options(**changes)
-        return new
-
-    async def close(self) -> None:
-        """Stops this client from making calls; its pool closes once no copy uses it."""
-        self._closed = True
-
-    async def __aenter__(self) -> AsyncDifyClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()

@@ -22,7 +22,7 @@ use crate::events::{EventStream, Flavor};
 use crate::files::{FileSource, Opened, PLACEHOLDER_KEY};
 use crate::json::{kind, merge, to_bytes};
 use crate::retry::Safety;
-use crate::transport::{CallOptions, FormFactory, Request, Response};
+use crate::transport::{CallOptions, FormFactory, Request, Response, path_segment};
 
 pub const UPLOAD_PATH: &str = "/files/upload";
 
@@ -467,15 +467,7 @@ fn segment(body: &Map<String, Value>, key: &str, hint: &str) -> Result<String> {
             return Err(invalid(format!("{key} must be a string, got {}.", kind(v))));
         }
     };
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    Ok(out)
+    Ok(path_segment(id))
 }
 
 fn no_extra(extra_body: &Option<Map<String, Value>>, call: &str) -> Result<()> {
@@ -487,6 +479,25 @@ fn no_extra(extra_body: &Option<Map<String, Value>>, call: &str) -> Result<()> {
     }
 }
 
+/// The checked message POST of `create` and `stream`: it starts work, so it is retried only
+/// when it cannot have arrived.
+fn message_request(
+    client: &Client,
+    app: App,
+    body: Map<String, Value>,
+    extra_body: Option<Map<String, Value>>,
+    mode: Mode,
+) -> Result<Request> {
+    ensure_dify(client, app.resource())?;
+    let bytes = prepare_message(app, body, extra_body, mode)?;
+    Ok(Request::json(
+        Method::POST,
+        app.path(),
+        Some(bytes),
+        Safety::CreatesWork,
+    ))
+}
+
 /// Sends a message and returns the blocking answer.
 pub async fn create(
     client: &Client,
@@ -495,9 +506,7 @@ pub async fn create(
     extra_body: Option<Map<String, Value>>,
     opts: &CallOptions,
 ) -> Result<Response> {
-    ensure_dify(client, app.resource())?;
-    let bytes = prepare_message(app, body, extra_body, Mode::Blocking)?;
-    let req = Request::json(Method::POST, app.path(), Some(bytes), Safety::CreatesWork);
+    let req = message_request(client, app, body, extra_body, Mode::Blocking)?;
     client.execute(&req, opts).await
 }
 
@@ -509,9 +518,7 @@ pub async fn stream(
     extra_body: Option<Map<String, Value>>,
     opts: &CallOptions,
 ) -> Result<EventStream> {
-    ensure_dify(client, app.resource())?;
-    let bytes = prepare_message(app, body, extra_body, Mode::Streaming)?;
-    let mut req = Request::json(Method::POST, app.path(), Some(bytes), Safety::CreatesWork);
+    let mut req = message_request(client, app, body, extra_body, Mode::Streaming)?;
     req.accept = "text/event-stream";
     client.open_events(&req, opts, Flavor::Dify).await
 }
@@ -897,10 +904,7 @@ pub async fn upload(
                     url.chars().take(60).collect::<String>()
                 )));
             }
-            let opened = tokio::task::spawn_blocking(move || source.open())
-                .await
-                .map_err(|_| Error::Cancelled("reading the file was cancelled".into()))??;
-            Some(opened)
+            Some(source.open_async().await?)
         }
         _ => {
             return Err(invalid(

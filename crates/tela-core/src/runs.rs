@@ -12,7 +12,6 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use serde_json::{Map, Value};
 use tokio::time::Instant;
@@ -24,7 +23,7 @@ use crate::files::FileSource;
 use crate::json::kind;
 use crate::retry::{Safety, transient_status};
 use crate::tela::{self, COMPLETIONS_PATH, Mode};
-use crate::transport::{CallOptions, Request, Response};
+use crate::transport::{CallOptions, Request, Response, path_segment};
 
 pub const RUNS_LIST_PATH: &str = "/v1/completion-run";
 
@@ -45,13 +44,6 @@ const MIN_POLL_BUDGET: Duration = Duration::from_secs(1);
 const POLL_INTERVAL_LIMIT: f64 = 3600.0;
 /// `limit` of `GET /v1/completion-run` (wire.md 1.3).
 const LIST_LIMIT: std::ops::RangeInclusive<i64> = 1..=100;
-
-/// Characters left as they are in a path segment (RFC 3986 unreserved).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// Statuses after which a run never changes (wire.md 1.2: `created` -> `running` ->
 /// `succeeded` | `failed`). Unknown statuses count as unfinished.
@@ -196,7 +188,7 @@ fn run_id(body: &Map<String, Value>) -> Result<String> {
 
 /// `GET /v2/chat/completions/{id}`, the id percent-encoded as one path segment.
 pub fn run_path(id: &str) -> String {
-    format!("{COMPLETIONS_PATH}/{}", utf8_percent_encode(id, SEGMENT))
+    format!("{COMPLETIONS_PATH}/{}", path_segment(id))
 }
 
 /// Starts a run without waiting for it (`async: true`, or `webhook_url`): the answer is the

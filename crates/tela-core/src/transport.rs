@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -489,6 +490,17 @@ fn is_elapsed(e: &reqwest::Error) -> bool {
         cur = c.source();
     }
     false
+}
+
+/// An id as exactly one URL path segment: everything but unreserved characters
+/// (`A-Z a-z 0-9 - _ . ~`) is percent-encoded, so an id can never change the path.
+pub(crate) fn path_segment(id: &str) -> String {
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(id, SEGMENT).to_string()
 }
 
 pub(crate) fn full_url(cfg: &ClientConfig, path: &str) -> String {

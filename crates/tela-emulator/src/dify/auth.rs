@@ -3,13 +3,15 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use serde_json::{Map, Value};
 
 use super::apps::DifyApp;
-use super::errors::{error, unauthorized};
+use super::errors::{bad_json, error, missing_user, unauthorized};
 use crate::state::{State, lock};
 
 /// The app whose key authorized the request.
@@ -48,4 +50,22 @@ impl FromRequestParts<Arc<State>> for Authed {
         }
         Ok(Authed(app))
     }
+}
+
+/// A JSON object body and its `user`, which Dify reads first (in the same decorator as the
+/// key), or the 400 Dify answers.
+#[allow(clippy::result_large_err)] // the refusal is the response itself, built once
+pub(crate) fn json_user(body: &Bytes) -> Result<(Map<String, Value>, String), Response> {
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
+        return Err(bad_json());
+    };
+    let Some(user) = body
+        .get("user")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+    else {
+        return Err(missing_user());
+    };
+    Ok((body, user))
 }

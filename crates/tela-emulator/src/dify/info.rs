@@ -13,8 +13,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::apps::DifyApp;
-use super::auth::Authed;
-use super::errors::{app_unavailable, bad_json, error, invalid_param, missing_user, not_chat_app};
+use super::auth::{Authed, json_user};
+use super::errors::{app_unavailable, error, invalid_param, not_chat_app};
 use super::messages::is_uuid;
 use super::spec::{DifyFeedback, UploadLimits};
 use crate::envelope::json_response;
@@ -74,24 +74,10 @@ pub(crate) async fn info(Authed(app): Authed) -> Response {
     )
 }
 
-/// The `user` of a JSON body, or the 400 Dify answers.
-fn user_of(body: &Bytes) -> Result<(Value, String), Response> {
-    let Ok(value @ Value::Object(_)) = serde_json::from_slice::<Value>(body) else {
-        return Err(bad_json());
-    };
-    match value.get("user") {
-        Some(Value::String(u)) if !u.is_empty() => {
-            let u = u.clone();
-            Ok((value, u))
-        }
-        _ => Err(missing_user()),
-    }
-}
-
 /// Stops a streaming answer of this user; like Dify, a mismatched user or an unknown task
 /// still answers success and changes nothing.
 async fn stop(state: &State, app: &DifyApp, task_id: &str, body: &Bytes) -> Response {
-    let user = match user_of(body) {
+    let user = match json_user(body) {
         Ok((_, u)) => u,
         Err(resp) => return resp,
     };
@@ -138,7 +124,7 @@ pub(crate) async fn feedback(
     if !is_uuid(&message_id) {
         return super::errors::not_found().await;
     }
-    let (body, user) = match user_of(&body) {
+    let (body, user) = match json_user(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
     };

@@ -14,10 +14,8 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::apps::{Conversation, DifyApp, Message, Task};
-use super::auth::Authed;
-use super::errors::{
-    app_unavailable, bad_json, error, internal, invalid_param, missing_user, not_chat_app,
-};
+use super::auth::{Authed, json_user};
+use super::errors::{app_unavailable, error, internal, invalid_param, not_chat_app};
 use super::stream::{self, Plan};
 use super::usage;
 use crate::envelope::json_response;
@@ -78,13 +76,9 @@ async fn create(
         Endpoint::Chat if !app.is_chat() => return not_chat_app(),
         _ => {}
     }
-    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&body) else {
-        return bad_json();
-    };
-    // Dify reads `user` first, in the auth decorator.
-    let user = match body.get("user") {
-        Some(Value::String(u)) if !u.is_empty() => u.clone(),
-        _ => return missing_user(),
+    let (body, user) = match json_user(&body) {
+        Ok(v) => v,
+        Err(resp) => return resp,
     };
     let request = match parse(&state, &app, endpoint, &body, user) {
         Ok(r) => r,

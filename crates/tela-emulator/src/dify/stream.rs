@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::apps::{DifyApp, Slot, Task};
 use super::json_style::dump;
+use super::messages::unix_seconds;
 use super::spec::{DifyErrorSpec, JsonStyle};
 use super::usage;
 use crate::ids;
@@ -381,7 +382,7 @@ fn file_item(id: &str, ty: &str, url: &str, spec: &Value) -> Value {
 }
 
 async fn workflow_start(w: &mut Writer, task_id: &str, run_id: &str) -> bool {
-    let created = json!(crate::ids::unix_ms() / 1000);
+    let created = json!(unix_seconds());
     let node = ids::uuid();
     w.event(
         "workflow_started",
@@ -421,7 +422,7 @@ async fn workflow_end(
         true,
         json!({"task_id": task_id, "workflow_run_id": run_id,
                "data": {"id": run_id, "status": status, "outputs": {"answer": answer},
-                        "created_at": crate::ids::unix_ms() / 1000}}),
+                        "created_at": unix_seconds()}}),
     )
     .await
 }

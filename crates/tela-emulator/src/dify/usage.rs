@@ -16,23 +16,24 @@ pub(crate) fn words(text: &str) -> usize {
     text.split_whitespace().count()
 }
 
-/// Prices are strings with 7 decimals, as Dify's `Decimal` fields serialize.
 fn price(tokens: usize, unit_price: f64) -> f64 {
     tokens as f64 * unit_price * PRICE_UNIT
 }
 
+/// Prices are decimal strings, as Dify's `Decimal` fields serialize (computed ones with 7
+/// decimals).
 pub(crate) fn usage(prompt_tokens: usize, answer: &str, started: Instant) -> Value {
     let completion_tokens = words(answer);
     let prompt_price = price(prompt_tokens, PROMPT_UNIT_PRICE);
     let completion_price = price(completion_tokens, COMPLETION_UNIT_PRICE);
     json!({
         "prompt_tokens": prompt_tokens,
-        "prompt_unit_price": "0.001",
-        "prompt_price_unit": "0.001",
+        "prompt_unit_price": PROMPT_UNIT_PRICE.to_string(),
+        "prompt_price_unit": PRICE_UNIT.to_string(),
         "prompt_price": format!("{prompt_price:.7}"),
         "completion_tokens": completion_tokens,
-        "completion_unit_price": "0.002",
-        "completion_price_unit": "0.001",
+        "completion_unit_price": COMPLETION_UNIT_PRICE.to_string(),
+        "completion_price_unit": PRICE_UNIT.to_string(),
         "completion_price": format!("{completion_price:.7}"),
         "total_tokens": prompt_tokens + completion_tokens,
         "total_price": format!("{:.7}", prompt_price + completion_price),
@@ -69,5 +70,8 @@ mod tests {
         assert_eq!(u["completion_price"], "0.0002560");
         assert_eq!(u["total_price"], "0.0012890");
         assert_eq!(u["total_tokens"], 1161);
+        assert_eq!(u["prompt_unit_price"], "0.001");
+        assert_eq!(u["completion_unit_price"], "0.002");
+        assert_eq!(u["completion_price_unit"], "0.001");
     }
 }
