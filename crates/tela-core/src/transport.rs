@@ -183,7 +183,7 @@ impl Transport {
         let timeouts = opts.timeouts.unwrap_or(cfg.timeouts);
         let url = full_url(cfg, &req.path);
         let fut = self.attempts(cfg, req, opts, &url, timeouts, true);
-        let open = with_total(timeouts.total, fut, &req.method, &url).await?;
+        let open = with_total(timeouts.total, fut, req.method.as_str(), &url).await?;
         let Attempt::Done(resp) = open else {
             unreachable!("read_body=true always yields Done")
         };
@@ -200,7 +200,7 @@ impl Transport {
         let timeouts = opts.timeouts.unwrap_or(cfg.timeouts);
         let url = full_url(cfg, &req.path);
         let fut = self.attempts(cfg, req, opts, &url, timeouts, false);
-        match with_total(timeouts.total, fut, &req.method, &url).await? {
+        match with_total(timeouts.total, fut, req.method.as_str(), &url).await? {
             Attempt::Open(o) => Ok(o),
             Attempt::Done(_) => unreachable!("read_body=false always yields Open"),
         }
@@ -253,7 +253,8 @@ impl Transport {
                     )
                 }
                 Ok(Err(e)) => {
-                    let (err, failure) = transport_error(&e, req, url, timeouts, retries + 1);
+                    let (err, failure) =
+                        transport_error(&e, req.method.as_str(), url, timeouts, retries + 1);
                     (
                         err,
                         retry::next_delay(req.safety, &failure, retries, max_retries),
@@ -342,10 +343,11 @@ enum Attempt {
     Open(OpenResponse),
 }
 
-async fn with_total<T>(
+/// Bounds a whole call (retries included) by the `total` deadline.
+pub(crate) async fn with_total<T>(
     total: Option<Duration>,
     fut: impl Future<Output = Result<T>>,
-    method: &Method,
+    method: &str,
     url: &str,
 ) -> Result<T> {
     match total {
@@ -429,14 +431,16 @@ fn body_error(
     }
 }
 
-fn transport_error(
+/// Names a failed send (connect timeout, read timeout, or a classified connection error)
+/// and says whether the request can have reached the server.
+pub(crate) fn transport_error(
     e: &reqwest::Error,
-    req: &Request,
+    method: &str,
     url: &str,
     timeouts: Timeouts,
     attempts: u32,
 ) -> (Error, Failure<'static>) {
-    let method = req.method.to_string();
+    let method = method.to_string();
     if e.is_connect() {
         if e.is_timeout() || is_elapsed(e) {
             let err = Error::Timeout {

@@ -20,9 +20,11 @@ use serde_json::{Value, json};
 
 use super::local::Opened;
 use crate::client::Client;
-use crate::error::{Error, Result, StatusError, TimeoutKind, classify_transport};
+use crate::error::{Error, Result, StatusError, TimeoutKind};
 use crate::retry::{self, Failure, Safety};
-use crate::transport::{CallOptions, Request, Response, header_string, maybe_timeout};
+use crate::transport::{
+    CallOptions, Request, Response, header_string, maybe_timeout, transport_error, with_total,
+};
 
 /// The `x-compatibility-date` the file endpoints require; the date the docs use.
 pub const COMPATIBILITY_DATE: &str = "2025-07-23";
@@ -165,23 +167,7 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
                     ),
                 ),
                 Some(Err(e)) => {
-                    let failure = if e.is_connect() {
-                        Failure::NotConnected
-                    } else {
-                        Failure::MaybeSent
-                    };
-                    let err = if e.is_timeout() {
-                        timeout(TimeoutKind::Read, timeouts.read, &shown)
-                    } else {
-                        let (kind, detail) = classify_transport(&e);
-                        Error::Connection {
-                            kind,
-                            method: "PUT".into(),
-                            url: shown.clone(),
-                            detail,
-                            attempts: retries + 1,
-                        }
-                    };
+                    let (err, failure) = transport_error(&e, "PUT", &shown, timeouts, retries + 1);
                     let delay =
                         retry::next_delay(Safety::Idempotent, &failure, retries, max_retries);
                     (err, delay)
@@ -225,12 +211,7 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
             }
         }
     };
-    match timeouts.total {
-        None => attempts.await,
-        Some(t) => tokio::time::timeout(t, attempts)
-            .await
-            .unwrap_or_else(|_| Err(timeout(TimeoutKind::Total, Some(t), &shown))),
-    }
+    with_total(timeouts.total, attempts, "PUT", &shown).await
 }
 
 fn timeout(kind: TimeoutKind, after: Option<Duration>, url: &str) -> Error {
