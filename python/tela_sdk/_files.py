@@ -23,7 +23,7 @@ import weakref
 from typing import Any, Literal, Protocol, Union
 
 from ._exceptions import InvalidRequestError
-from ._models import Model
+from ._models import Model, ResponseModel
 from ._native import NativeFile
 
 __all__ = ["File", "FileInput", "BinaryReadable", "UploadMode", "UploadedFile", "FileInfo"]
@@ -180,12 +180,9 @@ class File:
         return f"File({', '.join(parts)})"
 
 
-class UploadedFile(Model):
+class UploadedFile(ResponseModel):
     """A file stored in the vault by ``client.files.upload()``. Pass it as a variable value
     (or message content) like a ``File``: it is sent as ``{"file_url": "vault://<id>"}``."""
-
-    __slots__ = ("_request_id",)
-    _repr_fields = ("id", "name", "mime_type", "size")
 
     id: str
     file_url: str
@@ -193,19 +190,6 @@ class UploadedFile(Model):
     mime_type: str | None
     size: int | None
     options: dict[str, Any] | None
-
-    def __init__(self, data: dict[str, Any], request_id: str | None = None) -> None:
-        super().__init__(data)
-        object.__setattr__(self, "_request_id", request_id)
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``x-request-id`` of the ``POST /v3/files`` that created the file."""
-        request_id: str | None = self._request_id
-        return request_id
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self._data, self._request_id))
 
     def __tela_json__(self) -> dict[str, Any]:
         ref: dict[str, Any] = {"file_url": self.file_url}

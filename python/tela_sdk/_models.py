@@ -13,7 +13,7 @@ import sys
 import types
 from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
 
-__all__ = ["Model"]
+__all__ = ["Model", "ResponseModel"]
 
 _M = TypeVar("_M", bound="Model")
 _MISSING = object()
@@ -150,3 +150,23 @@ class Model:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self._data,))
+
+
+class ResponseModel(Model):
+    """A result with the ``x-request-id`` of the response that carried it: quote it when
+    reporting a problem."""
+
+    __slots__ = ("_request_id",)
+
+    def __init__(self, data: dict[str, Any], request_id: str | None = None) -> None:
+        super().__init__(data)
+        object.__setattr__(self, "_request_id", request_id)
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the response, if the server sent one."""
+        request_id: str | None = self._request_id
+        return request_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._data, self._request_id))

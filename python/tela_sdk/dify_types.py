@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from ._exceptions import APIResponseValidationError
-from ._models import Model
+from ._models import Model, ResponseModel
 
 __all__ = [
     "DifyUsage",
@@ -146,26 +146,7 @@ class DifyFile(Model):
     belongs_to: str | None
 
 
-class _Result(Model):
-    """A Model with the ``x-request-id`` of the response that carried it."""
-
-    __slots__ = ("_request_id",)
-
-    def __init__(self, data: dict[str, Any], request_id: str | None = None) -> None:
-        super().__init__(data)
-        object.__setattr__(self, "_request_id", request_id)
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``x-request-id`` of the response, if the server sent one."""
-        request_id: str | None = self._request_id
-        return request_id
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self._data, self._request_id))
-
-
-class DifyCompletion(_Result):
+class DifyCompletion(ResponseModel):
     """A blocking answer of a completion app."""
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("message_id", "answer", "request_id")
@@ -336,7 +317,7 @@ class AnswerReplaced(str):
     __slots__ = ()
 
 
-class DifyUploadedFile(_Result):
+class DifyUploadedFile(ResponseModel):
     """A file stored by ``files.upload``. Pass it in ``files=[...]`` (or as the value of a
     file input) and the SDK sends the ``local_file`` reference Dify expects."""
 
@@ -382,7 +363,7 @@ class DifySystemParameters(Model):
     workflow_file_upload_limit: int | None
 
 
-class DifyParameters(_Result):
+class DifyParameters(ResponseModel):
     """``GET /parameters``: the app's input form and features."""
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("opening_statement",)
@@ -412,13 +393,13 @@ class DifyParameters(_Result):
         return out
 
 
-class DifyMeta(_Result):
+class DifyMeta(ResponseModel):
     """``GET /meta``: icons of the app's tools (URL, or ``{"background", "content"}``)."""
 
     tool_icons: dict[str, Any] | None
 
 
-class DifyAppInfo(_Result):
+class DifyAppInfo(ResponseModel):
     """``GET /info``: the app's name, description, tags and mode."""
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("name", "mode")
@@ -430,7 +411,7 @@ class DifyAppInfo(_Result):
     author_name: str | None
 
 
-class DifyResult(_Result):
+class DifyResult(ResponseModel):
     """``{"result": "success"}`` of stop and feedback."""
 
     result: str | None

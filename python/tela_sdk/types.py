@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._exceptions import RunFailedError, RunNotFinishedError, TelaError
-from ._models import Model
+from ._models import Model, ResponseModel
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -63,10 +63,9 @@ class Usage(Model):
     total_tokens: int | None
 
 
-class Completion(Model):
+class Completion(ResponseModel):
     """A finished canvas run (``chat.completion``)."""
 
-    __slots__ = ("_request_id",)
     _repr_fields = ("id", "content", "request_id")
 
     id: str
@@ -75,16 +74,6 @@ class Completion(Model):
     model: str | None
     choices: list[Choice]
     usage: Usage | None
-
-    def __init__(self, data: dict[str, Any], request_id: str | None = None) -> None:
-        super().__init__(data)
-        object.__setattr__(self, "_request_id", request_id)
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``x-request-id`` of the response: quote it when reporting a problem."""
-        request_id: str | None = self._request_id
-        return request_id
 
     @property
     def content(self) -> Any:
@@ -101,9 +90,6 @@ class Completion(Model):
         if validate is None:
             raise TypeError(f"{model!r} has no model_validate(); pass a pydantic model class")
         return validate(self.content)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self._data, self._request_id))
 
 
 class Delta(Model):
@@ -209,7 +195,7 @@ class RunInput(Model):
     files: list[RunFile] | None
 
 
-class BaseRun(Model):
+class BaseRun(ResponseModel):
     """An async canvas run: what ``submit``, ``retrieve``, ``wait``, ``list`` and webhooks
     return. Its life is ``created`` -> ``running`` -> ``succeeded`` | ``failed``.
 
@@ -217,7 +203,7 @@ class BaseRun(Model):
     ``refresh()`` through the client that made them.
     """
 
-    __slots__ = ("_client", "_request_id")
+    __slots__ = ("_client",)
     _repr_fields = ("id", "status", "content")
 
     id: str
@@ -237,15 +223,8 @@ class BaseRun(Model):
     deleted_at: str | None
 
     def __init__(self, data: dict[str, Any], request_id: str | None = None, client: Any = None) -> None:
-        super().__init__(data)
-        object.__setattr__(self, "_request_id", request_id)
+        super().__init__(data, request_id)
         object.__setattr__(self, "_client", client)
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``x-request-id`` of the response this run came in."""
-        request_id: str | None = self._request_id
-        return request_id
 
     @property
     def done(self) -> bool:
@@ -283,9 +262,6 @@ class BaseRun(Model):
                 "use client.completions.retrieve(run.id) or client.completions.wait(run) instead."
             )
         return self._client
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self._data, self._request_id))
 
 
 class Run(BaseRun):
