@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-fn alphanumeric(len: usize) -> String {
+pub(crate) fn alphanumeric(len: usize) -> String {
     std::iter::repeat_with(fastrand::alphanumeric)
         .take(len)
         .collect()

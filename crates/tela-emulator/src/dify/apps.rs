@@ -91,10 +91,7 @@ pub(crate) struct Apps {
 }
 
 fn generated_key() -> String {
-    let tail: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(24)
-        .collect();
-    format!("app-{tail}")
+    format!("app-{}", ids::alphanumeric(24))
 }
 
 impl Apps {

@@ -8,7 +8,6 @@ use axum::extract::{Request, State as Extract};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::apps::DifyApp;
 use super::auth::Authed;
@@ -16,6 +15,7 @@ use super::errors::{error, invalid_param};
 use super::messages::unix_seconds;
 use super::spec::DifyUpload;
 use crate::envelope::json_response;
+use crate::files::{Digested, Digester};
 use crate::ids;
 use crate::log::LogHandle;
 use crate::state::{State, lock};
@@ -92,24 +92,16 @@ pub(crate) async fn upload(
         files += 1;
         let filename = field.file_name().map(str::to_owned);
         let mime_type = field.content_type().map(ToString::to_string);
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
+        let mut digest = Digester::new();
         loop {
             match field.chunk().await {
-                Ok(Some(chunk)) => {
-                    size += chunk.len() as u64;
-                    hasher.update(&chunk);
-                }
+                Ok(Some(chunk)) => digest.update(&chunk),
                 Ok(None) => break,
                 Err(_) => return no_file(),
             }
         }
         if files == 1 {
-            let sha256 = hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let Digested { size, sha256, .. } = digest.finish();
             file = Some(Received {
                 filename,
                 mime_type,
@@ -188,9 +180,7 @@ pub(crate) async fn upload(
         });
         dify.end_user(&user)
     };
-    let nonce: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(16)
-        .collect();
+    let nonce = ids::alphanumeric(16);
     json_response(
         StatusCode::CREATED,
         &json!({
