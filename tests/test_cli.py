@@ -201,3 +201,39 @@ def test_emulator_command_serves_both_apis_until_interrupted() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_batch_over_a_jsonl_file_then_resume(env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    canvas = env.add_canvas(template="{{document}} in {{lang}}", reply="{{document}} in {{lang}}")
+    doc = tmp_path / "memo.txt"
+    doc.write_text("memo text")
+    src = tmp_path / "in.jsonl"
+    lines = [
+        {"variables": {"document": "a"}},
+        {"variables": {"document": "b", "lang": "fr"}},
+        {"canvas_id": "missing", "variables": {"document": "c"}},
+        {"variables": {"document": {"$file": str(doc)}}},
+    ]
+    src.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    argv = ["batch", str(src), "-o", str(out), "--canvas-id", canvas.id, "--var", "lang=en", "--no-progress"]
+    code, stdout = cli(*argv, "--concurrency", "2")
+    assert (code, stdout) == (1, "")
+    assert "1 of 4 items failed" in capsys.readouterr().err
+    records = {r["index"]: r for r in map(json.loads, out.read_text().splitlines())}
+    content = {i: r["completion"]["choices"][0]["message"]["content"] for i, r in records.items() if r["ok"]}
+    assert content[0] == "a in en"
+    assert content[1] == "b in fr"
+    assert content[3].endswith(" in en")
+    assert records[2]["error"]["type"] == "NotFoundError"
+    env.clear_requests()
+    assert cli(*argv, "--resume")[0] == 1
+    assert env.requests == []
+
+
+def test_batch_refuses_a_line_that_is_not_an_object(env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"variables": {}}\n[1, 2]\n')
+    assert cli("batch", str(src), "--canvas-id", "c", "--no-progress") == (1, "")
+    assert "in.jsonl:2 must be a JSON object" in capsys.readouterr().err
+    assert env.requests == []
