@@ -10,7 +10,6 @@ running loop and Ctrl-C still cancels it.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import os
 import sys
@@ -247,6 +246,7 @@ async def run_async(
     output: str | os.PathLike[str] | None,
     usage: Callable[[R], tuple[int, float]],
 ) -> list[BatchResult[R]]:
+    import asyncio
     import json
 
     items = the_plan.items
@@ -292,6 +292,8 @@ async def run_async(
 
 def run_sync(coro: Callable[[], Awaitable[list[BatchResult[R]]]]) -> list[BatchResult[R]]:
     """Runs the batch on a private event loop in a helper thread; Ctrl-C cancels it."""
+    import asyncio
+
     box: dict[str, Any] = {}
     started = threading.Event()
 
