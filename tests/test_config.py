@@ -3,7 +3,6 @@ with_options shares the pool; closed clients refuse calls; headers reach the wir
 
 from __future__ import annotations
 
-import pickle
 import socket
 from collections.abc import Iterator
 
@@ -214,13 +213,6 @@ def test_short_key_is_masked_entirely(clean_env):
     text = repr(Client(api_key="abcdefgh", base_url="http://127.0.0.1:1"))
     assert "abcdefgh" not in text
     assert "efgh" not in text
-
-
-def test_client_is_not_pickled(clean_env):
-    client = Client(api_key=SECRET, base_url="http://127.0.0.1:1")
-    with pytest.raises(TypeError) as info:
-        pickle.dumps(client)
-    _assert_no_secret(str(info.value))
 
 
 def test_recorded_authorization_is_masked_and_the_key_never_appears(secret_emulator):

@@ -51,3 +51,20 @@ def test_webhook_receiver() -> None:
     assert '"POST /tela-webhook HTTP/1.1" 204' in out
     assert "succeeded" in out
     assert "result:    {'sentiment': 'positive', 'confidence': 0.93}" in out
+
+
+def test_batch() -> None:
+    out = run_example("batch.py")
+    assert "200 items, 1 failed; first answer: Summary of Invoice #1000" in out
+    assert "item 13: NotFoundError" in out
+    assert "resumed: 199 ok from results.jsonl, 200 lines" in out
+
+
+def test_dask_batch() -> None:
+    out = run_example("dask_batch.py")
+    assert "dask: 400 of 400 ok over 8 partitions; first: Summary of Report 0" in out
+
+
+def test_ray_batch() -> None:
+    out = run_example("ray_batch.py")
+    assert "ray: 300 of 300 ok; first: Summary of Contract 0" in out

@@ -7,6 +7,7 @@ print(out.content)
 """
 
 from . import webhooks
+from ._batch import BatchResult
 from ._client import AsyncClient, Client
 from ._dify import AsyncDifyClient, DifyClient
 from ._dify_streaming import AsyncDifyStream, DifyFinal, DifyStream
@@ -44,6 +45,7 @@ from .types import AsyncRun, Completion, CompletionChunk, Run
 __all__ = [
     "__version__",
     "Client",
+    "BatchResult",
     "AsyncClient",
     "DifyClient",
     "AsyncDifyClient",

@@ -46,6 +46,16 @@ class _BaseClient:
             None if ca_bundle is None else str(ca_bundle),
             upload=upload,
         )
+        self._config = _given(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            upload=upload,
+        )
         self._closed = False
         self._setup()
 
@@ -53,9 +63,10 @@ class _BaseClient:
         raise NotImplementedError
 
     @classmethod
-    def _wrap(cls, native: NativeClient) -> Self:
+    def _wrap(cls, native: NativeClient, config: dict[str, Any] | None = None) -> Self:
         obj = cls.__new__(cls)
         obj._native = native
+        obj._config = config if config is not None else {}
         obj._closed = False
         obj._setup()
         return obj
@@ -123,7 +134,20 @@ class _BaseClient:
             None if ca_bundle is None else str(ca_bundle),
             upload=upload,
         )
-        return type(self)._wrap(native)
+        config = {
+            **self._config,
+            **_given(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                proxy=proxy,
+                ca_bundle=ca_bundle,
+                upload=upload,
+            ),
+        }
+        return type(self)._wrap(native, config)
 
     def __repr__(self) -> str:
         return (
@@ -131,11 +155,25 @@ class _BaseClient:
             f"max_retries={self.max_retries})"
         )
 
-    def __getstate__(self) -> dict[str, Any]:
-        raise TypeError(
-            f"{type(self).__name__} holds a connection pool and a secret and is not pickled; "
-            "create the client in the worker process instead"
-        )
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Configuration only: the worker builds its own pool. What came from the
+        # environment is read again from the worker's environment; an explicit api_key
+        # travels inside the pickle (treat the pickle as a secret, or use the environment).
+        return (_rebuild, (type(self), dict(self._config)))
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The settings a client was built with (None: not given), as plain picklable values."""
+    out = {k: v for k, v in options.items() if v is not None}
+    if "default_headers" in out:
+        out["default_headers"] = dict(out["default_headers"])
+    if "ca_bundle" in out:
+        out["ca_bundle"] = str(out["ca_bundle"])
+    return out
+
+
+def _rebuild(cls: type[_BaseClient], config: dict[str, Any]) -> _BaseClient:
+    return cls(**config)
 
 
 class _SyncClient(_BaseClient):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from os import PathLike
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from . import _runs
+from . import _batch, _runs
+from ._batch import BatchResult
 from ._runs import AsyncRunPage, RunPage
 from ._streaming import AsyncStream, Stream
 from ._timeout import TimeoutTypes, timeout_arg
@@ -57,6 +59,50 @@ def _options(
         "timeout": timeout_arg(timeout),
         "max_retries": max_retries,
     }
+
+
+#: What a batch item (or ``batch()``'s keywords) may give: ``create()``'s arguments but ``stream``.
+_BATCH_ARGS = frozenset(
+    {
+        "canvas_id",
+        "version_id",
+        "application_id",
+        "environment_name",
+        "variables",
+        "messages",
+        "override",
+        "tags",
+        "label",
+        "extra_body",
+        "extra_headers",
+        "extra_query",
+        "timeout",
+        "max_retries",
+    }
+)
+
+
+def _batch_plan(
+    items: Iterable[Mapping[str, Any]],
+    defaults: Mapping[str, Any],
+    concurrency: int,
+    output: str | PathLike[str] | None,
+    resume: bool,
+) -> _batch.Plan[Completion]:
+    return _batch.plan(
+        items,
+        defaults,
+        allowed=_BATCH_ARGS,
+        concurrency=concurrency,
+        output=output,
+        resume=resume,
+        decode=lambda record: Completion(record.get("completion") or {}, record.get("request_id")),
+    )
+
+
+def _usage(completion: Completion) -> tuple[int, float]:
+    usage = completion.usage
+    return (usage.total_tokens or 0) if usage is not None else 0, 0.0
 
 
 class Completions:
@@ -140,6 +186,41 @@ class Completions:
             return Stream(native.stream("completions.create", body, **opts), CompletionChunk)
         data, request_id = native.call("completions.create", body, **opts)
         return Completion(data, request_id)
+
+    def batch(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 16,
+        progress: bool = True,
+        output: str | PathLike[str] | None = None,
+        resume: bool = False,
+        **defaults: Any,
+    ) -> list[BatchResult[Completion]]:
+        """Runs ``create(**{**defaults, **item})`` for every item, at most ``concurrency`` at
+        once, and returns one ``BatchResult`` per item in input order (``.ok``,
+        ``.completion``, ``.error``): a failed item never fails the batch.
+
+        ``progress`` shows done / failed / rate / ETA and tokens (tqdm when installed).
+        ``output`` appends one JSON line per finished item (``index``, ``ok``, and the
+        completion or the error); with ``resume=True`` the indices already in that file are
+        skipped and their stored results returned. Bad items raise ``InvalidRequestError``
+        before anything is sent. Ctrl-C cancels the items in flight.
+        """
+        from ._client import AsyncClient
+
+        the_plan = _batch_plan(items, defaults, concurrency, output, resume)
+        completions = AsyncClient._wrap(self._client._live()).completions
+
+        async def create(**item: Any) -> Completion:
+            out: Completion = await completions.create(**item)
+            return out
+
+        return _batch.run_sync(
+            lambda: _batch.run_async(
+                the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
+            )
+        )
 
     def submit(
         self,
@@ -321,6 +402,28 @@ class AsyncCompletions:
             return AsyncStream(await native.astream("completions.create", body, **opts), CompletionChunk)
         data, request_id = await native.acall("completions.create", body, **opts)
         return Completion(data, request_id)
+
+    async def batch(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 16,
+        progress: bool = True,
+        output: str | PathLike[str] | None = None,
+        resume: bool = False,
+        **defaults: Any,
+    ) -> list[BatchResult[Completion]]:
+        """Async twin of ``Client.completions.batch``; cancelling the awaiting task cancels
+        the items in flight (the finished ones are already in ``output``)."""
+        the_plan = _batch_plan(items, defaults, concurrency, output, resume)
+
+        async def create(**item: Any) -> Completion:
+            out: Completion = await self.create(**item)
+            return out
+
+        return await _batch.run_async(
+            the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
+        )
 
     async def submit(
         self,

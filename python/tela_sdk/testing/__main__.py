@@ -6,40 +6,61 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Sequence
+from typing import TextIO
 
 from . import DEFAULT_API_KEY, Emulator
 
+#: The demo Dify app's key, fixed so a standalone emulator can be used from another shell.
+DEMO_DIFY_KEY = "app-demo"
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tela_sdk.testing", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the Tela API emulator until interrupted")
-    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    serve.add_argument(
-        "--api-key", action="append", dest="api_keys", help=f"accepted key (default {DEFAULT_API_KEY!r})"
-    )
-    serve.add_argument("--demo", action="store_true", help="register a demo canvas with id 'demo'")
-    args = parser.parse_args(argv)
 
-    emu = Emulator(api_keys=args.api_keys or [DEFAULT_API_KEY], port=args.port)
-    if args.demo:
+def serve(
+    *, port: int = 0, api_keys: Sequence[str] | None = None, demo: bool = False, out: TextIO | None = None
+) -> int:
+    """Serves the emulator on 127.0.0.1 until SIGINT/SIGTERM; prints how to point clients at it.
+
+    With ``demo``, a canvas ``demo`` (variable ``document``) and a Dify completion app (key
+    ``app-demo``, input ``text``) are registered.
+    """
+    out = out if out is not None else sys.stdout
+    keys = list(api_keys) if api_keys else [DEFAULT_API_KEY]
+    emu = Emulator(api_keys=keys, port=port)
+    if demo:
         emu.add_canvas(id="demo", template="Summarize: {{document}}", reply="Summary of: {{document}}")
-    print(f"listening on {emu.url}", flush=True)
+        emu.add_dify_app(api_key=DEMO_DIFY_KEY, template="Echo: {{text}}")
+    print(f"listening on {emu.url}", file=out, flush=True)
+    print(f"export TELA_BASE_URL={emu.url} TELA_API_KEY={keys[0]}", file=out, flush=True)
+    if demo:
+        print(f"export DIFY_BASE_URL={emu.dify_url} DIFY_API_KEY={DEMO_DIFY_KEY}", file=out, flush=True)
+        print("demo: canvas 'demo' takes variable 'document'; the Dify app takes input 'text'", file=out, flush=True)
     print(
-        "configure clients with TELA_BASE_URL=" + emu.url + " and the --api-key you gave; "
-        "register canvases with POST " + emu.url + "/_emulator/canvases",
+        f"register canvases with POST {emu.url}/_emulator/canvases (Dify apps: /_emulator/dify/apps)",
         file=sys.stderr,
         flush=True,
     )
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
-    emu.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        emu.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tela_sdk.testing", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("serve", help="run the Tela and Dify API emulator until interrupted")
+    cmd.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    cmd.add_argument("--api-key", action="append", dest="api_keys", help=f"accepted key (default {DEFAULT_API_KEY!r})")
+    cmd.add_argument("--demo", action="store_true", help="register a demo canvas 'demo' and a Dify app 'app-demo'")
+    args = parser.parse_args(argv)
+    return serve(port=args.port, api_keys=args.api_keys, demo=args.demo)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,7 @@
+"""``python -m tela_sdk``: the ``tela-sdk`` command."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

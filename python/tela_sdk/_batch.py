@@ -1,0 +1,329 @@
+"""``batch()``: one canvas (or Dify app) over many inputs, concurrently, nothing lost.
+
+The items run as ordinary ``create()`` calls on the core's runtime (so each keeps its own
+retries, and the client-wide limiter slows every call after a 429), with at most
+``concurrency`` in flight: that many workers pull the next index from one shared iterator,
+so 10,000 items cost 10,000 small records, not 10,000 pending tasks. The sync face runs the
+same coroutine on a private event loop in a helper thread, so it works inside Jupyter's
+running loop and Ctrl-C still cancels it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from typing import IO, Any, Generic, TypeVar
+
+from . import _exceptions
+from ._exceptions import InvalidRequestError, TelaError
+
+__all__ = ["BatchResult", "run_async", "run_sync"]
+
+R = TypeVar("R")
+
+#: The largest ``concurrency`` accepted; past this a client opens more sockets than it helps.
+MAX_CONCURRENCY = 1024
+
+
+class BatchResult(Generic[R]):
+    """One item's outcome: ``completion`` when ``ok``, else ``error`` (a ``TelaError``)."""
+
+    __slots__ = ("completion", "error", "index")
+
+    def __init__(self, index: int, completion: R | None = None, error: TelaError | None = None) -> None:
+        self.index = index
+        self.completion = completion
+        self.error = error
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record written to ``output``: ``index``, ``ok``, and the completion or the error."""
+        if self.error is not None:
+            return {"index": self.index, "ok": False, "error": _error_record(self.error)}
+        record: dict[str, Any] = {"index": self.index, "ok": True}
+        to_dict = getattr(self.completion, "to_dict", None)
+        record["completion"] = to_dict() if to_dict is not None else self.completion
+        request_id = getattr(self.completion, "request_id", None)
+        if request_id is not None:
+            record["request_id"] = request_id
+        return record
+
+    def __repr__(self) -> str:
+        if self.error is not None:
+            return f"BatchResult(index={self.index}, ok=False, error={type(self.error).__name__}: {self.error})"
+        return f"BatchResult(index={self.index}, ok=True, completion={self.completion!r})"
+
+
+def _error_record(error: TelaError) -> dict[str, Any]:
+    record: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    for name in ("status_code", "code", "request_id", "kind"):
+        value = getattr(error, name, None)
+        if value is not None:
+            record[name] = value
+    return record
+
+
+def _error_from_record(record: Mapping[str, Any]) -> TelaError:
+    """The stored error as its own class again, so ``isinstance`` checks keep working."""
+    name = str(record.get("type", "TelaError"))
+    cls = getattr(_exceptions, name, None) if name in _exceptions.__all__ else None
+    fields = {k: record[k] for k in ("status_code", "code", "request_id", "kind") if k in record}
+    message = str(record.get("message", ""))
+    if isinstance(cls, type) and issubclass(cls, TelaError):
+        try:
+            return cls(message, **fields)
+        except TypeError:  # a class that needs more than a record keeps (RunFailedError's run)
+            pass
+    return _exceptions.APIError(message, **fields)
+
+
+class Plan(Generic[R]):
+    """The merged items, and the results already known (from ``resume``)."""
+
+    def __init__(self, items: list[dict[str, Any]], done: dict[int, BatchResult[R]]) -> None:
+        self.items = items
+        self.done = done
+
+    def todo(self) -> Iterator[int]:
+        return (i for i in range(len(self.items)) if i not in self.done)
+
+
+def plan(
+    items: Iterable[Mapping[str, Any]],
+    defaults: Mapping[str, Any],
+    *,
+    allowed: frozenset[str],
+    concurrency: int,
+    output: str | os.PathLike[str] | None,
+    resume: bool,
+    decode: Callable[[Mapping[str, Any]], R],
+) -> Plan[R]:
+    """Checks everything that can be checked before a request is sent."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise InvalidRequestError(f"concurrency must be an int from 1 to {MAX_CONCURRENCY}, not {concurrency!r}")
+    _check_keys(defaults, allowed, "batch() keyword")
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise InvalidRequestError(f"items must be a list of dicts of create() arguments, not {type(items).__name__}")
+    merged: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise InvalidRequestError(
+                f"items[{i}] is a {type(item).__name__}; each item must be a dict of create() arguments"
+            )
+        _check_keys(item, allowed, f"items[{i}]")
+        merged.append({**defaults, **item})
+    if resume and output is None:
+        raise InvalidRequestError("resume=True needs output= (the JSON Lines file to resume from)")
+    done: dict[int, BatchResult[R]] = {}
+    if resume and output is not None and os.path.exists(output):
+        done = _read_output(output, len(merged), decode)
+    return Plan(merged, done)
+
+
+def _check_keys(given: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    for key in given:
+        if key == "stream":
+            raise InvalidRequestError(f"{where}: stream is not a batch argument (batch collects whole results)")
+        if key not in allowed:
+            raise InvalidRequestError(f"{where}: unknown argument {key!r}; create() takes {', '.join(sorted(allowed))}")
+
+
+def _read_output(
+    path: str | os.PathLike[str], count: int, decode: Callable[[Mapping[str, Any]], R]
+) -> dict[int, BatchResult[R]]:
+    import json
+
+    done: dict[int, BatchResult[R]] = {}
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                index = record["index"]
+                ok = record["ok"]
+            except (ValueError, KeyError, TypeError):
+                if not line.endswith("\n"):
+                    break  # the last line of a run that was killed mid-write: redo that item
+                raise InvalidRequestError(
+                    f"{os.fspath(path)}:{lineno} is not a batch result line; resume only from a batch output file"
+                ) from None
+            if not isinstance(index, int) or not 0 <= index < count:
+                raise InvalidRequestError(
+                    f"{os.fspath(path)}:{lineno} has index {index!r}, outside these {count} items; "
+                    "resume with the same items that wrote the file"
+                )
+            if ok:
+                done[index] = BatchResult(index, completion=decode(record))
+            else:
+                done[index] = BatchResult(index, error=_error_from_record(record.get("error") or {}))
+    return done
+
+
+class _Tally:
+    """Running totals for the progress display."""
+
+    __slots__ = ("cost", "done", "failed", "tokens")
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.failed = 0
+        self.tokens = 0
+        self.cost = 0.0
+
+    def add(self, result: BatchResult[Any], usage: Callable[[Any], tuple[int, float]]) -> None:
+        self.done += 1
+        if result.error is not None:
+            self.failed += 1
+        elif result.completion is not None:
+            tokens, cost = usage(result.completion)
+            self.tokens += tokens
+            self.cost += cost
+
+    def postfix(self) -> str:
+        text = f"{self.failed} failed"
+        if self.tokens:
+            text += f", {self.tokens:,} tokens"
+        if self.cost:
+            text += f", cost {self.cost:.4f}"
+        return text
+
+
+class _Progress:
+    """tqdm when installed (``tqdm.auto``: a widget in notebooks), else a line on stderr."""
+
+    def __init__(self, total: int, initial: int) -> None:
+        self.total = total
+        self.initial = initial
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.bar: Any = None
+        try:
+            tqdm = importlib.import_module("tqdm.auto").tqdm
+        except ImportError:
+            self.stream: IO[str] = sys.stderr
+            self.tty = self.stream.isatty()
+        else:
+            self.bar = tqdm(total=total, initial=initial, desc="batch", unit="item", dynamic_ncols=True)
+
+    def update(self, tally: _Tally, final: bool = False) -> None:
+        if self.bar is not None:
+            if not final:
+                self.bar.update(1)
+            self.bar.set_postfix_str(tally.postfix(), refresh=final)
+            if final:
+                self.bar.close()
+            return
+        now = time.monotonic()
+        # A terminal gets a live line; a log file a line every few seconds.
+        if not final and now - self.last < (0.2 if self.tty else 5.0):
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        ran = tally.done - self.initial
+        rate = ran / elapsed
+        left = self.total - tally.done
+        eta = f"{left / rate:.0f}s" if rate > 0 and left else "-"
+        line = f"batch: {tally.done}/{self.total} done, {tally.postfix()}, {rate:.1f}/s, ETA {eta}"
+        end = "\n" if final or not self.tty else ""
+        self.stream.write(("\r" if self.tty else "") + line + end)
+        self.stream.flush()
+
+
+async def run_async(
+    the_plan: Plan[R],
+    create: Callable[..., Awaitable[R]],
+    *,
+    concurrency: int,
+    progress: bool,
+    output: str | os.PathLike[str] | None,
+    usage: Callable[[R], tuple[int, float]],
+) -> list[BatchResult[R]]:
+    import asyncio
+    import json
+
+    items = the_plan.items
+    results: list[BatchResult[R] | None] = [None] * len(items)
+    for index, stored in the_plan.done.items():
+        results[index] = stored
+    tally = _Tally()
+    for stored in the_plan.done.values():
+        tally.add(stored, usage)
+    bar = _Progress(len(items), tally.done) if progress else None
+    # Appends of one short line each go to the page cache in microseconds: not worth a thread.
+    sink = open(output, "a", encoding="utf-8") if output is not None else None  # noqa: ASYNC230, SIM115
+    todo = the_plan.todo()
+
+    async def worker() -> None:
+        for index in todo:
+            try:
+                result: BatchResult[R] = BatchResult(index, completion=await create(**items[index]))
+            except TelaError as e:
+                result = BatchResult(index, error=e)
+            except Exception as e:  # one bad item never fails the batch
+                wrapped = TelaError(f"items[{index}] failed: {type(e).__name__}: {e}")
+                wrapped.__cause__ = e
+                result = BatchResult(index, error=wrapped)
+            results[index] = result
+            tally.add(result, usage)
+            if sink is not None:
+                sink.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
+                sink.flush()
+            if bar is not None:
+                bar.update(tally)
+
+    try:
+        workers = min(concurrency, len(items) - len(the_plan.done))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    finally:
+        if sink is not None:
+            sink.close()
+        if bar is not None:
+            bar.update(tally, final=True)
+    return [r for r in results if r is not None]
+
+
+def run_sync(coro: Callable[[], Awaitable[list[BatchResult[R]]]]) -> list[BatchResult[R]]:
+    """Runs the batch on a private event loop in a helper thread; Ctrl-C cancels it."""
+    import asyncio
+
+    box: dict[str, Any] = {}
+    started = threading.Event()
+
+    async def main() -> list[BatchResult[R]]:
+        box["loop"] = asyncio.get_running_loop()
+        box["task"] = asyncio.current_task()
+        started.set()
+        return await coro()
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(main())
+        except BaseException as e:  # handed to the caller's thread
+            box["error"] = e
+        finally:
+            started.set()
+
+    thread = threading.Thread(target=target, name="tela-sdk-batch", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.1)
+    except KeyboardInterrupt:
+        started.wait()
+        loop, task = box.get("loop"), box.get("task")
+        if loop is not None and task is not None:
+            loop.call_soon_threadsafe(task.cancel)
+        thread.join()
+        raise
+    if "error" in box:
+        raise box["error"]
+    result: list[BatchResult[R]] = box["result"]
+    return result

@@ -1,0 +1,337 @@
+"""The ``tela-sdk`` command (also ``python -m tela_sdk``): run, stream, submit, wait, emulator.
+
+Configuration comes from the environment as for ``Client()`` (``TELA_API_KEY``,
+``TELA_BASE_URL``; ``DIFY_API_KEY``, ``DIFY_BASE_URL`` with ``--api dify``), or from
+``--base-url`` / ``--api-key``. Exit status: 0 on success, 1 when the API or the SDK reports
+an error (its class and message go to stderr), 2 for a usage mistake, 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from ._exceptions import InvalidRequestError, TelaError
+
+__all__ = ["main"]
+
+PROG = "tela-sdk"
+
+
+def parse_var(spec: str) -> tuple[str, Any]:
+    """``name=value`` (a string), ``name:=json`` (a JSON value), ``name=@path`` (a file).
+
+    A value that starts with ``@@`` is the literal text after the first ``@``.
+    """
+    from ._files import File
+
+    name, sep, value = spec.partition("=")
+    if not sep or not name or name == ":":
+        raise InvalidRequestError(
+            f"--var {spec!r}: expected name=value, name:=<json> or name=@path (for example --var lang=en)"
+        )
+    if name.endswith(":"):
+        try:
+            return name[:-1], json.loads(value)
+        except ValueError as e:
+            raise InvalidRequestError(f"--var {spec!r}: the value after ':=' is not JSON ({e})") from None
+    if value.startswith("@@"):
+        return name, value[1:]
+    if value.startswith("@"):
+        if not value[1:]:
+            raise InvalidRequestError(f"--var {spec!r}: name a file after '@' (for example doc=@invoice.pdf)")
+        return name, File(value[1:])
+    return name, value
+
+
+def _variables(specs: Sequence[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in specs or ():
+        name, value = parse_var(spec)
+        out[name] = value
+    return out
+
+
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    if args.api_key is not None:
+        opts["api_key"] = args.api_key
+    if args.base_url is not None:
+        opts["base_url"] = args.base_url
+    if args.timeout is not None:
+        opts["timeout"] = args.timeout
+    if args.max_retries is not None:
+        opts["max_retries"] = args.max_retries
+    return opts
+
+
+def _target(args: argparse.Namespace) -> dict[str, Any]:
+    given = {
+        "canvas_id": args.canvas_id,
+        "version_id": args.version_id,
+        "application_id": args.application_id,
+        "environment_name": args.environment,
+    }
+    body = {k: v for k, v in given.items() if v is not None}
+    body["variables"] = _variables(args.var)
+    if args.message:
+        body["messages"] = [{"role": "user", "content": m} for m in args.message]
+    return body
+
+
+def _print_content(content: Any, out: TextIO) -> None:
+    if isinstance(content, str):
+        out.write(content if content.endswith("\n") else content + "\n")
+    else:
+        out.write(json.dumps(content, indent=2, ensure_ascii=False) + "\n")
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    if args.api == "dify":
+        from ._dify import DifyClient
+
+        with DifyClient(**_client_options(args)) as dify:
+            answer = dify.completion_messages.create(inputs=_variables(args.var), user=args.user, query=args.query)
+            out.write(answer.to_json() + "\n" if args.json else answer.answer + "\n")
+        return 0
+    from ._client import Client
+
+    with Client(**_client_options(args)) as client:
+        completion = client.completions.create(**_target(args))
+        if args.json:
+            out.write(completion.to_json() + "\n")
+        else:
+            _print_content(completion.content, out)
+    return 0
+
+
+def _cmd_stream(args: argparse.Namespace, out: TextIO) -> int:
+    if args.api == "dify":
+        from ._dify import DifyClient
+
+        with DifyClient(**_client_options(args)) as dify:
+            events = dify.completion_messages.create(
+                inputs=_variables(args.var), user=args.user, query=args.query, stream=True
+            )
+            with events:
+                if args.json:
+                    for event in events:
+                        out.write(event.to_json(indent=None) + "\n")
+                        out.flush()
+                else:
+                    for piece in events.text():
+                        out.write(piece)
+                        out.flush()
+            if not args.json:
+                out.write("\n")
+        return 0
+    from ._client import Client
+
+    with Client(**_client_options(args)) as client, client.completions.create(**_target(args), stream=True) as stream:
+        for chunk in stream:
+            if args.json:
+                out.write(chunk.to_json(indent=None) + "\n")
+            elif chunk.text:
+                out.write(chunk.text)
+            out.flush()
+        if not args.json:
+            out.write("\n")
+    return 0
+
+
+def _cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
+    from ._client import Client
+
+    with Client(**_client_options(args)) as client:
+        run = client.completions.submit(**_target(args), webhook_url=args.webhook_url)
+        if args.wait:
+            run = run.wait(timeout=args.wait_timeout)
+        out.write(run.to_json() + "\n" if args.json else run.id + "\n")
+    return 0
+
+
+def _cmd_wait(args: argparse.Namespace, out: TextIO) -> int:
+    from ._client import Client
+
+    with Client(**_client_options(args)) as client:
+        run = client.completions.wait(args.run_id, timeout=args.wait_timeout)
+        if args.json:
+            out.write(run.to_json() + "\n")
+        else:
+            _print_content(run.content, out)
+    return 0
+
+
+def _read_items(path: str) -> list[dict[str, Any]]:
+    """JSON Lines of create() arguments; a variable given as ``{"$file": "path"}`` is a file."""
+    from ._files import File
+
+    def files(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"$file"} and isinstance(value["$file"], str):
+                return File(value["$file"])
+            return {k: files(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [files(v) for v in value]
+        return value
+
+    items: list[dict[str, Any]] = []
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        for lineno, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError as e:
+                raise InvalidRequestError(f"{path}:{lineno} is not JSON ({e})") from None
+            if not isinstance(item, dict):
+                raise InvalidRequestError(f"{path}:{lineno} must be a JSON object of create() arguments")
+            items.append(files(item))
+    return items
+
+
+def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
+    from ._client import Client
+
+    items = _read_items(args.input)
+    defaults = {k: v for k, v in _target(args).items() if v}
+    shared = defaults.pop("variables", None)
+    if shared:  # --var sets a default per variable, under each line's own variables
+        items = [{**item, "variables": {**shared, **(item.get("variables") or {})}} for item in items]
+    with Client(**_client_options(args)) as client:
+        results = client.completions.batch(
+            items,
+            concurrency=args.concurrency,
+            progress=not args.no_progress,
+            output=args.output,
+            resume=args.resume,
+            **defaults,
+        )
+    if args.output is None:
+        for result in results:
+            out.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
+    failed = sum(1 for r in results if not r.ok)
+    if failed:
+        print(f"{PROG}: {failed} of {len(results)} items failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
+    from .testing.__main__ import serve
+
+    return serve(port=args.port, api_keys=args.api_keys, demo=not args.no_demo, out=out)
+
+
+def _add_client_flags(p: argparse.ArgumentParser, *, dify: bool = False) -> None:
+    g = p.add_argument_group("connection")
+    if dify:
+        g.add_argument("--api", choices=("tela", "dify"), default="tela", help="which API to call (default: tela)")
+    g.add_argument("--base-url", help="API base URL (default: $TELA_BASE_URL, or $DIFY_BASE_URL with --api dify)")
+    g.add_argument(
+        "--api-key",
+        help="API key (default: $TELA_API_KEY or $DIFY_API_KEY; prefer the environment: flags show in ps)",
+    )
+    g.add_argument("--timeout", type=float, help="connect/read/stream-idle deadline in seconds")
+    g.add_argument("--max-retries", type=int, help="retries for calls that are safe to retry (0 to 10)")
+
+
+def _add_target_flags(p: argparse.ArgumentParser, *, dify: bool = False) -> None:
+    g = p.add_argument_group("what to run")
+    g.add_argument("--canvas-id", help="the canvas to run (its production version, or --environment)")
+    g.add_argument("--version-id", help="a canvas version to run")
+    g.add_argument("--application-id", help="a Workstation application to run")
+    g.add_argument("--environment", help="the environment name (with --canvas-id)")
+    g.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a variable: name=text, name:=<json>, or name=@path for a file (repeatable)",
+    )
+    g.add_argument("--message", action="append", metavar="TEXT", help="a user chat message (repeatable)")
+    if dify:
+        g.add_argument("--user", default="tela-sdk-cli", help="Dify end-user id (default: tela-sdk-cli)")
+        g.add_argument("--query", help="Dify query text")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a canvas and print its answer", description="Run a canvas.")
+    _add_target_flags(run, dify=True)
+    run.add_argument("--json", action="store_true", help="print the whole completion as JSON")
+    _add_client_flags(run, dify=True)
+    run.set_defaults(handler=_cmd_run)
+
+    stream = sub.add_parser(
+        "stream", help="run a canvas and print its answer as it streams", description="Stream a canvas."
+    )
+    _add_target_flags(stream, dify=True)
+    stream.add_argument("--json", action="store_true", help="print each chunk as one JSON line")
+    _add_client_flags(stream, dify=True)
+    stream.set_defaults(handler=_cmd_stream)
+
+    submit = sub.add_parser("submit", help="start an async run and print its id", description="Start an async run.")
+    _add_target_flags(submit)
+    submit.add_argument("--webhook-url", help="where Tela POSTs the finished run")
+    submit.add_argument("--wait", action="store_true", help="wait for the run to finish")
+    submit.add_argument("--wait-timeout", type=float, default=600.0, help="seconds to wait (default 600)")
+    submit.add_argument("--json", action="store_true", help="print the run as JSON")
+    _add_client_flags(submit)
+    submit.set_defaults(handler=_cmd_submit)
+
+    wait = sub.add_parser("wait", help="wait for a run and print its result", description="Wait for an async run.")
+    wait.add_argument("run_id", help="the run id that submit printed")
+    wait.add_argument("--wait-timeout", type=float, default=600.0, help="seconds to wait (default 600)")
+    wait.add_argument("--json", action="store_true", help="print the run as JSON")
+    _add_client_flags(wait)
+    wait.set_defaults(handler=_cmd_wait)
+
+    batch = sub.add_parser(
+        "batch",
+        help="run a canvas over every line of a JSON Lines file",
+        description="Run create() for every line of INPUT (a JSON object of create() arguments; a variable "
+        'given as {"$file": "path"} is a file). Flags given here are defaults for every line.',
+    )
+    batch.add_argument("input", help="JSON Lines file of items ('-' for stdin)")
+    batch.add_argument("-o", "--output", help="append one result line per item here (default: stdout at the end)")
+    batch.add_argument("--concurrency", type=int, default=16, help="items in flight at once (default 16)")
+    batch.add_argument("--resume", action="store_true", help="skip the items already in --output")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    _add_target_flags(batch)
+    _add_client_flags(batch)
+    batch.set_defaults(handler=_cmd_batch)
+
+    emu = sub.add_parser(
+        "emulator",
+        help="serve the local emulator of both APIs until interrupted",
+        description="Serve the Tela and Dify emulator on 127.0.0.1.",
+    )
+    emu.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    emu.add_argument("--api-key", action="append", dest="api_keys", help="accepted Tela key (repeatable)")
+    emu.add_argument("--no-demo", action="store_true", help="do not register the demo canvas and Dify app")
+    emu.set_defaults(handler=_cmd_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = out if out is not None else sys.stdout
+    try:
+        code: int = args.handler(args, out)
+        return code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except TelaError as e:
+        print(f"{PROG}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `tela-sdk stream ... | head`: the reader left; not an error of ours.
+        return 0
