@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -79,6 +80,30 @@ def test_stream_text_helper_and_structured_content(emulator: Emulator, client: C
     pieces = list(stream.text())
     assert all(isinstance(p, str) and p for p in pieces)
     assert stream.final().structured_content == {"total": 42, "currency": "EUR"}
+
+
+def test_final_message_to_dict_and_to_json(emulator: Emulator, client: Client) -> None:
+    cid = emulator.add_canvas(template="t", reply={"total": 42, "currency": "EUR"}, stream={"chunk_size": 3}).id
+    with client.completions.create(canvas_id=cid, stream=True) as stream:
+        final = stream.until_done().final()
+    d = final.to_dict()
+    assert d["structured_content"] == {"total": 42, "currency": "EUR"}
+    assert d["text"] == final.text
+    assert d["finish_reason"] == final.finish_reason
+    assert d["chunks"] == final.chunks > 0
+    assert d["message"] == (final.message.to_dict() if final.message is not None else None)
+    d["structured_content"]["total"] = 0  # a copy: the result is unchanged
+    assert final.structured_content == {"total": 42, "currency": "EUR"}
+    assert json.loads(final.to_json()) == final.to_dict()
+    assert "\n" not in final.to_json(indent=None)
+
+
+async def test_async_final_message_to_dict(emulator: Emulator, aclient: AsyncClient) -> None:
+    cid = stream_canvas(emulator)
+    stream = await aclient.completions.create(canvas_id=cid, stream=True)
+    final = await stream.final()
+    assert final.to_dict()["text"] == REPLY
+    assert json.loads(final.to_json())["content"] == REPLY
 
 
 async def test_async_stream(emulator: Emulator, aclient: AsyncClient) -> None:
