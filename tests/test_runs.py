@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import pickle
-import subprocess
 import sys
-import textwrap
 import time
 from typing import Any
 
@@ -29,6 +27,8 @@ from tela_sdk import (
     TelaError,
 )
 from tela_sdk.testing import Canvas, Emulator
+
+from .test_runtime import INTERRUPT_BOUND, interrupt_child
 
 # Wide enough for polls every 10-80 ms to see each status even on a loaded machine.
 # "running" lasts long enough for polls (10 ms, growing 1.5x) to see it on a loaded machine.
@@ -313,32 +313,27 @@ def test_a_run_needs_its_client(emulator: Emulator, canvas: Canvas) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery via os.kill is POSIX-only")
 def test_ctrl_c_stops_a_sync_wait() -> None:
-    code = """
-        import os, signal, sys, threading, time
+    latency, out = interrupt_child(
+        """
         from tela_sdk.testing import Emulator
         emu = Emulator()
         canvas = emu.add_canvas(run={"running_ms": 30000})
         client = emu.client()
         run = client.completions.submit(canvas_id=canvas.id)
-        sent = []
-        threading.Timer(0.5, lambda: (sent.append(time.monotonic()), os.kill(os.getpid(), signal.SIGINT))).start()
+        ready_when(lambda: len(emu.requests) > 2)  # the wait has polled: it is under way
         try:
             run.wait(poll_interval=0.05)
         except KeyboardInterrupt:
-            latency = time.monotonic() - sent[0]
+            interrupted()
             n = len(emu.requests)
-            time.sleep(0.3)
-            print(f"interrupted {latency:.3f} {len(emu.requests) - n}")
+            time.sleep(0.5)
+            print(len(emu.requests) - n, flush=True)
             sys.exit(0)
         sys.exit(3)
-    """
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60, check=False
+        """
     )
-    assert proc.returncode == 0, proc.stderr
-    latency, later_polls = proc.stdout.split()[-2:]
-    assert float(latency) < 1.0, proc.stdout
-    assert later_polls == "0", "polling went on after Ctrl-C"
+    assert latency < INTERRUPT_BOUND
+    assert out.split()[-1] == "0", "polling went on after Ctrl-C"
 
 
 # --- list ---------------------------------------------------------------------------------
