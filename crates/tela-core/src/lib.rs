@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod json;
+pub mod logging;
 pub mod retry;
 pub mod runs;
 pub mod runtime;
