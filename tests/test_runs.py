@@ -180,7 +180,7 @@ def test_wait_returns_the_finished_run_and_reports_each_status(client: Client, c
     assert run.status == "created"
 
 
-def test_wait_from_an_id_reports_the_first_status_seen(client: Client, canvas: Canvas) -> None:
+def test_wait_from_an_id_reports_the_first_status_seen(emulator: Emulator, client: Client, canvas: Canvas) -> None:
     run = client.completions.submit(canvas_id=canvas.id, variables={"document": "d"})
     statuses: list[str] = []
     done = client.completions.wait(run.id, poll_interval=POLL, on_status=lambda r: statuses.append(r.status))
@@ -188,10 +188,10 @@ def test_wait_from_an_id_reports_the_first_status_seen(client: Client, canvas: C
     assert statuses[0] in ("created", "running")
     assert len(statuses) == len(set(statuses))
     # A finished run comes back at once, without polling again.
-    before = time.monotonic()
+    before = len(emulator.requests)
     again = client.completions.wait(done)
     assert again.to_dict() == done.to_dict()
-    assert time.monotonic() - before < 0.5
+    assert len(emulator.requests) == before
 
 
 def test_retrieve_and_refresh(client: Client, canvas: Canvas) -> None:
@@ -246,7 +246,7 @@ def test_the_deadline_raises_with_the_last_run(client: Client, slow: Canvas) -> 
     assert err.run.status == "running"
     assert "did not finish within 0.3s" in str(err)
     assert "last status: running" in str(err)
-    assert 0.3 <= took < 3
+    assert 0.3 <= took < 10
     # The run goes on and can be waited for again (here: briefly).
     with pytest.raises(RunTimeoutError):
         err.run.wait(timeout=0)
@@ -471,16 +471,21 @@ async def test_async_transient_errors_and_sync_callbacks(
 async def test_cancelling_an_async_wait_stops_polling(emulator: Emulator, aclient: AsyncClient, slow: Canvas) -> None:
     run = await aclient.completions.submit(canvas_id=slow.id)
     task = asyncio.create_task(run.wait(poll_interval=0.02))
-    await asyncio.sleep(0.2)
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        if len(polls(emulator)) >= 2:
+            break
+        await asyncio.sleep(0.01)
     assert len(polls(emulator)) >= 2
     start = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.monotonic() - start < 1
-    await asyncio.sleep(0.05)
+    assert time.monotonic() - start < 5
+    # A poll already on the wire may still land; after that, nothing more.
+    await asyncio.sleep(0.5)
     settled = len(polls(emulator))
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
     assert len(polls(emulator)) == settled
 
 

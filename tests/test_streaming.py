@@ -45,7 +45,7 @@ def open_connections(port: int) -> int:
     return count
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> bool:
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
