@@ -14,6 +14,7 @@ use tela_core::{Client, ConfigInput};
 
 use crate::convert::{to_json_args, to_json_object};
 use crate::errors::IntoPyResult;
+use crate::logging::{self, Logged};
 use crate::outcome::{JsonResponse, Outcome};
 use crate::runtime::{awaitable, block_on};
 use crate::stream::NativeStream;
@@ -281,12 +282,14 @@ impl NativeClient {
         body: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (args, opts) = self.args(body, options)?;
+        let (args, mut opts) = self.args(body, options)?;
+        let log = logging::attach(py, &mut opts, true);
         let client = self.inner.clone();
         let resp = block_on(py, async move {
             api::call(&client, &op, args, &opts).await.py()
-        })?;
-        JsonResponse::from(resp).to_py(py)
+        });
+        logging::flush(py, &log);
+        JsonResponse::from(resp?).to_py(py)
     }
 
     /// Awaitable twin of `call`.
@@ -298,14 +301,12 @@ impl NativeClient {
         body: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (args, opts) = self.args(body, options)?;
+        let (args, mut opts) = self.args(body, options)?;
+        let log = logging::attach(py, &mut opts, false);
         let client = self.inner.clone();
         awaitable(py, async move {
-            Ok(Outcome::from(
-                api::call(&client, &op, args, &opts)
-                    .await
-                    .map(JsonResponse::from),
-            ))
+            let out = api::call(&client, &op, args, &opts).await;
+            Ok(Logged(Outcome::from(out.map(JsonResponse::from)), log))
         })
     }
 
@@ -318,12 +319,14 @@ impl NativeClient {
         body: &Bound<'_, PyAny>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<NativeStream> {
-        let (args, opts) = self.args(body, options)?;
+        let (args, mut opts) = self.args(body, options)?;
+        let log = logging::attach(py, &mut opts, true);
         let client = self.inner.clone();
         let stream = block_on(py, async move {
             api::stream(&client, &op, args, &opts).await.py()
-        })?;
-        Ok(NativeStream::new(stream))
+        });
+        logging::flush(py, &log);
+        Ok(NativeStream::new(stream?))
     }
 
     /// Awaitable twin of `stream`.
@@ -335,14 +338,12 @@ impl NativeClient {
         body: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (args, opts) = self.args(body, options)?;
+        let (args, mut opts) = self.args(body, options)?;
+        let log = logging::attach(py, &mut opts, false);
         let client = self.inner.clone();
         awaitable(py, async move {
-            Ok(Outcome::from(
-                api::stream(&client, &op, args, &opts)
-                    .await
-                    .map(NativeStream::new),
-            ))
+            let out = api::stream(&client, &op, args, &opts).await;
+            Ok(Logged(Outcome::from(out.map(NativeStream::new)), log))
         })
     }
 }

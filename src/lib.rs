@@ -6,6 +6,7 @@ mod convert;
 mod emulator;
 mod errors;
 mod files;
+mod logging;
 mod outcome;
 mod runtime;
 mod stream;

@@ -109,6 +109,11 @@ fn ensure_not_on_runtime() -> PyResult<()> {
 static CLOSING: AtomicBool = AtomicBool::new(false);
 static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
 
+/// True once the interpreter has begun to exit (our atexit hook ran).
+pub fn closing() -> bool {
+    CLOSING.load(SeqCst)
+}
+
 /// pyo3-async-runtimes' view of our runtime. Completions are handed to asyncio from
 /// `spawn_blocking`; during interpreter shutdown they are skipped, because a thread entering
 /// CPython while it finalizes aborts the process on CPython <= 3.13.

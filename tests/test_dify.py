@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -319,6 +320,19 @@ def test_stream_helpers_text_and_final(emulator: Emulator, rich_app: DifyApp) ->
     assert final.message_id
     assert final.task_id == stream.task_id
     assert stream.answer == final.answer
+
+
+def test_dify_final_to_dict_and_to_json(emulator: Emulator, rich_app: DifyApp) -> None:
+    final = emulator.dify_client(rich_app).completion_messages.create(user=USER, stream=True).final()
+    d = final.to_dict()
+    assert d["answer"] == d["text"] == "Sorry, I can't answer that."
+    assert d["replaced"] is True
+    assert d["message_id"] == final.message_id
+    assert d["files"][0]["url"] == "https://x/cat.png"
+    assert final.metadata is not None
+    assert d["metadata"] == final.metadata.to_dict()
+    assert base64.b64decode(d["audio"]) == final.audio
+    assert json.loads(final.to_json()) == d
 
 
 async def test_async_stream_events_and_final(emulator: Emulator, rich_app: DifyApp) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import pickle
-import subprocess
 import sys
-import textwrap
 import time
 from typing import Any
 
@@ -29,6 +27,8 @@ from tela_sdk import (
     TelaError,
 )
 from tela_sdk.testing import Canvas, Emulator
+
+from .test_runtime import INTERRUPT_BOUND, interrupt_child
 
 # Wide enough for polls every 10-80 ms to see each status even on a loaded machine.
 # "running" lasts long enough for polls (10 ms, growing 1.5x) to see it on a loaded machine.
@@ -180,7 +180,7 @@ def test_wait_returns_the_finished_run_and_reports_each_status(client: Client, c
     assert run.status == "created"
 
 
-def test_wait_from_an_id_reports_the_first_status_seen(client: Client, canvas: Canvas) -> None:
+def test_wait_from_an_id_reports_the_first_status_seen(emulator: Emulator, client: Client, canvas: Canvas) -> None:
     run = client.completions.submit(canvas_id=canvas.id, variables={"document": "d"})
     statuses: list[str] = []
     done = client.completions.wait(run.id, poll_interval=POLL, on_status=lambda r: statuses.append(r.status))
@@ -188,10 +188,10 @@ def test_wait_from_an_id_reports_the_first_status_seen(client: Client, canvas: C
     assert statuses[0] in ("created", "running")
     assert len(statuses) == len(set(statuses))
     # A finished run comes back at once, without polling again.
-    before = time.monotonic()
+    before = len(emulator.requests)
     again = client.completions.wait(done)
     assert again.to_dict() == done.to_dict()
-    assert time.monotonic() - before < 0.5
+    assert len(emulator.requests) == before
 
 
 def test_retrieve_and_refresh(client: Client, canvas: Canvas) -> None:
@@ -246,7 +246,7 @@ def test_the_deadline_raises_with_the_last_run(client: Client, slow: Canvas) -> 
     assert err.run.status == "running"
     assert "did not finish within 0.3s" in str(err)
     assert "last status: running" in str(err)
-    assert 0.3 <= took < 3
+    assert 0.3 <= took < 10
     # The run goes on and can be waited for again (here: briefly).
     with pytest.raises(RunTimeoutError):
         err.run.wait(timeout=0)
@@ -313,32 +313,27 @@ def test_a_run_needs_its_client(emulator: Emulator, canvas: Canvas) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery via os.kill is POSIX-only")
 def test_ctrl_c_stops_a_sync_wait() -> None:
-    code = """
-        import os, signal, sys, threading, time
+    latency, out = interrupt_child(
+        """
         from tela_sdk.testing import Emulator
         emu = Emulator()
         canvas = emu.add_canvas(run={"running_ms": 30000})
         client = emu.client()
         run = client.completions.submit(canvas_id=canvas.id)
-        sent = []
-        threading.Timer(0.5, lambda: (sent.append(time.monotonic()), os.kill(os.getpid(), signal.SIGINT))).start()
+        ready_when(lambda: len(emu.requests) > 2)  # the wait has polled: it is under way
         try:
             run.wait(poll_interval=0.05)
         except KeyboardInterrupt:
-            latency = time.monotonic() - sent[0]
+            interrupted()
             n = len(emu.requests)
-            time.sleep(0.3)
-            print(f"interrupted {latency:.3f} {len(emu.requests) - n}")
+            time.sleep(0.5)
+            print(len(emu.requests) - n, flush=True)
             sys.exit(0)
         sys.exit(3)
-    """
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60, check=False
+        """
     )
-    assert proc.returncode == 0, proc.stderr
-    latency, later_polls = proc.stdout.split()[-2:]
-    assert float(latency) < 1.0, proc.stdout
-    assert later_polls == "0", "polling went on after Ctrl-C"
+    assert latency < INTERRUPT_BOUND
+    assert out.split()[-1] == "0", "polling went on after Ctrl-C"
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -476,16 +471,21 @@ async def test_async_transient_errors_and_sync_callbacks(
 async def test_cancelling_an_async_wait_stops_polling(emulator: Emulator, aclient: AsyncClient, slow: Canvas) -> None:
     run = await aclient.completions.submit(canvas_id=slow.id)
     task = asyncio.create_task(run.wait(poll_interval=0.02))
-    await asyncio.sleep(0.2)
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        if len(polls(emulator)) >= 2:
+            break
+        await asyncio.sleep(0.01)
     assert len(polls(emulator)) >= 2
     start = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.monotonic() - start < 1
-    await asyncio.sleep(0.05)
+    assert time.monotonic() - start < 5
+    # A poll already on the wire may still land; after that, nothing more.
+    await asyncio.sleep(0.5)
     settled = len(polls(emulator))
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
     assert len(polls(emulator)) == settled
 
 

@@ -36,6 +36,7 @@ from ._exceptions import (
     WebhookError,
 )
 from ._files import File, FileInfo, UploadedFile
+from ._logs import setup_from_env as _setup_logging_from_env
 from ._native import __version__
 from ._runs import AsyncRunPage, RunPage
 from ._streaming import AsyncStream, FinalMessage, Stream
@@ -89,3 +90,5 @@ __all__ = [
     "APIResponseValidationError",
     "StreamError",
 ]
+
+_setup_logging_from_env()

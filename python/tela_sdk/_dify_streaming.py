@@ -74,6 +74,20 @@ class DifyFinal(FinalMessage):
             return []
         return self.metadata.retriever_resources or []
 
+    def _fields(self) -> dict[str, Any]:
+        # `audio` is base64 text, so the dict stays JSON-ready.
+        return {
+            **super()._fields(),
+            "answer": self.answer,
+            "message_id": self.message_id,
+            "task_id": self.task_id,
+            "conversation_id": self.conversation_id,
+            "metadata": self.metadata.to_dict() if self.metadata is not None else None,
+            "files": [f.to_dict() for f in self.files],
+            "replaced": self.replaced,
+            "audio": base64.b64encode(self.audio).decode("ascii"),
+        }
+
     def __repr__(self) -> str:
         return (
             f"DifyFinal(answer={self.text[:60]!r}, message_id={self.message_id!r}, "

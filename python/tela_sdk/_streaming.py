@@ -8,6 +8,7 @@ on an error, and when the stream object is garbage collected.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
@@ -45,6 +46,24 @@ class FinalMessage:
         if self.message is not None and self.message.content is not None:
             return self.message.content
         return self.text
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "content": self.content,
+            "message": self.message.to_dict() if self.message is not None else None,
+            "structured_content": self.structured_content,
+            "finish_reason": self.finish_reason,
+            "chunks": self.chunks,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON-ready copy of every field, like the other results' ``to_dict()``."""
+        copy: dict[str, Any] = json.loads(json.dumps(self._fields()))
+        return copy
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self._fields(), indent=indent, ensure_ascii=False)
 
     def __repr__(self) -> str:
         return f"FinalMessage(text={self.text[:60]!r}, finish_reason={self.finish_reason!r}, chunks={self.chunks})"

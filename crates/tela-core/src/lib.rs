@@ -11,6 +11,7 @@ pub mod events;
 pub mod files;
 pub mod json;
 pub mod limiter;
+pub mod logging;
 pub mod retry;
 pub mod runs;
 pub mod runtime;

@@ -39,8 +39,9 @@ pub enum Failure<'a> {
 
 const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
-/// A server hint longer than this is not honoured; we fall back to our own backoff.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// The longest wait a server hint can ask for: a longer hint still counts as "come back",
+/// but we come back after this long rather than look hung.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Returns the delay before the next attempt, or `None` to give up.
 /// `retries_done` counts the retries already made (0 before the first retry).
@@ -104,7 +105,9 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 /// Reads `retry-after-ms` (milliseconds, may be fractional) or `Retry-After` (seconds or an
-/// HTTP date). Values outside (0, 60s] are ignored.
+/// HTTP date). Presence is what matters to the 503 rule: `0` (or a date in the past) means
+/// "retry now", and a hint above [`MAX_RETRY_AFTER`] is capped to it. `None` only when the
+/// header is absent or unreadable.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let d = if let Some(ms) =
         header_str(headers, "retry-after-ms").and_then(|v| v.parse::<f64>().ok())
@@ -116,10 +119,13 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             Duration::try_from_secs_f64(secs).ok()
         } else {
             let when = httpdate::parse_http_date(v).ok()?;
-            when.duration_since(std::time::SystemTime::now()).ok()
+            Some(
+                when.duration_since(std::time::SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            )
         }
     }?;
-    (!d.is_zero() && d <= MAX_RETRY_AFTER).then_some(d)
+    Some(d.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -270,15 +276,70 @@ mod tests {
             retry_after(&headers(&[("retry-after", "2")])),
             Some(Duration::from_secs(2))
         );
-        assert_eq!(retry_after(&headers(&[("retry-after", "600")])), None);
-        assert_eq!(retry_after(&headers(&[("retry-after", "0")])), None);
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
         let future = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(5));
         let d = retry_after(&headers(&[("retry-after", &future)])).unwrap();
         assert!(
             d <= Duration::from_secs(5) && d >= Duration::from_secs(3),
             "{d:?}"
         );
-        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+        let past = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(5));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", &past)])),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&headers(&[("retry-after", "-1")])), None);
+    }
+
+    #[test]
+    fn zero_hint_means_retry_now() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "0")])),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after-ms", "0")])),
+            Some(Duration::ZERO)
+        );
+        for h in [("retry-after", "0"), ("retry-after-ms", "0")] {
+            let h = headers(&[h]);
+            let f = Failure::Status {
+                status: 503,
+                headers: &h,
+            };
+            assert_eq!(
+                next_delay(Safety::CreatesWork, &f, 0, 2),
+                Some(Duration::ZERO),
+                "{h:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_hint_counts_as_present_and_is_capped() {
+        for (k, v) in [
+            ("retry-after", "120"),
+            ("retry-after", "600"),
+            ("retry-after-ms", "120000"),
+        ] {
+            let h = headers(&[(k, v)]);
+            assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER), "{k}: {v}");
+            let f = Failure::Status {
+                status: 503,
+                headers: &h,
+            };
+            assert_eq!(
+                next_delay(Safety::CreatesWork, &f, 0, 2),
+                Some(MAX_RETRY_AFTER),
+                "{k}: {v}"
+            );
+        }
+        let far = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", &far)])),
+            Some(MAX_RETRY_AFTER)
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! HTTP with retries and deadlines, on a per-process reqwest pool.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -10,6 +10,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::Timeouts;
 use crate::config::ClientConfig;
 use crate::error::{ConnectionKind, Error, Result, StatusError, TimeoutKind, classify_transport};
+use crate::logging::{self, Logger};
 use crate::retry::{self, Failure, Safety};
 use crate::runtime::PerProcess;
 
@@ -20,6 +21,8 @@ pub struct CallOptions {
     pub extra_query: Vec<(String, String)>,
     pub timeouts: Option<Timeouts>,
     pub max_retries: Option<u32>,
+    /// Where attempt and retry lines go; `None` (the default) logs nothing.
+    pub log: Option<Logger>,
 }
 
 impl CallOptions {
@@ -48,6 +51,7 @@ impl CallOptions {
             extra_query,
             timeouts,
             max_retries,
+            log: None,
         })
     }
 
@@ -218,8 +222,23 @@ impl Transport {
         let max_retries = opts.max_retries.unwrap_or(cfg.max_retries);
         let headers = build_headers(cfg, req, opts)?;
         let http = self.http();
+        let log = opts.log.as_ref();
+        let method = req.method.as_str();
         let mut retries = 0u32;
         loop {
+            let started = Instant::now();
+            let logged = |outcome: &str, request_id: Option<&str>| {
+                if let Some(l) = log {
+                    l.attempt(
+                        method,
+                        &req.path,
+                        outcome,
+                        started.elapsed(),
+                        request_id,
+                        retries + 1,
+                    );
+                }
+            };
             let mut rb = http
                 .request(req.method.clone(), url)
                 .headers(headers.clone());
@@ -265,6 +284,7 @@ impl Transport {
                     let request_id = header_string(resp.headers(), "x-request-id");
                     if resp.status().is_success() {
                         if !read_body {
+                            logged(&status.to_string(), request_id.as_deref());
                             return Ok(Attempt::Open(OpenResponse {
                                 response: resp,
                                 request_id,
@@ -276,6 +296,7 @@ impl Transport {
                         let headers = resp.headers().clone();
                         match read_all(resp, timeouts.read).await {
                             Ok(body) => {
+                                logged(&status.to_string(), request_id.as_deref());
                                 return Ok(Attempt::Done(Response {
                                     status,
                                     headers,
@@ -320,15 +341,25 @@ impl Transport {
                     }
                 }
             };
+            if log.is_some() {
+                let (outcome, request_id) = match &err {
+                    Error::Status(e) => (e.status.to_string(), e.request_id.as_deref()),
+                    other => (logging::reason(other), None),
+                };
+                logged(&outcome, request_id);
+            }
             match delay {
                 Some(d) => {
-                    log::debug!(
-                        "retrying {} {} in {:?} after: {}",
-                        req.method,
-                        req.path,
-                        d,
-                        err
-                    );
+                    if let Some(l) = log {
+                        l.retry(
+                            method,
+                            &req.path,
+                            d,
+                            retries + 2,
+                            max_retries + 1,
+                            &logging::reason(&err),
+                        );
+                    }
                     tokio::time::sleep(d).await;
                     retries += 1;
                 }
