@@ -1,19 +1,34 @@
 //! A core event stream seen from Python: batches of parsed events, sync or async.
 //! The Python face (`tela_sdk._streaming`) iterates the batches and wraps the events.
+//!
+//! Async reads are cancel-safe: the awaitable (`wait_batch`) only waits until a batch is
+//! ready and parks it here; the Python side then takes it synchronously (`poll_batch`).
+//! A batch never travels through an asyncio future, so a cancelled wait loses nothing.
 
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
-use tela_core::events::EventStream;
+use tela_core::events::{Batch, EventStream};
 use tokio::sync::Mutex;
 
 use crate::outcome::{JsonBatch, Outcome};
 use crate::runtime::{awaitable, block_on, settle_local};
 
+/// What the core's `next_batch` returns: a batch, an error, or `None` at the end.
+type Next = Option<tela_core::Result<Batch>>;
+
+#[derive(Default)]
+struct State {
+    /// `None` once the stream has ended, failed or been closed (connection dropped).
+    stream: Option<EventStream>,
+    /// A read that a `wait_batch` completed and nobody has taken yet.
+    parked: Option<Next>,
+}
+
 #[pyclass(frozen, module = "tela_sdk._native")]
 pub struct NativeStream {
-    inner: Arc<Mutex<Option<EventStream>>>,
+    inner: Arc<Mutex<State>>,
     abort: tokio::task::AbortHandle,
     request_id: Option<String>,
 }
@@ -23,7 +38,10 @@ impl NativeStream {
         let request_id = stream.request_id.clone();
         let abort = stream.abort_handle();
         NativeStream {
-            inner: Arc::new(Mutex::new(Some(stream))),
+            inner: Arc::new(Mutex::new(State {
+                stream: Some(stream),
+                parked: None,
+            })),
             abort,
             request_id,
         }
@@ -31,20 +49,24 @@ impl NativeStream {
 }
 
 impl NativeStream {
-    /// What can be had without waiting: a buffered batch, or the end of an ended stream.
-    /// `None` when nothing has arrived yet (or another reader holds the stream).
+    /// What can be had without waiting: a parked or buffered batch, or the end of an ended
+    /// stream. `None` when nothing has arrived yet (or a wait holds the stream right now).
     fn ready(&self) -> Option<Outcome<Option<JsonBatch>>> {
         let mut guard = self.inner.try_lock().ok()?;
-        let next = match guard.as_mut() {
-            Some(stream) => Some(stream.try_next_batch()?),
-            None => None,
+        let state = &mut *guard;
+        let next = match state.parked.take() {
+            Some(next) => next,
+            None => match state.stream.as_mut() {
+                Some(stream) => Some(stream.try_next_batch()?),
+                None => None,
+            },
         };
-        Some(finish(&mut guard, next))
+        Some(finish(&mut state.stream, next))
     }
 }
 
 /// Garbage collection of the Python object closes the connection even if an abandoned
-/// `anext_batch` awaitable still holds the channel.
+/// `wait_batch` awaitable still holds the channel.
 impl Drop for NativeStream {
     fn drop(&mut self) {
         self.abort.abort();
@@ -52,19 +74,28 @@ impl Drop for NativeStream {
     }
 }
 
-/// One step of the stream; the stream is dropped (connection closed) once it ends or fails.
-async fn step(slot: &mut Option<EventStream>) -> Outcome<Option<JsonBatch>> {
-    let next = match slot.as_mut() {
-        Some(s) => s.next_batch().await,
-        None => None,
+/// One blocking step of the stream; the stream is dropped (connection closed) once it ends or fails.
+async fn step(state: &mut State) -> Outcome<Option<JsonBatch>> {
+    let next = match (state.parked.take(), state.stream.as_mut()) {
+        (Some(next), _) => next,
+        (None, Some(s)) => s.next_batch().await,
+        (None, None) => None,
     };
-    finish(slot, next)
+    finish(&mut state.stream, next)
 }
 
-fn finish(
-    slot: &mut Option<EventStream>,
-    next: Option<tela_core::Result<Vec<String>>>,
-) -> Outcome<Option<JsonBatch>> {
+/// Waits until a read is ready and parks it. Cancel-safe: dropping this future at any await
+/// point leaves the channel (and anything parked) as it was.
+async fn park(state: &mut State) {
+    if state.parked.is_some() {
+        return;
+    }
+    if let Some(s) = state.stream.as_mut() {
+        state.parked = Some(s.next_batch().await);
+    }
+}
+
+fn finish(slot: &mut Option<EventStream>, next: Next) -> Outcome<Option<JsonBatch>> {
     match next {
         Some(Ok(batch)) => Outcome::Ok(Some(JsonBatch(batch))),
         Some(Err(e)) => {
@@ -91,8 +122,8 @@ impl NativeStream {
     }
 
     /// The next list of events if one is ready now, without waiting: a list, None at the
-    /// end, or False when nothing has arrived yet (then await `anext_batch`). Lets an async
-    /// consumer skip the asyncio round trip whenever the producer is ahead.
+    /// end, or False when nothing has arrived yet (then await `wait_batch` and poll again).
+    /// Lets an async consumer skip the asyncio round trip whenever the producer is ahead.
     fn poll_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self.ready() {
             Some(ready) => ready.into_pyobject(py),
@@ -100,7 +131,18 @@ impl NativeStream {
         }
     }
 
-    /// Awaitable of the next list of events, or None at the end.
+    /// Awaitable that resolves (to None) once `poll_batch` has something to return. It
+    /// carries no events, so cancelling it (a `wait_for` timeout) loses none.
+    fn wait_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        awaitable(py, async move {
+            park(&mut *inner.lock().await).await;
+            Ok(())
+        })
+    }
+
+    /// Awaitable of the next list of events, or None at the end. Not cancel-safe (a batch
+    /// taken by a cancelled await is lost); for callers that stop reading when cancelled.
     fn anext_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
         awaitable(py, async move { Ok(step(&mut *inner.lock().await).await) })
@@ -112,7 +154,8 @@ impl NativeStream {
         // reader blocked on the channel, which then sees the end.
         self.abort.abort();
         if let Ok(mut guard) = self.inner.try_lock() {
-            *guard = None;
+            guard.stream = None;
+            guard.parked = None;
         }
         settle_local();
     }

@@ -9,7 +9,7 @@ type the events and accumulate the answer: ``message``/``agent_message`` text ap
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -264,12 +264,17 @@ class AsyncDifyStream(AsyncStream[DifyEvent]):
         """The answer so far (after any moderation replace)."""
         return self._dify.answer
 
-    async def text(self) -> AsyncIterator[str]:
-        """The answer text as it arrives; ``AnswerReplaced`` on ``message_replace``."""
-        async for event in self:
-            piece = _text_piece(event)
-            if piece is not None:
-                yield piece
+    async def text(self) -> AsyncGenerator[str, None]:
+        """The answer text as it arrives; ``AnswerReplaced`` on ``message_replace``. Closes
+        the stream if it ends by an exception (a cancellation, or ``aclose()`` of this iterator)."""
+        try:
+            async for event in self:
+                piece = _text_piece(event)
+                if piece is not None:
+                    yield piece
+        except BaseException:
+            self.close()
+            raise
 
     async def final(self) -> DifyFinal:
         """Consumes the rest and returns the answer, usage, citations, files and audio."""

@@ -8,9 +8,11 @@ on an error, and when the stream object is garbage collected.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
-from types import TracebackType
+import sys
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from types import FrameType, TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 from ._native import NativeStream
@@ -200,8 +202,16 @@ class Stream(_Base[T], Iterator[T]):
 
 
 class AsyncStream(_Base[T], AsyncIterator[T]):
-    """An asynchronous stream: ``async for chunk in stream``. Cancelling the awaiting task
-    stops the wait promptly; ``aclose()`` (or ``async with``) closes the connection."""
+    """An asynchronous stream: ``async for chunk in stream``.
+
+    Reads are cancel-safe, like ``asyncio.Queue.get``: a read cancelled by a timeout
+    (``asyncio.wait_for``, ``asyncio.timeout``) leaves its events for the next read. When the
+    *task* reading the stream is cancelled instead (``task.cancel()``, a web framework
+    dropping a disconnected client's handler), the connection is closed, ``async with`` or not.
+    """
+
+    # Reads that had to wait; tells a cancelled read's check whether reading went on.
+    _reads = 0
 
     def __aiter__(self) -> AsyncStream[T]:
         return self
@@ -217,11 +227,49 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
                 return self._cast(raw)
             if self._done:
                 raise StopAsyncIteration
-            ready = self._native.poll_batch()
+            native = self._native
+            ready = native.poll_batch()
             if ready is False:
-                ready = await self._native.anext_batch()
+                self._reads += 1
+                try:
+                    # The wait carries no events: they stay in the native stream until
+                    # poll_batch takes them, so a cancelled wait loses nothing.
+                    while ready is False:
+                        await native.wait_batch()
+                        ready = native.poll_batch()
+                except asyncio.CancelledError:
+                    self._read_cancelled(sys._getframe())
+                    raise
             if not self._refill(ready):
                 raise StopAsyncIteration
+
+    def _read_cancelled(self, frame: FrameType) -> None:
+        """Decides, once the cancellation has propagated, whether reading is over."""
+        task = asyncio.current_task()
+        if task is None:
+            return
+        if getattr(task.get_coro(), "cr_frame", None) is frame:
+            # A task made just for this read (``wait_for`` wraps one on Python <= 3.11,
+            # ``create_task(stream.__anext__())``): its end is no sign; its creator reads on or not.
+            return
+        task.get_loop().call_soon(self._after_cancel, task, self._reads)
+
+    def _after_cancel(self, task: asyncio.Task[Any], reads: int) -> None:
+        if self._done or self._reads != reads:
+            return  # closed already, or another read started: the stream is still in use
+        if task.done():
+            if task.cancelled():
+                self.close()
+            return
+        cancelling = getattr(task, "cancelling", None)
+        if cancelling is not None:
+            # 3.11+: a timeout that fired has uncancelled the task by now; a task.cancel()
+            # that is still unwinding (or being handled) has not.
+            if cancelling():
+                self.close()
+            return
+        # 3.10 has no cancelling(): decide when the task ends.
+        task.add_done_callback(lambda t: self._after_cancel(t, reads))
 
     async def __aenter__(self) -> AsyncStream[T]:
         return self
@@ -235,18 +283,28 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
         """Closes the connection (the async spelling of ``close()``)."""
         self.close()
 
-    async def text(self) -> AsyncIterator[str]:
-        """The text deltas only, skipping chunks without text."""
-        async for chunk in self:
-            if isinstance(chunk, CompletionChunk):
-                delta = chunk.text
-                if delta:
-                    yield delta
+    async def text(self) -> AsyncGenerator[str, None]:
+        """The text deltas only, skipping chunks without text. Closes the stream if it ends
+        by an exception (a cancellation, or ``aclose()`` of this iterator)."""
+        try:
+            async for chunk in self:
+                if isinstance(chunk, CompletionChunk):
+                    delta = chunk.text
+                    if delta:
+                        yield delta
+        except BaseException:
+            self.close()
+            raise
 
     async def until_done(self) -> AsyncStream[T]:
-        """Consumes the rest of the stream (raising its error, if any)."""
-        async for _ in self:
-            pass
+        """Consumes the rest of the stream (raising its error, if any); closes it if this
+        ends by an exception (a cancellation or timeout, say)."""
+        try:
+            async for _ in self:
+                pass
+        except BaseException:
+            self.close()
+            raise
         return self
 
     async def final(self) -> FinalMessage:
