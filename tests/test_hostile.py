@@ -174,9 +174,8 @@ def test_values_that_cannot_be_sent_raise_invalid_request(call: Callable[[Client
     ],
 )
 def test_stream_answered_by_something_else_raises(headers: dict[str, str], body: bytes, says: str) -> None:
-    with RawServer(json_answer(body, headers)) as srv:
-        with pytest.raises(APIResponseValidationError, match=says) as info:
-            client(srv).completions.create(canvas_id="c", stream=True)
+    with RawServer(json_answer(body, headers)) as srv, pytest.raises(APIResponseValidationError, match=says) as info:
+        client(srv).completions.create(canvas_id="c", stream=True)
     assert "POST /v2/chat/completions" in str(info.value)
 
 
@@ -184,9 +183,8 @@ def test_stream_answered_by_204_raises() -> None:
     def handler(conn: RawConn) -> None:
         conn.send(b"HTTP/1.1 204 No Content\r\n\r\n")
 
-    with RawServer(handler) as srv:
-        with pytest.raises(APIResponseValidationError, match=r"HTTP 204.*no Content-Type"):
-            client(srv).completions.create(canvas_id="c", stream=True)
+    with RawServer(handler) as srv, pytest.raises(APIResponseValidationError, match=r"HTTP 204.*no Content-Type"):
+        client(srv).completions.create(canvas_id="c", stream=True)
 
 
 @pytest.mark.parametrize(
@@ -203,9 +201,8 @@ def test_stream_answered_by_204_raises() -> None:
     ],
 )
 def test_a_body_of_the_wrong_shape_raises_naming_the_call(body: bytes, says: str) -> None:
-    with RawServer(json_answer(body)) as srv:
-        with pytest.raises(APIResponseValidationError, match=says) as info:
-            client(srv).completions.create(canvas_id="c")
+    with RawServer(json_answer(body)) as srv, pytest.raises(APIResponseValidationError, match=says) as info:
+        client(srv).completions.create(canvas_id="c")
     assert "Unexpected response from POST /v2/chat/completions (HTTP 200)" in str(info.value)
 
 
@@ -349,4 +346,3 @@ def test_a_key_over_plain_http_warns_once() -> None:
     base = Client(api_key="k", base_url="http://127.0.0.1:1")
     with pytest.warns(InsecureTransportWarning):
         base.with_options(base_url="http://warn-once-copy.invalid")
-

@@ -6,7 +6,7 @@ import sys
 import warnings
 from collections.abc import Mapping
 from os import PathLike
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._completions import AsyncCompletions, Completions
@@ -35,7 +35,8 @@ def _warn_if_key_in_clear(native: NativeClient) -> None:
         return
     _warned_clear.add(url)
     # Point the warning at the user's line, however deep in tela_sdk the client was made.
-    level, frame = 2, sys._getframe(1)
+    level = 2
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__", "").startswith("tela_sdk"):
         level, frame = level + 1, frame.f_back
     warnings.warn(

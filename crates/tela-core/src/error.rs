@@ -184,7 +184,7 @@ pub fn redact_urls(text: &str) -> String {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
         let authority_end = tail
-            .find(|c: char| matches!(c, '/' | '?' | '#' | ' ' | ')' | '"' | '\''))
+            .find(['/', '?', '#', ' ', ')', '"', '\''])
             .unwrap_or(tail.len());
         let authority = &tail[..authority_end];
         match authority.rfind('@') {
