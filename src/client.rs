@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 use serde_json::{Map, Value};
@@ -13,7 +12,7 @@ use tela_core::transport::CallOptions;
 use tela_core::{Client, ConfigInput};
 
 use crate::convert::{to_json_args, to_json_object};
-use crate::errors::IntoPyResult;
+use crate::errors::{IntoPyResult, invalid};
 use crate::logging::{self, Logged};
 use crate::outcome::{JsonResponse, Outcome};
 use crate::runtime::{awaitable, block_on};
@@ -28,7 +27,7 @@ fn api_of(name: &str) -> PyResult<Api> {
     match name {
         "tela" => Ok(Api::Tela),
         "dify" => Ok(Api::Dify),
-        other => Err(PyTypeError::new_err(format!("unknown api {other:?}"))),
+        other => Err(invalid(format!("unknown api {other:?}"))),
     }
 }
 
@@ -41,7 +40,7 @@ fn timeout_spec(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeoutSpec>>
         return Ok(Some(TimeoutSpec::Seconds(obj.extract::<f64>()?)));
     }
     let Ok(d) = obj.cast::<PyDict>() else {
-        return Err(PyTypeError::new_err(
+        return Err(invalid(
             "timeout must be a number of seconds or a tela_sdk.Timeout",
         ));
     };
@@ -50,9 +49,15 @@ fn timeout_spec(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeoutSpec>>
         let secs: Option<f64> = if v.is_none() {
             None
         } else {
-            Some(v.extract()?)
+            Some(v.extract().map_err(|_| {
+                invalid(format!("timeout: {k} must be a number of seconds or None"))
+            })?)
         };
-        fields.push((k.extract::<String>()?, secs));
+        fields.push((
+            k.extract::<String>()
+                .map_err(|_| invalid("timeout: the deadline names must be str"))?,
+            secs,
+        ));
     }
     Ok(Some(TimeoutSpec::Fields(fields)))
 }
@@ -62,23 +67,19 @@ fn headers_from_py(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Vec<(
         return Ok(Vec::new());
     };
     let Ok(d) = obj.cast::<PyDict>() else {
-        return Err(PyTypeError::new_err(format!(
-            "{what} must be a dict of str to str"
-        )));
+        return Err(invalid(format!("{what} must be a dict of str to str")));
     };
     let mut out = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {
         let key: String = k
             .extract()
-            .map_err(|_| PyTypeError::new_err(format!("{what}: keys must be str")))?;
+            .map_err(|_| invalid(format!("{what}: keys must be str")))?;
         let value = if let Ok(s) = v.cast::<PyString>() {
             s.to_str()?.to_owned()
         } else if v.cast::<PyInt>().is_ok() || v.cast::<PyFloat>().is_ok() {
             v.str()?.to_str()?.to_owned()
         } else {
-            return Err(PyTypeError::new_err(format!(
-                "{what}[{key:?}] must be a str"
-            )));
+            return Err(invalid(format!("{what}[{key:?}] must be a str")));
         };
         out.push((key, value));
     }
@@ -103,8 +104,12 @@ fn config_input(
     default_headers: Vec<(String, String)>,
     proxy: Option<String>,
     ca_bundle: Option<PathBuf>,
+    max_event_bytes: Option<i64>,
+    trust_env: Option<bool>,
 ) -> ConfigInput {
     ConfigInput {
+        max_event_bytes,
+        trust_env,
         api_key,
         base_url,
         timeouts: None,
@@ -140,11 +145,11 @@ impl NativeClient {
         };
         if let Some(d) = options {
             for key in d.keys() {
-                let key: String = key.extract()?;
+                let key: String = key
+                    .extract()
+                    .map_err(|_| invalid("option names must be str"))?;
                 if !OPTIONS.contains(&key.as_str()) {
-                    return Err(PyTypeError::new_err(format!(
-                        "unexpected keyword argument {key:?}"
-                    )));
+                    return Err(invalid(format!("unexpected keyword argument {key:?}")));
                 }
             }
         }
@@ -157,7 +162,10 @@ impl NativeClient {
             files: collecting.finish(),
         };
         let max_retries = option("max_retries")?
-            .map(|v| v.extract::<i64>())
+            .map(|v| {
+                v.extract::<i64>()
+                    .map_err(|_| invalid("max_retries must be an int (0 disables retries)"))
+            })
             .transpose()?;
         let opts = CallOptions::new(
             headers_from_py(option("extra_headers")?.as_ref(), "extra_headers")?,
@@ -174,7 +182,7 @@ impl NativeClient {
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (api, api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None))]
+    #[pyo3(signature = (api, api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None, max_event_bytes=None, trust_env=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         api: &str,
@@ -186,6 +194,8 @@ impl NativeClient {
         proxy: Option<String>,
         ca_bundle: Option<PathBuf>,
         upload: Option<&str>,
+        max_event_bytes: Option<i64>,
+        trust_env: Option<bool>,
     ) -> PyResult<Self> {
         let api = api_of(api)?;
         let input = config_input(
@@ -196,6 +206,8 @@ impl NativeClient {
             headers_from_py(default_headers, "default_headers")?,
             proxy,
             ca_bundle,
+            max_event_bytes,
+            trust_env,
         );
         let config = tela_core::ClientConfig::resolve(api, input).py()?;
         Ok(NativeClient {
@@ -203,7 +215,7 @@ impl NativeClient {
         })
     }
 
-    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None))]
+    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None, max_event_bytes=None, trust_env=None))]
     #[allow(clippy::too_many_arguments)]
     fn with_options(
         &self,
@@ -215,6 +227,8 @@ impl NativeClient {
         proxy: Option<String>,
         ca_bundle: Option<PathBuf>,
         upload: Option<&str>,
+        max_event_bytes: Option<i64>,
+        trust_env: Option<bool>,
     ) -> PyResult<Self> {
         let input = config_input(
             api_key,
@@ -224,6 +238,8 @@ impl NativeClient {
             headers_from_py(default_headers, "default_headers")?,
             proxy,
             ca_bundle,
+            max_event_bytes,
+            trust_env,
         );
         Ok(NativeClient {
             inner: crate::files::with_upload(self.inner.with_options(input).py()?, upload)?,
@@ -240,9 +256,21 @@ impl NativeClient {
         self.inner.shares_pool_with(&other.inner)
     }
 
+    /// With any password masked: the URL is for reading, not for sending.
     #[getter]
     fn base_url(&self) -> String {
-        self.inner.config.base_url.clone()
+        self.inner.config.shown_base_url()
+    }
+
+    /// True when the key would go over plain http:// to a host that is not loopback.
+    #[getter]
+    fn sends_key_in_clear(&self) -> bool {
+        self.inner.config.sends_key_in_clear()
+    }
+
+    #[getter]
+    fn max_event_bytes(&self) -> usize {
+        self.inner.config.max_event_bytes
     }
 
     #[getter]

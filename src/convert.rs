@@ -2,10 +2,11 @@
 //! walk names the offending path in its errors). Responses: jiter builds Python objects
 //! straight from bytes, with a string cache, without an intermediate tree.
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
+
+use crate::errors::invalid;
 
 const MAX_DEPTH: usize = 64;
 
@@ -18,10 +19,12 @@ pub fn to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
 pub fn to_json_args(obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
     let d = obj
         .cast::<PyDict>()
-        .map_err(|_| PyTypeError::new_err("the call arguments must be a dict"))?;
+        .map_err(|_| invalid("the call arguments must be a dict"))?;
     let mut m = Map::with_capacity(d.len());
     for (k, v) in d.iter() {
-        let key: String = k.extract()?;
+        let key: String = k
+            .extract()
+            .map_err(|_| invalid("argument names must be str"))?;
         let value = walk(&v, &key, 0)?;
         m.insert(key, value);
     }
@@ -31,7 +34,7 @@ pub fn to_json_args(obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
 pub fn to_json_object(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Map<String, Value>> {
     match walk(obj, at, 0)? {
         Value::Object(m) => Ok(m),
-        _ => Err(PyTypeError::new_err(format!(
+        _ => Err(invalid(format!(
             "{at} must be a dict, got {}",
             type_name(obj)
         ))),
@@ -40,7 +43,7 @@ pub fn to_json_object(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Map<String, 
 
 fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
     if depth > MAX_DEPTH {
-        return Err(PyTypeError::new_err(format!(
+        return Err(invalid(format!(
             "{at} is nested more than {MAX_DEPTH} levels deep (a cycle?)"
         )));
     }
@@ -60,14 +63,14 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
         if let Ok(u) = obj.extract::<u64>() {
             return Ok(Value::Number(u.into()));
         }
-        return Err(PyTypeError::new_err(format!(
+        return Err(invalid(format!(
             "{at}: the integer {obj} does not fit in 64 bits; pass it as a string"
         )));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
         return Number::from_f64(v).map(Value::Number).ok_or_else(|| {
-            PyTypeError::new_err(format!(
+            invalid(format!(
                 "{at}: {v} is not valid JSON (NaN and infinity are not allowed)"
             ))
         });
@@ -76,7 +79,7 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
         let mut m = Map::with_capacity(d.len());
         for (k, v) in d.iter() {
             let Ok(key) = k.cast::<PyString>() else {
-                return Err(PyTypeError::new_err(format!(
+                return Err(invalid(format!(
                     "{at}: dict keys must be str, got {}",
                     type_name(&k)
                 )));
@@ -102,7 +105,7 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
     if let Ok(method) = obj.getattr("__tela_json__") {
         return walk(&method.call0()?, at, depth + 1);
     }
-    Err(PyTypeError::new_err(format!(
+    Err(invalid(format!(
         "{at}: cannot send a {} object; pass str, int, float, bool, list, dict or tela_sdk.File",
         type_name(obj)
     )))

@@ -67,6 +67,13 @@ fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<&'st
             kwargs.set_item("request_id", request_id)?;
             "APIResponseValidationError"
         }
+        Error::Redirect {
+            status, location, ..
+        } => {
+            kwargs.set_item("status_code", status)?;
+            kwargs.set_item("location", location)?;
+            "RedirectError"
+        }
         Error::Cancelled(_) => "TelaError",
         Error::Upload {
             file,
@@ -115,6 +122,12 @@ fn body_to_py<'py>(py: Python<'py>, body: &[u8]) -> Bound<'py, PyAny> {
     from_json(py, body).unwrap_or_else(|_| {
         pyo3::types::PyString::new(py, &String::from_utf8_lossy(body)).into_any()
     })
+}
+
+/// A call argument Python cannot send (NaN, a set, a non-str key...): `InvalidRequestError`,
+/// which is also a `TypeError` for code written against earlier versions.
+pub fn invalid(message: impl Into<String>) -> PyErr {
+    to_py(Error::InvalidRequest(message.into()))
 }
 
 /// Extension for `Result<T, tela_core::Error>` -> `PyResult<T>`.

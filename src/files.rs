@@ -7,7 +7,7 @@ use std::mem::MaybeUninit;
 use std::path::PathBuf;
 
 use bytes::Bytes;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -230,7 +230,7 @@ pub fn placeholder(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<Value>> 
         })
     });
     let Some(index) = index else {
-        return Err(PyTypeError::new_err(format!(
+        return Err(crate::errors::invalid(format!(
             "{at}: a tela_sdk.File cannot be sent here"
         )));
     };

@@ -3,7 +3,6 @@
 //! converts them inside its (exit-guarded) completion hop.
 
 use bytes::Bytes;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
@@ -57,11 +56,15 @@ impl JsonBatch {
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let list = PyList::empty(py);
         for data in &self.0 {
+            // The core checked every event's shape; this only catches a parser disagreement.
             let item = from_json(py, data.as_bytes()).map_err(|e| {
-                PyValueError::new_err(format!(
-                    "the server sent an event that is not JSON ({e}): {:.200}",
-                    data
-                ))
+                errors::to_py(tela_core::Error::Decode {
+                    status: 200,
+                    message: format!("an event is not JSON ({e}): {:.200}", data),
+                    method: "stream".into(),
+                    path: String::new(),
+                    request_id: None,
+                })
             })?;
             list.append(item)?;
         }

@@ -144,6 +144,11 @@ def test_parse_takes_any_headers_shape() -> None:
     ]
     for headers in shapes:
         assert isinstance(webhooks.parse(memoryview(json.dumps(RUN).encode()), headers), Run)
+    # ASGI's scope["headers"]: raw (bytes, bytes) pairs.
+    asgi = [(b"content-type", b"application/json"), (b"x-completion-run-id", RUN["id"].encode())]
+    assert webhooks.run_id(asgi) == RUN["id"]
+    with pytest.raises(WebhookError, match="does not match"):
+        webhooks.parse(json.dumps(RUN), [(b"x-completion-run-id", b"another-run")])
     assert webhooks.run_id({"X-Completion-Run-Id": " r1 "}) == "r1"
     assert webhooks.run_id([("content-type", "application/json")]) is None
     assert webhooks.RUN_ID_HEADER == "x-completion-run-id"
@@ -169,6 +174,12 @@ def test_parse_reads_the_legacy_completion_payload() -> None:
         ({"id": "r1", "status": 3}, None, "neither a Tela run"),
         (RUN, {"x-completion-run-id": "another-run"}, "does not match the run id"),
         (42, None, "takes the request body as bytes, str or a dict, got int"),
+        (b"[" * 100_000 + b"]" * 100_000, None, "nested too deeply"),
+        (b'{"id": "r1", "status": "succeeded", "cost": NaN}', None, "NaN is not a JSON number"),
+        (b'{"id": "r1", "status": "succeeded", "x": -Infinity}', None, "-Infinity is not a JSON number"),
+        ({"object": "chat.completion", "choices": 5}, None, "choices must be a list of objects"),
+        ({"id": "r1", "status": "succeeded", "choices": [1]}, None, "choices must be a list of objects"),
+        ({"choices": [{"message": "hi"}]}, None, "message must be an object"),
     ],
 )
 def test_parse_rejects_what_is_not_a_tela_webhook(body: Any, headers: Any, message: str) -> None:

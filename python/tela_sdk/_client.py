@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
 from collections.abc import Mapping
 from os import PathLike
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._completions import AsyncCompletions, Completions
-from ._exceptions import TelaError
+from ._exceptions import InsecureTransportWarning, TelaError
 from ._files import File, FileInput, UploadMode
 from ._native import NativeClient
 from ._timeout import TimeoutTypes, timeout_arg
@@ -18,6 +20,31 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["Client", "AsyncClient"]
+
+
+_warned_clear: set[str] = set()
+
+
+def _warn_if_key_in_clear(native: NativeClient) -> None:
+    """Warns once per process and base URL when the key would cross the network unencrypted
+    (plain http:// to a host that is not loopback); the core decides, this face warns."""
+    if not native.sends_key_in_clear:
+        return
+    url = native.base_url
+    if url in _warned_clear:
+        return
+    _warned_clear.add(url)
+    # Point the warning at the user's line, however deep in tela_sdk the client was made.
+    level = 2
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("tela_sdk"):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(
+        f"base_url {url} is plain http:// to a host that is not loopback: the API key is sent unencrypted. "
+        "Use https:// unless this network is trusted.",
+        InsecureTransportWarning,
+        stacklevel=level,
+    )
 
 
 class _BaseClient:
@@ -34,6 +61,8 @@ class _BaseClient:
         proxy: str | None = None,
         ca_bundle: str | PathLike[str] | None = None,
         upload: UploadMode | None = None,
+        max_event_bytes: int | None = None,
+        trust_env: bool = True,
     ) -> None:
         self._native = NativeClient(
             self._api,
@@ -45,6 +74,8 @@ class _BaseClient:
             proxy,
             None if ca_bundle is None else str(ca_bundle),
             upload=upload,
+            max_event_bytes=max_event_bytes,
+            trust_env=trust_env,
         )
         self._config = _given(
             api_key=api_key,
@@ -55,8 +86,11 @@ class _BaseClient:
             proxy=proxy,
             ca_bundle=ca_bundle,
             upload=upload,
+            max_event_bytes=max_event_bytes,
+            trust_env=trust_env,
         )
         self._closed = False
+        _warn_if_key_in_clear(self._native)
         self._setup()
 
     def _setup(self) -> None:
@@ -81,6 +115,12 @@ class _BaseClient:
     @property
     def base_url(self) -> str:
         return self._native.base_url
+
+    @property
+    def max_event_bytes(self) -> int:
+        """The cap on one streamed event in bytes (default 128 MiB): a larger one raises
+        ``APIResponseValidationError`` instead of growing memory without bound."""
+        return self._native.max_event_bytes
 
     @property
     def max_retries(self) -> int:
@@ -121,6 +161,8 @@ class _BaseClient:
         proxy: str | None = None,
         ca_bundle: str | PathLike[str] | None = None,
         upload: UploadMode | None = None,
+        max_event_bytes: int | None = None,
+        trust_env: bool | None = None,
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool (a new
         pool only when ``proxy``, ``ca_bundle`` or the connect timeout change)."""
@@ -133,7 +175,10 @@ class _BaseClient:
             proxy,
             None if ca_bundle is None else str(ca_bundle),
             upload=upload,
+            max_event_bytes=max_event_bytes,
+            trust_env=trust_env,
         )
+        _warn_if_key_in_clear(native)
         config = {
             **self._config,
             **_given(
@@ -145,6 +190,8 @@ class _BaseClient:
                 proxy=proxy,
                 ca_bundle=ca_bundle,
                 upload=upload,
+                max_event_bytes=max_event_bytes,
+                trust_env=trust_env,
             ),
         }
         return type(self)._wrap(native, config)

@@ -612,6 +612,8 @@ class _DifyBase(_BaseClient):
         default_headers: Mapping[str, str] | None = None,
         proxy: str | None = None,
         ca_bundle: str | PathLike[str] | None = None,
+        max_event_bytes: int | None = None,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -621,6 +623,8 @@ class _DifyBase(_BaseClient):
             default_headers=default_headers,
             proxy=proxy,
             ca_bundle=ca_bundle,
+            max_event_bytes=max_event_bytes,
+            trust_env=trust_env,
         )
 
 

@@ -29,6 +29,8 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "APIResponseValidationError",
+    "RedirectError",
+    "InsecureTransportWarning",
     "StreamError",
     "FileUploadError",
     "RunFailedError",
@@ -50,8 +52,12 @@ class ConfigurationError(TelaError, ValueError):
     """The client cannot be built as asked (missing API key, bad base URL, ...)."""
 
 
-class InvalidRequestError(TelaError, ValueError):
-    """The call's arguments are wrong. Raised before anything is sent."""
+class InvalidRequestError(TelaError, ValueError, TypeError):
+    """The call's arguments are wrong (a missing or bad argument, or a value that cannot be
+    sent: NaN, a set, a non-str key, nesting too deep). Raised before anything is sent.
+
+    Also a ``ValueError`` and a ``TypeError``, so ``except TypeError`` code written for
+    earlier versions keeps working."""
 
 
 class APIError(TelaError):
@@ -140,6 +146,20 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 class APIResponseValidationError(APIError):
     """The server answered 2xx with something that is not what the API promises."""
+
+
+class RedirectError(APIError):
+    """The server redirected to another origin. Not followed: it would send the request body,
+    your headers and the idempotency key there. ``location`` is the target (password masked),
+    ``status_code`` the redirect status; to use that server, point ``base_url`` at it."""
+
+    def __init__(self, message: str, *, location: str | None = None, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.location = location
+
+
+class InsecureTransportWarning(UserWarning):
+    """The API key is about to be sent over plain ``http://`` to a host that is not loopback."""
 
 
 class StreamError(APIError):

@@ -80,7 +80,7 @@ class File:
         }
         self._kind: str | None = None
         if isinstance(source, File):
-            raise TypeError("source is already a File; pass File(...) as is")
+            raise InvalidRequestError("source is already a File; pass File(...) as is")
         if isinstance(source, (str, os.PathLike, bytes, bytearray)):
             self._native = NativeFile(source, **options)
         elif isinstance(source, memoryview):
@@ -88,7 +88,7 @@ class File:
         elif callable(getattr(source, "read", None)):
             self._native = self._from_stream(source, options)
         else:
-            raise TypeError(
+            raise InvalidRequestError(
                 "File() takes a URL or path (str), an os.PathLike, bytes, bytearray, memoryview "
                 f"or a binary file object; got {type(source).__name__}"
             )

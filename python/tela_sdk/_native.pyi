@@ -25,6 +25,8 @@ class NativeClient:
         proxy: str | None = None,
         ca_bundle: str | None = None,
         upload: str | None = None,
+        max_event_bytes: int | None = None,
+        trust_env: bool | None = None,
     ) -> NativeClient: ...
     def with_options(
         self,
@@ -36,10 +38,16 @@ class NativeClient:
         proxy: str | None = None,
         ca_bundle: str | None = None,
         upload: str | None = None,
+        max_event_bytes: int | None = None,
+        trust_env: bool | None = None,
     ) -> NativeClient: ...
     def shares_pool_with(self, other: NativeClient) -> bool: ...
     @property
     def base_url(self) -> str: ...
+    @property
+    def sends_key_in_clear(self) -> bool: ...
+    @property
+    def max_event_bytes(self) -> int: ...
     @property
     def max_retries(self) -> int: ...
     @property

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._exceptions import InvalidRequestError
+
 __all__ = ["Timeout", "TimeoutTypes"]
 
 _UNSET: Any = object()
@@ -66,5 +68,7 @@ def timeout_arg(timeout: TimeoutTypes) -> float | dict[str, float | None] | None
     if isinstance(timeout, Timeout):
         return timeout.as_dict()
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout must be a number of seconds or a tela_sdk.Timeout, got {type(timeout).__name__}")
+        raise InvalidRequestError(
+            f"timeout must be a number of seconds or a tela_sdk.Timeout, got {type(timeout).__name__}"
+        )
     return float(timeout)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ._completions import _options
+from ._exceptions import InvalidRequestError
 from ._files import File, FileInfo, FileInput, UploadedFile
 from ._timeout import TimeoutTypes
 
@@ -18,7 +19,7 @@ __all__ = ["Files", "AsyncFiles"]
 def _as_file(file: File | FileInput, name: str | None, mime_type: str | None) -> File:
     if isinstance(file, File):
         if name is not None or mime_type is not None:
-            raise TypeError("set name/mime_type on the File itself: File(source, name=..., mime_type=...)")
+            raise InvalidRequestError("set name/mime_type on the File itself: File(source, name=..., mime_type=...)")
         return file
     return File(file, name=name, mime_type=mime_type)
 

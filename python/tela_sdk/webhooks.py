@@ -30,15 +30,22 @@ class _HasItems(Protocol):
     def items(self) -> Iterable[tuple[str, Any]]: ...
 
 
-Headers = _HasItems | Iterable[tuple[str, str]]
+#: A dict, an object with ``items()``, or pairs: ``(str, str)``, or ASGI's raw
+#: ``(bytes, bytes)`` (``scope["headers"]``).
+Headers = _HasItems | Iterable[tuple[str, str]] | Iterable[tuple[bytes, bytes]]
+
+
+def _text(v: Any) -> str:
+    # HTTP header bytes are latin-1 by definition (ASGI passes them raw).
+    return v.decode("latin-1") if isinstance(v, (bytes, bytearray)) else str(v)
 
 
 def run_id(headers: Headers) -> str | None:
     """The ``x-completion-run-id`` header (names compare case-insensitively), or None."""
     pairs = headers.items() if hasattr(headers, "items") else headers
     for name, value in pairs:
-        if isinstance(name, str) and name.lower() == RUN_ID_HEADER:
-            return str(value).strip()
+        if isinstance(name, (str, bytes, bytearray)) and _text(name).lower() == RUN_ID_HEADER:
+            return _text(value).strip()
     return None
 
 
@@ -54,6 +61,7 @@ def parse(
     Raises ``WebhookError`` (a ``ValueError``) for anything else.
     """
     data = _load(body)
+    _check_choices(data)
     header_id = run_id(headers) if headers is not None else None
     if data.get("object") == "chat.completion" or (isinstance(data.get("choices"), list) and "status" not in data):
         # The legacy body's id is a completion id (or absent), not the run id: no check.
@@ -71,15 +79,37 @@ def parse(
     )
 
 
+def _check_choices(data: dict[str, Any]) -> None:
+    """The fields the result types read must have their types: ``choices`` a list of objects,
+    each ``message`` an object; anything else is free."""
+    choices = data.get("choices")
+    if choices is None:
+        return
+    if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+        raise WebhookError(f"the webhook body's choices must be a list of objects, got {choices!r:.80}")
+    for c in choices:
+        message = c.get("message")
+        if message is not None and not isinstance(message, dict):
+            raise WebhookError(f"the webhook body's choices[].message must be an object, got {message!r:.80}")
+
+
+def _reject_constant(name: str) -> Any:
+    raise WebhookError(f"the webhook body is not valid JSON: {name} is not a JSON number")
+
+
 def _load(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(body, Mapping):
         return dict(body)
     if isinstance(body, (bytes, bytearray, memoryview, str)):
         raw = bytes(body) if isinstance(body, memoryview) else body
         try:
-            data = json.loads(raw)
+            data = json.loads(raw, parse_constant=_reject_constant)
+        except WebhookError:
+            raise
         except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
             raise WebhookError(f"the webhook body is not valid JSON: {e}") from e
+        except RecursionError:
+            raise WebhookError("the webhook body is nested too deeply to be a Tela payload") from None
         if not isinstance(data, dict):
             raise WebhookError(f"the webhook body must be a JSON object, got {type(data).__name__}")
         return data

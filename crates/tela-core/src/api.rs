@@ -8,6 +8,7 @@ use crate::dify::{self, App, Info};
 use crate::error::{Error, Result};
 use crate::events::EventStream;
 use crate::files::{self, FileSource};
+use crate::shape::{self, Shape};
 use crate::transport::{CallOptions, Response};
 use crate::{runs, tela};
 
@@ -22,6 +23,50 @@ pub struct Args {
 
 /// Runs an operation that answers with JSON.
 pub async fn call(client: &Client, op: &str, args: Args, opts: &CallOptions) -> Result<Response> {
+    let resp = dispatch(client, op, args, opts).await?;
+    check_answer(op, resp)
+}
+
+/// A 2xx answer the SDK cannot read is an error now, naming the call, not a broken result later.
+fn check_answer(op: &str, resp: Response) -> Result<Response> {
+    let (method, path, expected) = answer_of(op);
+    match shape::check(&resp.body, expected) {
+        Ok(()) => Ok(resp),
+        Err(message) => Err(Error::Decode {
+            status: resp.status,
+            message,
+            method: method.into(),
+            path: path.into(),
+            request_id: resp.request_id,
+        }),
+    }
+}
+
+/// The request line an operation sends (for messages) and the shape its answer must have.
+fn answer_of(op: &str) -> (&'static str, &'static str, Shape) {
+    match op {
+        "completions.create" => ("POST", tela::COMPLETIONS_PATH, Shape::Completion),
+        "completions.submit" => ("POST", tela::COMPLETIONS_PATH, Shape::Object),
+        "completions.retrieve" => ("GET", "/v2/chat/completions/{id}", Shape::Object),
+        "completions.list" => ("GET", runs::RUNS_LIST_PATH, Shape::Object),
+        "files.upload" => ("POST", "/v3/files", Shape::Object),
+        "files.retrieve" => ("GET", "/v3/files/{id}", Shape::Object),
+        "dify.completion_messages.create" => ("POST", "/completion-messages", Shape::Dify),
+        "dify.chat_messages.create" => ("POST", "/chat-messages", Shape::Dify),
+        "dify.completion_messages.stop" => {
+            ("POST", "/completion-messages/{task_id}/stop", Shape::Object)
+        }
+        "dify.chat_messages.stop" => ("POST", "/chat-messages/{task_id}/stop", Shape::Object),
+        "dify.files.upload" => ("POST", dify::UPLOAD_PATH, Shape::Object),
+        "dify.messages.feedback" => ("POST", "/messages/{message_id}/feedbacks", Shape::Object),
+        "dify.parameters" => ("GET", "/parameters", Shape::Object),
+        "dify.meta" => ("GET", "/meta", Shape::Object),
+        "dify.info" => ("GET", "/info", Shape::Object),
+        _ => ("", "", Shape::Object),
+    }
+}
+
+async fn dispatch(client: &Client, op: &str, args: Args, opts: &CallOptions) -> Result<Response> {
     opts.validate()?;
     check_files(
         op,

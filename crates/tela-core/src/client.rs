@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::config::{ClientConfig, ConfigInput};
 use crate::error::Result;
-use crate::events::{EventStream, Flavor};
+use crate::events::{self, Decoding, EventStream, Flavor};
 use crate::files::FilePolicy;
 use crate::transport::{CallOptions, Request, Response, Transport};
 
@@ -71,6 +71,10 @@ impl Client {
             },
             proxy: changes.proxy.or_else(|| current.proxy.clone()),
             ca_bundle: changes.ca_bundle.or_else(|| current.ca_bundle.clone()),
+            max_event_bytes: changes
+                .max_event_bytes
+                .or(Some(current.max_event_bytes as i64)),
+            trust_env: changes.trust_env.or(Some(current.trust_env)),
         };
         let config = ClientConfig::resolve_with(current.api, input, |_| None)?;
         let transport = if config.same_pool_as(current) {
@@ -103,9 +107,15 @@ impl Client {
     ) -> Result<EventStream> {
         let timeouts = opts.timeouts.unwrap_or(self.config.timeouts);
         let open = self.transport.open(&self.config, req, opts).await?;
+        let open = events::expect_event_stream(open, &req.path, timeouts.read).await?;
+        let decoding = Decoding {
+            flavor,
+            max_event_bytes: self.config.max_event_bytes,
+            path: req.path.clone(),
+        };
         Ok(EventStream::spawn(
             open,
-            flavor,
+            decoding,
             timeouts.stream_idle,
             timeouts.stream_total,
         ))

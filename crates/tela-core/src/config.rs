@@ -181,6 +181,10 @@ pub struct ConfigInput {
     pub default_headers: Vec<(String, String)>,
     pub proxy: Option<String>,
     pub ca_bundle: Option<PathBuf>,
+    /// The cap on one streamed event, in bytes (`None`: the default, 128 MiB).
+    pub max_event_bytes: Option<i64>,
+    /// Whether proxy variables (`HTTP_PROXY`...) apply (`None`: yes).
+    pub trust_env: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -195,6 +199,10 @@ pub struct ClientConfig {
     pub proxy: Option<String>,
     pub ca_bundle: Option<PathBuf>,
     pub user_agent: String,
+    /// A streamed event larger than this fails the stream instead of growing memory without bound.
+    pub max_event_bytes: usize,
+    /// False: ignore the environment's proxy variables (the emulator's clients, on loopback).
+    pub trust_env: bool,
 }
 
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -269,7 +277,17 @@ impl ClientConfig {
                 ca.display()
             )));
         }
+        let max_event_bytes = match input.max_event_bytes {
+            None => crate::sse::DEFAULT_MAX_EVENT_BYTES,
+            Some(n) => usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| {
+                Error::Config(format!(
+                    "max_event_bytes={n} is not valid; pass a positive number of bytes (the default is 128 MiB)."
+                ))
+            })?,
+        };
         Ok(ClientConfig {
+            max_event_bytes,
+            trust_env: input.trust_env.unwrap_or(true),
             api,
             api_key: Secret::new(api_key),
             base_url,
@@ -282,9 +300,35 @@ impl ClientConfig {
         })
     }
 
+    /// True when the API key would cross the network unencrypted: plain `http://` to a host
+    /// that is not loopback. The face warns; the call is not refused (proxies, test rigs).
+    pub fn sends_key_in_clear(&self) -> bool {
+        let Ok(url) = url::Url::parse(&self.base_url) else {
+            return false;
+        };
+        if url.scheme() != "http" {
+            return false;
+        }
+        match url.host() {
+            Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+            Some(url::Host::Domain(d)) => {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                d != "localhost" && !d.ends_with(".localhost")
+            }
+            None => false,
+        }
+    }
+
+    /// `base_url` with any password masked, for reprs and messages.
+    pub fn shown_base_url(&self) -> String {
+        crate::error::redact_urls(&self.base_url)
+    }
+
     /// True when two configs can share one connection pool (same TLS, proxy, connect timeout).
     pub fn same_pool_as(&self, other: &ClientConfig) -> bool {
         self.proxy == other.proxy
+            && self.trust_env == other.trust_env
             && self.ca_bundle == other.ca_bundle
             && self.timeouts.connect == other.timeouts.connect
     }

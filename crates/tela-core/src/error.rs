@@ -88,7 +88,7 @@ pub enum Error {
     InvalidRequest(String),
     #[error("{}", status_message(.0))]
     Status(Box<StatusError>),
-    #[error("Connection {} ({method} {url}{}): {detail}", conn_phrase(*.kind), attempts_note(*.attempts))]
+    #[error("Connection {} ({method} {}{}): {}", conn_phrase(*.kind), redact_urls(.url), attempts_note(*.attempts), redact_urls(.detail))]
     Connection {
         kind: ConnectionKind,
         method: String,
@@ -96,7 +96,7 @@ pub enum Error {
         detail: String,
         attempts: u32,
     },
-    #[error("{} timeout after {}: {} ({method} {url}). Raise it with timeout=Timeout({}=...) or pass None for no limit.", kind_title(*.kind), fmt_secs(*.after), .kind.explain(), .kind.name())]
+    #[error("{} timeout after {}: {} ({method} {}). Raise it with timeout=Timeout({}=...) or pass None for no limit.", kind_title(*.kind), fmt_secs(*.after), .kind.explain(), redact_urls(.url), .kind.name())]
     Timeout {
         kind: TimeoutKind,
         after: Duration,
@@ -120,6 +120,18 @@ pub enum Error {
         method: String,
         path: String,
         request_id: Option<String>,
+    },
+    /// The server redirected to another origin; following would send the body, the headers
+    /// and the idempotency key there.
+    #[error("The server answered {method} {} with HTTP {status}, a redirect to another origin: {location}. \
+             It was not followed, so the request body and headers were not sent there; if you trust that \
+             server, point base_url at it.", redact_urls(.url))]
+    Redirect {
+        status: u16,
+        method: String,
+        url: String,
+        /// The target, with any password masked.
+        location: String,
     },
     /// The operation was cancelled (client closed, task cancelled).
     #[error("{0}")]
@@ -161,6 +173,39 @@ fn run_timeout_message(
          (None waits without limit), or check again later with completions.retrieve({run_id:?}).",
         fmt_secs(after)
     )
+}
+
+/// `text` with the password of every `scheme://user:password@` masked, so URLs that carry
+/// credentials (base_url, proxy) can be shown in messages.
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(['/', '?', '#', ' ', ')', '"', '\''])
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.find(':') {
+                    Some(colon) => {
+                        out.push_str(&userinfo[..colon]);
+                        out.push_str(":***");
+                    }
+                    // A lone user name can be a token: mask it whole.
+                    None => out.push_str("***"),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn conn_phrase(kind: ConnectionKind) -> &'static str {
@@ -373,6 +418,16 @@ mod tests {
             s.contains("Stream idle timeout after 1.5s") && s.contains("stream_idle="),
             "{s}"
         );
+    }
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        assert_eq!(
+            redact_urls("POST http://user:pw@host:1/x (proxy https://a:b:c@p/)"),
+            "POST http://user:***@host:1/x (proxy https://a:***@p/)"
+        );
+        assert_eq!(redact_urls("http://host/a@b"), "http://host/a@b");
+        assert_eq!(redact_urls("http://tok@host/"), "http://***@host/");
     }
 
     #[test]

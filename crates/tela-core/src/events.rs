@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::error::{ConnectionKind, Error, Result, TimeoutKind, classify_transport};
+use crate::shape::{self, Shape};
 use crate::sse::{SseDecoder, SseEvent};
 use crate::transport::OpenResponse;
 
@@ -23,6 +24,15 @@ pub enum Flavor {
     Tela,
     /// JSON events typed by their `event` field; no `[DONE]`; `event: error` raises.
     Dify,
+}
+
+/// How one stream is decoded: the API's rules, the cap on one event, and the request path
+/// that error messages name.
+#[derive(Clone, Debug)]
+pub struct Decoding {
+    pub flavor: Flavor,
+    pub max_event_bytes: usize,
+    pub path: String,
 }
 
 /// The JSON payloads of the events of one network read.
@@ -53,12 +63,14 @@ impl EventStream {
     /// Starts the producer on the current runtime.
     pub fn spawn(
         open: OpenResponse,
-        flavor: Flavor,
+        decoding: Decoding,
         idle: Option<Duration>,
         total: Option<Duration>,
     ) -> Self {
         let request_id = open.request_id.clone();
-        Self::from_task(request_id, move |tx| produce(open, flavor, idle, total, tx))
+        Self::from_task(request_id, move |tx| {
+            produce(open, decoding, idle, total, tx)
+        })
     }
 
     /// A stream fed by a task of the caller's (a poll loop, say) instead of a response body.
@@ -127,9 +139,63 @@ impl Drop for EventStream {
     }
 }
 
+/// A 2xx answer to a streaming request that is not an event stream (a captive portal's
+/// HTML, a JSON completion, a 204) would read as an empty stream: it is an error, showing the
+/// content type and the start of the body.
+pub async fn expect_event_stream(
+    open: OpenResponse,
+    path: &str,
+    read: Option<Duration>,
+) -> Result<OpenResponse> {
+    let content_type = open
+        .response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let is_sse = content_type.as_deref().is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
+    });
+    if is_sse {
+        return Ok(open);
+    }
+    let status = open.response.status().as_u16();
+    let OpenResponse {
+        mut response,
+        request_id,
+        method,
+        ..
+    } = open;
+    // The start of the body, for the message; bounded in size and by the read deadline.
+    let mut start = Vec::new();
+    while start.len() < 512 {
+        match crate::transport::maybe_timeout(read, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => start.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let shown = match content_type {
+        Some(ct) => format!("Content-Type {ct:?}"),
+        None => "no Content-Type".to_owned(),
+    };
+    let body = if start.is_empty() {
+        "an empty body".to_owned()
+    } else {
+        format!("a body starting {}", shape::preview(&start))
+    };
+    Err(Error::Decode {
+        status,
+        message: format!("expected an event stream (text/event-stream), got {shown} and {body}"),
+        method,
+        path: path.to_owned(),
+        request_id,
+    })
+}
+
 async fn produce(
     open: OpenResponse,
-    flavor: Flavor,
+    decoding: Decoding,
     idle: Option<Duration>,
     total: Option<Duration>,
     tx: mpsc::Sender<Result<Batch>>,
@@ -138,10 +204,16 @@ async fn produce(
         mut response,
         url,
         method,
+        request_id,
         ..
     } = open;
     let deadline = total.map(|t| Instant::now() + t);
-    let mut decoder = SseDecoder::new();
+    let mut decoder = SseDecoder::with_max_event_bytes(decoding.max_event_bytes);
+    let call = Call {
+        method: &method,
+        path: &decoding.path,
+        request_id: request_id.as_deref(),
+    };
     let mut events: Vec<SseEvent> = Vec::new();
     loop {
         let read = response.chunk();
@@ -175,7 +247,7 @@ async fn produce(
                 // not ready loses nothing).
                 let mut drained = bytes.len();
                 let mut eof = false;
-                while drained < DRAIN_BYTES {
+                while drained < DRAIN_BYTES && decoder.exceeded().is_none() {
                     match response.chunk().now_or_never() {
                         Some(Ok(Some(more))) => {
                             drained += more.len();
@@ -216,7 +288,14 @@ async fn produce(
                 return;
             }
         };
-        let (batch, end) = classify(flavor, &mut events);
+        let (batch, mut end) = classify(decoding.flavor, &mut events, &call);
+        if let (End::No, Some(cap)) = (&end, decoder.exceeded()) {
+            end = End::Error(call.decode(format!(
+                "an event grew past max_event_bytes={cap} ({}) without ending; the stream was closed. \
+                 If the server really sends events this large, raise the cap with max_event_bytes=... on the client.",
+                human_bytes(cap)
+            )));
+        }
         if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
             return; // the consumer is gone: dropping `response` closes the connection
         }
@@ -252,13 +331,54 @@ enum End {
     Error(Error),
 }
 
-fn classify(flavor: Flavor, events: &mut Vec<SseEvent>) -> (Batch, End) {
+/// The request a stream answers, for the messages of the errors found in it.
+struct Call<'a> {
+    method: &'a str,
+    path: &'a str,
+    request_id: Option<&'a str>,
+}
+
+impl Call<'_> {
+    fn decode(&self, message: String) -> Error {
+        Error::Decode {
+            status: 200,
+            message,
+            method: self.method.to_owned(),
+            path: self.path.to_owned(),
+            request_id: self.request_id.map(str::to_owned),
+        }
+    }
+}
+
+fn human_bytes(n: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+fn classify(flavor: Flavor, events: &mut Vec<SseEvent>, call: &Call<'_>) -> (Batch, End) {
     let mut batch = Vec::with_capacity(events.len());
+    let shape = match flavor {
+        Flavor::Tela => Shape::Completion,
+        Flavor::Dify => Shape::Dify,
+    };
     for ev in events.drain(..) {
+        let before = batch.len();
         let end = match flavor {
             Flavor::Tela => tela_event(ev, &mut batch),
             Flavor::Dify => dify_event(ev, &mut batch),
         };
+        // An event the SDK cannot read ends the stream with a typed error, raised after the
+        // good events before it were delivered.
+        if batch.len() > before
+            && let Err(why) = shape::check(batch[before].as_bytes(), shape)
+        {
+            batch.truncate(before);
+            return (batch, End::Error(call.decode(format!("bad event: {why}"))));
+        }
         if !matches!(end, End::No) {
             return (batch, end);
         }
@@ -362,6 +482,12 @@ fn stream_error(data: &str) -> Error {
 mod tests {
     use super::*;
 
+    const CALL: Call<'static> = Call {
+        method: "POST",
+        path: "/x",
+        request_id: None,
+    };
+
     fn ev(event: Option<&str>, data: &str) -> SseEvent {
         SseEvent {
             event: event.map(str::to_owned),
@@ -382,7 +508,7 @@ mod tests {
             ev(None, "[DONE]"),
             ev(None, "{}"),
         ];
-        let (batch, end) = classify(Flavor::Tela, &mut evs);
+        let (batch, end) = classify(Flavor::Tela, &mut evs, &CALL);
         assert_eq!(batch.len(), 2);
         assert!(matches!(end, End::Done));
 
@@ -390,7 +516,7 @@ mod tests {
             None,
             r#"{"error":{"message":"Model provider failed","code":"P"}}"#,
         )];
-        match classify(Flavor::Tela, &mut evs).1 {
+        match classify(Flavor::Tela, &mut evs, &CALL).1 {
             End::Error(Error::Stream { message, code, .. }) => {
                 assert_eq!(message, "Model provider failed");
                 assert_eq!(code.as_deref(), Some("P"));
@@ -399,11 +525,11 @@ mod tests {
         }
         let mut evs = vec![ev(Some("error"), r#"{"message":"boom"}"#)];
         assert!(matches!(
-            classify(Flavor::Tela, &mut evs).1,
+            classify(Flavor::Tela, &mut evs, &CALL).1,
             End::Error(Error::Stream { .. })
         ));
         let mut evs = vec![ev(None, r#"{"error":null,"x":1}"#)];
-        assert_eq!(classify(Flavor::Tela, &mut evs).0.len(), 1);
+        assert_eq!(classify(Flavor::Tela, &mut evs, &CALL).0.len(), 1);
     }
 
     #[test]
@@ -416,7 +542,7 @@ mod tests {
                 r#"{"event": "error", "status": 400, "code": "completion_request_error", "message": "Rate Limit Error"}"#,
             ),
         ];
-        let (batch, end) = classify(Flavor::Dify, &mut evs);
+        let (batch, end) = classify(Flavor::Dify, &mut evs, &CALL);
         assert_eq!(batch.len(), 1);
         match end {
             End::Error(Error::Stream { code, status, .. }) => {
@@ -436,7 +562,7 @@ mod tests {
             ev(None, r#"{"event":"tts_message_end","audio":""}"#),
             ev(None, r#"{"event":"message","answer":"late"}"#),
         ];
-        let (batch, end) = classify(Flavor::Dify, &mut evs);
+        let (batch, end) = classify(Flavor::Dify, &mut evs, &CALL);
         assert_eq!(batch.len(), 3);
         assert!(batch[2].contains("tts_message_end"));
         assert!(matches!(end, End::Done));
@@ -445,7 +571,7 @@ mod tests {
             None,
             r#"{"event":"message","answer":"no error here, tts_message_end"}"#,
         )];
-        let (batch, end) = classify(Flavor::Dify, &mut evs);
+        let (batch, end) = classify(Flavor::Dify, &mut evs, &CALL);
         assert_eq!(batch.len(), 1);
         assert!(matches!(end, End::No));
     }

@@ -30,9 +30,17 @@ pub struct SseEvent {
     pub retry: Option<u64>,
 }
 
+/// The default cap on one event's buffered bytes: far above any real completion chunk, low
+/// enough that a server sending one endless line cannot exhaust the client's memory.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 128 * 1024 * 1024;
+
 /// Streaming SSE decoder: feed raw network reads, collect complete events.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SseDecoder {
+    /// The most bytes one event (its data plus the unfinished line) may buffer.
+    max_event_bytes: usize,
+    /// An event passed `max_event_bytes`: its bytes were dropped and further input is ignored.
+    exceeded: bool,
     /// Bytes of a line whose terminator has not arrived yet.
     line: Vec<u8>,
     /// Raw (not yet UTF-8 decoded) data buffer, so characters split across
@@ -53,14 +61,47 @@ pub struct SseDecoder {
     bom_done: bool,
 }
 
+impl Default for SseDecoder {
+    fn default() -> Self {
+        Self::with_max_event_bytes(DEFAULT_MAX_EVENT_BYTES)
+    }
+}
+
 impl SseDecoder {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// A decoder that stops at an event larger than `max` bytes (see [`exceeded`](Self::exceeded)).
+    #[must_use]
+    pub fn with_max_event_bytes(max: usize) -> Self {
+        SseDecoder {
+            max_event_bytes: max,
+            exceeded: false,
+            line: Vec::new(),
+            data: Vec::new(),
+            has_data: false,
+            event: None,
+            id: None,
+            retry: None,
+            skip_lf: false,
+            bom_matched: 0,
+            bom_done: false,
+        }
+    }
+
+    /// The cap, once an event has passed it. The events completed before it were emitted;
+    /// the oversized one and everything after it are dropped (its memory released).
+    pub fn exceeded(&self) -> Option<usize> {
+        self.exceeded.then_some(self.max_event_bytes)
+    }
+
     /// Feed the next network read; complete events are appended to `out`.
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseEvent>) {
+        if self.exceeded {
+            return;
+        }
         let chunk = if self.bom_done {
             chunk
         } else {
@@ -80,12 +121,12 @@ impl SseDecoder {
             let matched = usize::from(self.bom_matched);
             self.line.extend_from_slice(&BOM[..matched]);
         }
-        if !self.line.is_empty() {
+        if !self.line.is_empty() && !self.exceeded {
             let line = mem::take(&mut self.line);
             self.process_line(&line, out);
         }
         self.dispatch(out);
-        *self = Self::default();
+        *self = Self::with_max_event_bytes(self.max_event_bytes);
     }
 
     /// Bytes currently buffered but not yet part of a dispatched event (for tests / limits).
@@ -153,11 +194,35 @@ impl SseDecoder {
                 }
             }
             input = &input[next..];
+            if self.over_cap(0) {
+                return;
+            }
         }
-        self.line.extend_from_slice(input);
+        if !self.over_cap(input.len()) {
+            self.line.extend_from_slice(input);
+        }
+    }
+
+    /// Whether the event being built, plus `more` bytes of its unfinished line, passes the
+    /// cap; if so, its buffers are released and the decoder stops.
+    fn over_cap(&mut self, more: usize) -> bool {
+        if self.exceeded {
+            return true;
+        }
+        if self.line.len() + self.data.len() + more <= self.max_event_bytes {
+            return false;
+        }
+        self.exceeded = true;
+        self.line = Vec::new();
+        self.data = Vec::new();
+        self.has_data = false;
+        true
     }
 
     fn process_line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) {
+        if self.exceeded {
+            return;
+        }
         if line.is_empty() {
             self.dispatch(out);
             return;
@@ -178,6 +243,10 @@ impl SseDecoder {
                     self.data.push(b'\n');
                 }
                 self.has_data = true;
+                if self.data.len() + value.len() > self.max_event_bytes {
+                    self.over_cap(value.len());
+                    return;
+                }
                 self.data.extend_from_slice(value);
             }
             b"event" => {
@@ -319,6 +388,30 @@ mod tests {
         let mut out = Vec::new();
         dec.feed(b"data: hello\n\n", &mut out);
         assert!(dec.data.capacity() >= 5);
+    }
+
+    #[test]
+    fn an_event_past_the_cap_stops_the_decoder_after_the_earlier_events() {
+        let mut dec = SseDecoder::with_max_event_bytes(16);
+        let mut out = Vec::new();
+        dec.feed(b"data: ok\n\ndata: 0123456789", &mut out);
+        assert_eq!(dec.exceeded(), None);
+        dec.feed(b"abcdefgh", &mut out);
+        assert_eq!(dec.exceeded(), Some(16));
+        assert_eq!(out.len(), 1);
+        assert_eq!(dec.buffered_len(), 0);
+        dec.feed(b"\n\ndata: late\n\n", &mut out);
+        dec.finish(&mut out);
+        assert_eq!(out.len(), 1);
+        // Many data lines of one event count together, even inside one read.
+        let mut dec = SseDecoder::with_max_event_bytes(10);
+        let mut out = Vec::new();
+        dec.feed(b"data: 123456\ndata: 123456\n\n", &mut out);
+        assert!(out.is_empty() && dec.exceeded() == Some(10));
+        // An event of exactly the cap passes.
+        let mut dec = SseDecoder::with_max_event_bytes(6);
+        dec.feed(b"data: 123456\n\n", &mut out);
+        assert_eq!((out.len(), dec.exceeded()), (1, None));
     }
 
     #[test]

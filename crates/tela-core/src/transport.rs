@@ -187,7 +187,9 @@ impl Transport {
         let timeouts = opts.timeouts.unwrap_or(cfg.timeouts);
         let url = full_url(cfg, &req.path);
         let fut = self.attempts(cfg, req, opts, &url, timeouts, true);
-        let open = with_total(timeouts.total, fut, req.method.as_str(), &url).await?;
+        let open = with_total(timeouts.total, fut, req.method.as_str(), &url)
+            .await
+            .map_err(|e| name_proxy(e, cfg))?;
         let Attempt::Done(resp) = open else {
             unreachable!("read_body=true always yields Done")
         };
@@ -204,7 +206,10 @@ impl Transport {
         let timeouts = opts.timeouts.unwrap_or(cfg.timeouts);
         let url = full_url(cfg, &req.path);
         let fut = self.attempts(cfg, req, opts, &url, timeouts, false);
-        match with_total(timeouts.total, fut, req.method.as_str(), &url).await? {
+        let opened = with_total(timeouts.total, fut, req.method.as_str(), &url)
+            .await
+            .map_err(|e| name_proxy(e, cfg))?;
+        match opened {
             Attempt::Open(o) => Ok(o),
             Attempt::Done(_) => unreachable!("read_body=false always yields Open"),
         }
@@ -471,6 +476,9 @@ pub(crate) fn transport_error(
     timeouts: Timeouts,
     attempts: u32,
 ) -> (Error, Failure<'static>) {
+    if let Some(err) = crate::redirect::refused(e, method, url) {
+        return (err, final_failure());
+    }
     let method = method.to_string();
     if e.is_connect() {
         if e.is_timeout() || is_elapsed(e) {
@@ -514,6 +522,45 @@ pub(crate) fn transport_error(
         },
         Failure::MaybeSent,
     )
+}
+
+/// A failure no retry can fix (a refused redirect): a status that is never retried.
+fn final_failure() -> Failure<'static> {
+    static NO_HEADERS: std::sync::LazyLock<HeaderMap> = std::sync::LazyLock::new(HeaderMap::new);
+    Failure::Status {
+        status: 400,
+        headers: &NO_HEADERS,
+    }
+}
+
+/// With an explicit proxy every connection goes to the proxy, so a failure to connect is the
+/// proxy's: the message names it (password masked), not only the target.
+fn name_proxy(err: Error, cfg: &ClientConfig) -> Error {
+    match (err, &cfg.proxy) {
+        (
+            Error::Connection {
+                kind,
+                method,
+                url,
+                detail,
+                attempts,
+            },
+            Some(proxy),
+        ) if matches!(
+            kind,
+            ConnectionKind::Refused | ConnectionKind::Dns | ConnectionKind::Tls
+        ) =>
+        {
+            Error::Connection {
+                kind,
+                method,
+                url,
+                detail: format!("through proxy {proxy}, which could not be reached: {detail}"),
+                attempts,
+            }
+        }
+        (err, _) => err,
+    }
 }
 
 fn is_elapsed(e: &reqwest::Error) -> bool {
@@ -609,7 +656,12 @@ fn build_http(cfg: &ClientConfig) -> Result<reqwest::Client> {
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(256)
         .tcp_nodelay(true)
-        .tcp_keepalive(Duration::from_secs(60));
+        .tcp_keepalive(Duration::from_secs(60))
+        .redirect(crate::redirect::policy());
+    if !cfg.trust_env {
+        // Before `proxy` below: this drops the environment's proxies, not an explicit one.
+        b = b.no_proxy();
+    }
     if let Some(c) = cfg.timeouts.connect {
         b = b.connect_timeout(c);
     }

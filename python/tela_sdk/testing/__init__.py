@@ -121,11 +121,13 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
     def client(self, **options: Any) -> Client:
         """A ``Client`` pointed at this emulator with its API key."""
         options.setdefault("api_key", self.api_key)
+        options.setdefault("trust_env", False)  # loopback: HTTP_PROXY must not apply
         return Client(base_url=self.url, **options)
 
     def async_client(self, **options: Any) -> AsyncClient:
         """An ``AsyncClient`` pointed at this emulator with its API key."""
         options.setdefault("api_key", self.api_key)
+        options.setdefault("trust_env", False)  # loopback: HTTP_PROXY must not apply
         return AsyncClient(base_url=self.url, **options)
 
     def add_canvas(

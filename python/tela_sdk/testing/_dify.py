@@ -197,11 +197,13 @@ class DifyEmulatorMixin:
     def dify_client(self, app: DifyApp | str, **options: Any) -> DifyClient:
         """A ``DifyClient`` for ``app`` (or an API key) pointed at this emulator."""
         options.setdefault("api_key", app.api_key if isinstance(app, DifyApp) else app)
+        options.setdefault("trust_env", False)  # loopback: HTTP_PROXY must not apply
         return DifyClient(base_url=self.dify_url, **options)
 
     def async_dify_client(self, app: DifyApp | str, **options: Any) -> AsyncDifyClient:
         """An ``AsyncDifyClient`` for ``app`` (or an API key) pointed at this emulator."""
         options.setdefault("api_key", app.api_key if isinstance(app, DifyApp) else app)
+        options.setdefault("trust_env", False)  # loopback: HTTP_PROXY must not apply
         return AsyncDifyClient(base_url=self.dify_url, **options)
 
     @property

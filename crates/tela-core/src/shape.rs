@@ -1,0 +1,199 @@
+//! Light shape checks of what the server sent: a body or event the SDK cannot read fails
+//! here, with a message, instead of yielding results whose attributes break later.
+//!
+//! Only the fields the SDK reads are checked; unknown fields are skipped unparsed (serde's
+//! `IgnoredAny`), so a new server field never breaks a user and the check allocates nothing.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// What one JSON value must be.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// An object whose listed fields, when present and not null, follow their rules.
+    Object(&'static [(&'static str, Rule)]),
+    /// A list whose items follow the rule.
+    ListOf(&'static Rule),
+    Str,
+}
+
+const CHOICE_FIELDS: &[(&str, Rule)] =
+    &[("message", Rule::Object(&[])), ("delta", Rule::Object(&[]))];
+const CHOICE: Rule = Rule::Object(CHOICE_FIELDS);
+
+/// The shape a caller expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Any JSON object.
+    Object,
+    /// A `chat.completion` or a completion chunk: `choices`, if present, a list of objects.
+    Completion,
+    /// A Dify answer or stream event: `event`, if present, a string.
+    Dify,
+}
+
+impl Shape {
+    fn rule(self) -> Rule {
+        match self {
+            Shape::Object => Rule::Object(&[]),
+            Shape::Completion => Rule::Object(&[
+                ("choices", Rule::ListOf(&CHOICE)),
+                ("message", Rule::Object(&[])),
+            ]),
+            Shape::Dify => Rule::Object(&[("event", Rule::Str)]),
+        }
+    }
+}
+
+/// Checks that `body` is JSON of the expected shape; the error says what is wrong.
+pub fn check(body: &[u8], shape: Shape) -> std::result::Result<(), String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("the body is empty; expected a JSON object".into());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let checked = Seed {
+        rule: shape.rule(),
+        at: "the body",
+        top: true,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
+    checked.map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            format!("the body is not JSON ({e}): {}", preview(body))
+        } else {
+            format!("{e}: {}", preview(body))
+        }
+    })
+}
+
+/// The start of a body, for error messages.
+pub fn preview(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX * 4)]);
+    let mut out: String = text.chars().take(MAX).collect();
+    if out.len() < text.len() || body.len() > MAX * 4 {
+        out.push_str("...");
+    }
+    format!("{out:?}")
+}
+
+struct Seed {
+    rule: Rule,
+    at: &'static str,
+    /// The top level must be present: `null` is not an object there.
+    top: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Seed {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.rule {
+            Rule::Object(_) => "a JSON object",
+            Rule::ListOf(_) => "a list of objects",
+            Rule::Str => "a string",
+        };
+        write!(f, "{} to be {what}", self.at)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        if self.top {
+            return Err(E::invalid_type(de::Unexpected::Unit, &self));
+        }
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        match self.rule {
+            Rule::Str => Ok(()),
+            _ => Err(E::invalid_type(de::Unexpected::Str(v), &self)),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Rule::Object(fields) = self.rule else {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+        };
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match fields.iter().find(|(name, _)| *name == key) {
+                Some((name, rule)) => map.next_value_seed(Seed {
+                    rule: *rule,
+                    at: name,
+                    top: false,
+                })?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Rule::ListOf(item) = self.rule else {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        };
+        let at = self.at;
+        while seq
+            .next_element_seed(Seed {
+                rule: *item,
+                at,
+                top: true,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_pass_and_unknown_fields_are_free() {
+        for ok in [
+            r#"{}"#,
+            r#"{"choices": [], "x": [1, {"y": null}]}"#,
+            r#"{"choices": [{"message": {"content": "hi"}, "extra": 5}]}"#,
+            r#"{"choices": null}"#,
+        ] {
+            assert_eq!(check(ok.as_bytes(), Shape::Completion), Ok(()), "{ok}");
+        }
+        assert!(check(br#"{"event": "message"}"#, Shape::Dify).is_ok());
+    }
+
+    #[test]
+    fn wrong_shapes_are_named() {
+        for (bad, says) in [
+            ("42", "a JSON object"),
+            (r#""text""#, "a JSON object"),
+            ("[1,2]", "a JSON object"),
+            ("null", "a JSON object"),
+            ("", "empty"),
+            ("  \n", "empty"),
+            (r#"{"choices": 5}"#, "choices to be a list of objects"),
+            (r#"{"choices": [5]}"#, "choices to be a JSON object"),
+            (
+                r#"{"choices": [{"message": "x"}]}"#,
+                "message to be a JSON object",
+            ),
+            ("{not json", "not JSON"),
+            (r#"{"a":1} trailing"#, "not JSON"),
+        ] {
+            let err = check(bad.as_bytes(), Shape::Completion).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        let err = check(br#"{"event": 5}"#, Shape::Dify).unwrap_err();
+        assert!(err.contains("event to be a string"), "{err}");
+    }
+}
