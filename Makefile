@@ -17,7 +17,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 $(DEPS): pyproject.toml | $(PY)
-	$(PY) -m pip install -q "maturin>=1.9.4,<2" "pytest>=8" "pytest-asyncio>=0.24" "pytest-timeout>=2.3" "ruff>=0.6" "mypy>=1.11" "aiohttp>=3.9" "tqdm>=4.66" "distributed>=2024.1" "ray[data]>=2.9" "fastapi>=0.110" "uvicorn>=0.29" "httpx>=0.27"
+	$(PY) -m pip install -q "maturin>=1.9.4,<2" "pytest>=8" "pytest-asyncio>=0.24" "pytest-timeout>=2.3" "ruff>=0.6" "mypy>=1.11" "aiohttp>=3.9" "tqdm>=4.66" "distributed>=2024.1" "ray[data]>=2.9" "fastapi>=0.110" "uvicorn>=0.29" "httpx>=0.27" "hypothesis>=6.100"
 	touch $@
 
 # Debug build: compiles fast, and the suite asserts behaviour, not speed (benchmarks use release).
