@@ -8,7 +8,6 @@ type the events and accumulate the answer: ``message``/``agent_message`` text ap
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Any
@@ -146,6 +145,8 @@ class _Accumulator:
         elif name == "tts_message" or name == "tts_message_end":
             audio = event.get("audio")
             if audio:
+                import base64  # lazy: not needed to import tela_sdk
+
                 self.audio += base64.b64decode(audio)
 
     @property
