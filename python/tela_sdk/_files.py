@@ -162,7 +162,7 @@ class File:
 
     def to_data_url(self) -> str:
         """The content as a ``data:<mime>;base64,...`` URL (what ``upload="inline"`` sends)."""
-        return self._native.data_url().decode("ascii")
+        return self._native.data_url()
 
     def __tela_json__(self) -> NativeFile:
         return self._native
