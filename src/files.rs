@@ -125,36 +125,70 @@ impl NativeFile {
     }
 
     /// The content as `data:<mime>;base64,...`, encoded by the core (GIL released) straight
-    /// into a new `bytes` object of the exact size.
-    fn data_url<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+    /// into the `str` returned: no bytes object, no decode, so the peak is the URL itself plus
+    /// the core's read buffers.
+    fn data_url<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         if let Some(url) = self.source.url().filter(|u| u.starts_with("data:")) {
-            return Ok(PyBytes::new(py, url.as_bytes()));
+            return Ok(PyString::new(py, url));
         }
         let source = self.source.clone();
         let opened = py.detach(move || source.open()).py()?;
         let len = opened.data_url_len().py()?;
-        let size = ffi::Py_ssize_t::try_from(len)
-            .map_err(|_| PyValueError::new_err("the data URL is too large for a bytes object"))?;
-        // An uninitialized bytes object (the C API's idiom for filling one in place), so the
-        // core fills it without a separate zeroing pass: see `write_data_url_uninit`.
-        // SAFETY: the object is new and not shared until returned; `PyBytes_AsString` points at
-        // its `len` bytes, viewed as `MaybeUninit` until the core has written every one of
-        // them. On error the object is dropped without being read.
-        let bytes = unsafe {
-            Bound::from_owned_ptr_or_err(
-                py,
-                ffi::PyBytes_FromStringAndSize(std::ptr::null(), size),
-            )?
-            .cast_into_unchecked::<PyBytes>()
+        let Some((url, buf)) = fresh_ascii_str(py, len)? else {
+            // Not CPython's compact ASCII layout: encode into Rust memory and copy once.
+            let mut out = vec![0u8; len];
+            py.detach(|| opened.write_data_url(&mut out)).py()?;
+            let text = std::str::from_utf8(&out)
+                .map_err(|_| PyValueError::new_err("data URL is not ASCII (a tela_sdk bug)"))?;
+            return Ok(PyString::new(py, text));
         };
-        let data = unsafe { ffi::PyBytes_AsString(bytes.as_ptr()) };
-        if data.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        let buf = unsafe { std::slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), len) };
         py.detach(|| opened.write_data_url_uninit(buf)).py()?;
-        Ok(bytes)
+        Ok(url)
     }
+}
+
+/// A `str` nothing else references yet, and its character buffer.
+type FreshStr<'py> = (Bound<'py, PyString>, &'py mut [MaybeUninit<u8>]);
+
+/// A new `str` of `len` ASCII characters that nothing else references, and its character
+/// buffer, to be filled with ASCII before the `str` is shared; `None` when this interpreter
+/// does not lay it out as CPython's compact ASCII string.
+///
+/// The stable ABI (abi3) has no `PyUnicode_New`/`PyUnicode_DATA`, so the string is made with
+/// `" " * len` (CPython allocates a new compact ASCII object for any `len >= 2`) and its
+/// buffer found with `PyUnicode_AsUTF8AndSize`, which for compact ASCII is the inline
+/// character data itself. The check that the pointer lies just past the object header (not in
+/// a separately allocated UTF-8 copy) keeps this sound on any layout: otherwise `None`.
+/// Writing ASCII keeps every invariant of the object (kind, length, ASCII flag); its hash is
+/// not computed yet, as nothing has seen it.
+fn fresh_ascii_str(py: Python<'_>, len: usize) -> PyResult<Option<FreshStr<'_>>> {
+    let size = ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| PyValueError::new_err("the data URL is too large for a str"))?;
+    if size < 2 {
+        return Ok(None); // `" " * 1` and `" " * 0` are shared singletons
+    }
+    let space = PyString::new(py, " ");
+    // SAFETY: `PySequence_Repeat` returns a new reference or NULL with an exception set.
+    let url = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PySequence_Repeat(space.as_ptr(), size))?
+            .cast_into::<PyString>()?
+    };
+    let mut n: ffi::Py_ssize_t = 0;
+    // SAFETY: `url` is a live str; the pointer is valid while `url` is.
+    let data = unsafe { ffi::PyUnicode_AsUTF8AndSize(url.as_ptr(), &mut n) };
+    if data.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    let offset = (data as usize).wrapping_sub(url.as_ptr() as usize);
+    // SAFETY: `url` is a live object.
+    if n != size || unsafe { ffi::Py_REFCNT(url.as_ptr()) } != 1 || !(1..=128).contains(&offset) {
+        return Ok(None);
+    }
+    // SAFETY: the `len` bytes at `data` are the inline characters of `url` (checked above),
+    // which is referenced only here; the caller writes ASCII into them before sharing `url`.
+    let buf =
+        unsafe { std::slice::from_raw_parts_mut(data.cast_mut().cast::<MaybeUninit<u8>>(), len) };
+    Ok(Some((url, buf)))
 }
 
 /// `client` with `upload=` applied when given (the mode names are checked by the core).

@@ -237,6 +237,47 @@ def test_to_data_url_is_standard_base64(tmp: pathlib.Path) -> None:
     assert File(data).to_data_url() == expect
 
 
+def test_to_data_url_of_a_file_encoded_in_parallel_parts_is_a_normal_str(tmp: pathlib.Path) -> None:
+    # Over 16 MiB: the core encodes it in several threads, straight into the str returned.
+    data = os.urandom(17 * 1024 * 1024 + 2)
+    p = write(tmp / "big.bin", data)
+    url = File(p, mime_type="application/pdf").to_data_url()
+    expect = "data:application/pdf;base64," + base64.b64encode(data).decode()
+    assert type(url) is str
+    assert len(url) == len(expect)
+    assert url == expect
+    again = File(p, mime_type="application/pdf").to_data_url()
+    assert again == url
+    assert again is not url
+    assert {url: 1}[expect] == 1  # hashes like the equal str built by Python
+    assert (url + "x").endswith(expect[-10:] + "x")
+
+
+_PEAK_PROBE = """
+import os, sys
+from tela_sdk import File
+def kib(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+f = File(sys.argv[1], mime_type="application/pdf")
+with open("/proc/self/clear_refs", "w") as c:
+    c.write("5")  # VmHWM := VmRSS
+base = kib("VmRSS")
+url = f.to_data_url()
+print(kib("VmHWM") - base, len(url))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="peak RSS reset needs Linux /proc")
+def test_to_data_url_holds_only_the_url_itself_in_memory(tmp: pathlib.Path) -> None:
+    # The encoding is written straight into the str returned: no bytes copy, no decode.
+    p = write(tmp / "peak.bin", os.urandom(48 * 1024 * 1024))
+    out = subprocess.run([sys.executable, "-c", _PEAK_PROBE, str(p)], capture_output=True, text=True, check=True)
+    peak, encoded = map(int, out.stdout.split())
+    assert peak < encoded * 1.5, f"peak {peak} bytes for a {encoded}-byte data URL"
+
+
 # ---- serialization: options, lists, messages ---------------------------------------
 
 

@@ -12,7 +12,6 @@ anything is sent.
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Mapping, Sequence
 from os import PathLike
@@ -89,6 +88,8 @@ def _files(files: Sequence[DifyFileInput] | None) -> Any:
 def _upload_body(file: UploadInput, user: str | None, filename: str | None, mime_type: str | None) -> dict[str, Any]:
     """Where the upload's bytes come from: a path is streamed from disk by the core; bytes and
     file objects without a path on disk are sent from memory."""
+    import base64  # lazy: not needed to import tela_sdk
+
     body: dict[str, Any] = _given(user=user, filename=filename, mime_type=mime_type)
     if isinstance(file, File):
         body["file"] = file  # opened and streamed by the core (name and MIME type from the File)

@@ -8,7 +8,6 @@ type the events and accumulate the answer: ``message``/``agent_message`` text ap
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncGenerator, Iterator
 from types import TracebackType
 from typing import Any
@@ -85,7 +84,7 @@ class DifyFinal(FinalMessage):
             "metadata": self.metadata.to_dict() if self.metadata is not None else None,
             "files": [f.to_dict() for f in self.files],
             "replaced": self.replaced,
-            "audio": base64.b64encode(self.audio).decode("ascii"),
+            "audio": _b64encode(self.audio),
         }
 
     def __repr__(self) -> str:
@@ -160,6 +159,8 @@ class _Accumulator:
         elif name == "tts_message" or name == "tts_message_end":
             audio = event.get("audio")
             if audio:
+                import base64  # lazy: not needed to import tela_sdk
+
                 self.audio += base64.b64decode(audio)
 
     @property
@@ -280,3 +281,9 @@ class AsyncDifyStream(AsyncStream[DifyEvent]):
         """Consumes the rest and returns the answer, usage, citations, files and audio."""
         await self.until_done()
         return self._dify.final()
+
+
+def _b64encode(data: bytes) -> str:
+    import base64  # lazy: not needed to import tela_sdk
+
+    return base64.b64encode(data).decode("ascii")

@@ -13,12 +13,9 @@ the GIL released. Whether local content is inlined or uploaded is decided when i
 from __future__ import annotations
 
 import contextlib
-import inspect
 import io
 import os
-import pathlib
 import stat
-import tempfile
 import weakref
 from typing import Any, Literal, Protocol, Union
 
@@ -112,6 +109,8 @@ class File:
             options["name"] = _stream_name(f)
         path = _disk_path(f)
         if path is not None:
+            import pathlib  # lazy, like every module only some calls need
+
             return NativeFile(pathlib.Path(path), **options)  # a PathLike is a path, never a URL
         self._kind = "stream"
         data, spooled = _drain(f, label)
@@ -163,7 +162,7 @@ class File:
 
     def to_data_url(self) -> str:
         """The content as a ``data:<mime>;base64,...`` URL (what ``upload="inline"`` sends)."""
-        return self._native.data_url().decode("ascii")
+        return self._native.data_url()
 
     def __tela_json__(self) -> NativeFile:
         return self._native
@@ -261,6 +260,9 @@ def _disk_path(f: Any) -> str | None:
 def _drain(f: Any, label: str) -> tuple[bytes, str | None]:
     """Reads ``f`` to its end: ``(content, None)`` up to the spool limit, else ``(b"", path)``
     of a temporary file holding it (removed again if reading fails)."""
+    import inspect  # lazy: neither is needed to import tela_sdk
+    import tempfile
+
     chunks: list[bytes] = []
     size = 0
     spool: Any = None

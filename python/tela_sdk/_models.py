@@ -7,8 +7,6 @@ unknown fields stay in ``to_dict()`` and are readable as attributes too.
 
 from __future__ import annotations
 
-import inspect
-import json
 import sys
 import types
 from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
@@ -17,6 +15,17 @@ __all__ = ["Model", "ResponseModel"]
 
 _M = TypeVar("_M", bound="Model")
 _MISSING = object()
+
+
+def _own_annotations(klass: type) -> dict[str, Any]:
+    """The annotations `klass` itself declares, unevaluated (`inspect.get_annotations` without
+    importing inspect, which alone pulls in ast, dis, enum, tokenize and more)."""
+    if sys.version_info >= (3, 14):  # annotations may be deferred: ask annotationlib
+        import annotationlib
+
+        return dict(annotationlib.get_annotations(klass))
+    ann = klass.__dict__.get("__annotations__")  # noqa: RUF063 - what inspect.get_annotations does, without importing inspect
+    return dict(ann) if isinstance(ann, dict) else {}
 
 
 def _converter(tp: Any) -> Any:
@@ -79,7 +88,7 @@ class Model:
         cls._converters = None  # resolved on first attribute read, keeping import cheap
         # A property per declared field: found by normal lookup, much cheaper than failing
         # over to __getattr__ (which stays for fields the server adds later).
-        for name in inspect.get_annotations(cls):
+        for name in _own_annotations(cls):
             if not name.startswith("_") and name not in cls.__dict__:
                 setattr(cls, name, _field(name))
 
@@ -92,7 +101,7 @@ class Model:
                 if not (isinstance(klass, type) and issubclass(klass, Model)) or klass is Model:
                     continue
                 namespace = vars(sys.modules[klass.__module__])
-                for name, ann in inspect.get_annotations(klass).items():
+                for name, ann in _own_annotations(klass).items():
                     if name.startswith("_"):
                         continue
                     tp = eval(ann, namespace) if isinstance(ann, str) else ann
@@ -120,10 +129,14 @@ class Model:
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the JSON object, as the server sent it."""
+        import json  # lazy: json is not needed to import tela_sdk
+
         copy: dict[str, Any] = json.loads(json.dumps(self._data))
         return copy
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        import json
+
         return json.dumps(self._data, indent=indent, ensure_ascii=False)
 
     def __eq__(self, other: object) -> bool:

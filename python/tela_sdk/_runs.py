@@ -8,7 +8,6 @@ Ctrl-C and task cancellation stop a wait at once.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -82,6 +81,8 @@ async def wait_async(
     options: dict[str, Any],
 ) -> AsyncRun:
     body = _wait_body(run, timeout, poll_interval)
+    import inspect  # lazy: not needed to import tela_sdk
+
     stream = await client._live().astream("runs.wait", body, **options)
     last = AsyncRun(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
     try:

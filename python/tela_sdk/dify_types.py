@@ -6,12 +6,13 @@ of many answers stay exact.
 
 from __future__ import annotations
 
-import base64
-from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._exceptions import APIResponseValidationError
 from ._models import Model, ResponseModel
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "DifyUsage",
@@ -45,6 +46,8 @@ __all__ = [
 def _decimal(value: Any, field: str) -> Decimal | None:
     if value is None:
         return None
+    from decimal import Decimal, InvalidOperation  # lazy: decimal is not needed to import tela_sdk
+
     try:
         # Through str: a float sent by a non-conforming server keeps its shortest decimal form.
         return Decimal(str(value))
@@ -270,6 +273,8 @@ class DifyTTSMessageEvent(DifyEvent):
     @property
     def audio_bytes(self) -> bytes:
         """The decoded audio chunk."""
+        import base64  # lazy: not needed to import tela_sdk
+
         return base64.b64decode(self._data.get("audio") or "")
 
 

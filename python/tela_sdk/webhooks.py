@@ -12,7 +12,6 @@ result, fetch it again with ``client.completions.retrieve(run.id)``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -101,6 +100,8 @@ def _load(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> dic
     if isinstance(body, Mapping):
         return dict(body)
     if isinstance(body, (bytes, bytearray, memoryview, str)):
+        import json  # lazy: json is not needed to import tela_sdk
+
         raw = bytes(body) if isinstance(body, memoryview) else body
         try:
             data = json.loads(raw, parse_constant=_reject_constant)

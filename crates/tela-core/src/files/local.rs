@@ -12,8 +12,7 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64_simd::Out;
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -95,17 +94,13 @@ impl Opened {
         // SAFETY: `u8` and `MaybeUninit<u8>` have the same layout, and the callee only ever
         // writes initialized bytes, so `out` stays initialized.
         let out = unsafe { &mut *(out as *mut [u8] as *mut [MaybeUninit<u8>]) };
-        self.write(out, false)
+        self.write_data_url_uninit(out)
     }
 
     /// Like [`write_data_url`](Self::write_data_url) into memory that is not initialized yet
-    /// (a fresh Python `bytes`): each thread first zeroes its own part, so the first touch of
-    /// every page (a page fault, the main cost of filling fresh memory) runs in parallel too.
+    /// (a fresh Python object): the encoder writes every byte once, with no zeroing pass, and
+    /// each thread's writes take the first-touch page faults of its own part in parallel.
     pub fn write_data_url_uninit(&self, out: &mut [MaybeUninit<u8>]) -> Result<()> {
-        self.write(out, true)
-    }
-
-    fn write(&self, out: &mut [MaybeUninit<u8>], zero_first: bool) -> Result<()> {
         let prefix = self.data_url_prefix();
         if out.len() != self.data_url_len()? {
             return Err(Error::InvalidRequest(
@@ -116,12 +111,12 @@ impl Opened {
         for (slot, b) in head.iter_mut().zip(prefix.bytes()) {
             slot.write(b);
         }
-        self.encode_into(body, zero_first).map_err(|e| {
+        self.encode_into(body).map_err(|e| {
             Error::InvalidRequest(format!("cannot read {} to inline it: {e}.", self.name))
         })
     }
 
-    fn encode_into(&self, out: &mut [MaybeUninit<u8>], zero_first: bool) -> io::Result<()> {
+    fn encode_into(&self, out: &mut [MaybeUninit<u8>]) -> io::Result<()> {
         let len = self.len;
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         let parts = (len / MIN_PARALLEL_PART).clamp(1, threads.min(MAX_ENCODE_THREADS) as u64);
@@ -138,10 +133,8 @@ impl Opened {
             rest = tail;
             start = end;
         }
-        let run = |(s, e, o): (u64, u64, &mut [MaybeUninit<u8>])| {
-            // SAFETY: `zero_first` is false only for `write_data_url`, whose `out` is `&mut [u8]`.
-            unsafe { encode_range(&self.local, s, e, o, zero_first) }
-        };
+        let run =
+            |(s, e, o): (u64, u64, &mut [MaybeUninit<u8>])| encode_range(&self.local, s, e, o);
         if jobs.len() <= 1 {
             return jobs.into_iter().try_for_each(run);
         }
@@ -200,29 +193,13 @@ impl Opened {
     }
 }
 
-/// `part` as bytes, zeroed first when `zero`.
-///
-/// # Safety
-/// When `zero` is false, every byte of `part` must already be initialized.
-unsafe fn init(part: &mut [MaybeUninit<u8>], zero: bool) -> &mut [u8] {
-    if zero {
-        part.fill(MaybeUninit::new(0));
-    }
-    // SAFETY: every byte is initialized: zeroed just above, or by the caller's contract.
-    unsafe { &mut *(part as *mut [MaybeUninit<u8>] as *mut [u8]) }
-}
-
-/// Encodes raw bytes `start..end` into `out`, one chunk at a time: each output chunk is
-/// zeroed (when `zero`) right before it is written, while it is still in cache.
-///
-/// # Safety
-/// When `zero` is false, every byte of `out` must already be initialized.
-unsafe fn encode_range(
+/// Encodes raw bytes `start..end` into `out`, one chunk at a time (SIMD, straight into the
+/// uninitialized output: no zeroing, no intermediate buffer).
+fn encode_range(
     local: &Local,
     start: u64,
     end: u64,
     out: &mut [MaybeUninit<u8>],
-    zero: bool,
 ) -> io::Result<()> {
     let mut buf = match local {
         Local::File(_) => vec![0u8; ENCODE_CHUNK.min((end - start) as usize)],
@@ -242,11 +219,9 @@ unsafe fn encode_range(
         let dst = out
             .get_mut(written..written + m)
             .ok_or_else(|| io::Error::other("base64 output buffer too small"))?;
-        // SAFETY: forwarded from this function's contract.
-        let dst = unsafe { init(dst, zero) };
-        STANDARD
-            .encode_slice(input, dst)
-            .map_err(|_| io::Error::other("base64 output buffer too small"))?;
+        // `encode` checks that `dst` has room (it panics otherwise) and writes exactly `m` bytes.
+        let encoded = base64_simd::STANDARD.encode(input, Out::from_uninit_slice(dst));
+        debug_assert_eq!(encoded.len(), m);
         written += m;
         pos += n as u64;
     }
@@ -308,6 +283,8 @@ fn read_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> 
 mod tests {
     use super::*;
     use crate::files::FileSource;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
 
     fn temp_file(data: &[u8]) -> std::path::PathBuf {
         let p = std::env::temp_dir().join(format!("tela-local-{}.bin", fastrand::u64(..)));

@@ -1,0 +1,35 @@
+"""`import tela_sdk` stays cheap: heavy standard-library modules load only when a call needs
+them. Each check runs in a fresh interpreter, so nothing imported by the test run leaks in."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+HEAVY = ("json", "tempfile", "inspect", "shutil", "urllib", "urllib.parse", "pathlib", "base64", "decimal")
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = f"import sys\n{code}\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    loaded: list[str] = ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_import_tela_sdk_loads_no_heavy_stdlib_module() -> None:
+    assert _loaded_after("import tela_sdk") == []
+
+
+def test_public_submodules_import_without_heavy_modules() -> None:
+    assert _loaded_after("import tela_sdk.types, tela_sdk.dify_types, tela_sdk.webhooks") == []
+
+
+def test_lazy_imports_still_work_when_needed() -> None:
+    code = (
+        "import tela_sdk, tela_sdk.webhooks as w\n"
+        'assert w.parse(b\'{"id": "r1", "status": "succeeded"}\').id == \'r1\'\n'
+        "import io; f = tela_sdk.File(io.BytesIO(b'hello'), name='a.txt')\n"
+        "assert f.to_data_url() == 'data:text/plain;base64,aGVsbG8='\n"
+    )
+    assert "json" in _loaded_after(code)
