@@ -149,7 +149,12 @@ class Model:
         names = self._repr_fields or tuple(k for k in self._data if not isinstance(self._data[k], (dict, list)))
         parts = []
         for name in names:
-            value = self._data.get(name, _MISSING) if not hasattr(type(self), name) else getattr(self, name)
+            value = self._data.get(name, _MISSING)
+            if hasattr(type(self), name):
+                try:
+                    value = getattr(self, name)
+                except (AttributeError, TypeError, ValueError):
+                    pass  # a field of the wrong JSON type: show it raw; a repr never raises
             if value is _MISSING or value is None:
                 continue
             text = repr(value)
