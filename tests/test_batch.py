@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,27 @@ def test_batch_result_repr_and_record() -> None:
         "error": {"type": "NotFoundError", "message": "no canvas", "status_code": 404},
     }
     assert "NotFoundError" in repr(bad)
+
+
+def test_one_429_pauses_every_worker_of_the_client() -> None:
+    lock = threading.Lock()
+    arrivals: list[float] = []
+
+    def handler(conn: RawConn) -> None:
+        with lock:
+            arrivals.append(time.monotonic())
+            n = len(arrivals)
+        head = {"content-type": "application/json", "connection": "close"}
+        if n == 1:
+            conn.send(response(429, {**head, "retry-after": "3"}, b'{"error": {"message": "slow down"}}'))
+            return
+        if n == 2:
+            time.sleep(1.0)  # finish after the client has seen the 429: its worker goes on
+        conn.send(response(200, head, _completion_body(n)))
+
+    with RawServer(handler) as srv, Client(api_key="k", base_url=srv.url, max_retries=2) as c:
+        results = c.completions.batch([{}] * 3, canvas_id="c", concurrency=2, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert len(arrivals) == 4  # three items and one retry
+    # Without the shared pause, the second worker's next item would arrive about 1 s in.
+    assert all(t - arrivals[0] >= 2.9 for t in arrivals[2:]), [round(t - arrivals[0], 2) for t in arrivals]

@@ -28,7 +28,9 @@ impl Limiter {
     /// How long an attempt starting now must wait (zero when no pause is in force).
     pub fn remaining(&self) -> Duration {
         let until = *self.until.lock().unwrap_or_else(|e| e.into_inner());
-        until.map_or(Duration::ZERO, |t| t.saturating_duration_since(Instant::now()))
+        until.map_or(Duration::ZERO, |t| {
+            t.saturating_duration_since(Instant::now())
+        })
     }
 
     /// Waits out the pause in force, including one that grows while waiting.

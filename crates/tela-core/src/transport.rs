@@ -11,6 +11,7 @@ use crate::Timeouts;
 use crate::config::ClientConfig;
 use crate::error::{ConnectionKind, Error, Result, StatusError, TimeoutKind, classify_transport};
 use crate::logging::{self, Logger};
+use crate::limiter::Limiter;
 use crate::retry::{self, Failure, Safety};
 use crate::runtime::PerProcess;
 
@@ -150,6 +151,8 @@ pub struct Transport {
     http: PerProcess<reqwest::Client>,
     /// For calls on the current-thread runtime (blocking calls); built on first use.
     local_http: PerProcess<reqwest::Client>,
+    /// Shared by every call of the family: a 429 to one slows them all.
+    limiter: Limiter,
 }
 
 impl Transport {
@@ -163,6 +166,7 @@ impl Transport {
         Ok(Transport {
             http: PerProcess::with_value(first, build.clone()),
             local_http: PerProcess::lazy(build),
+            limiter: Limiter::new(),
         })
     }
 
@@ -231,6 +235,7 @@ impl Transport {
         let method = req.method.as_str();
         let mut retries = 0u32;
         loop {
+            self.limiter.ready().await;
             let started = Instant::now();
             let logged = |outcome: &str, request_id: Option<&str>| {
                 if let Some(l) = log {
@@ -335,6 +340,7 @@ impl Transport {
                             retries,
                             max_retries,
                         );
+                        self.slow_down(status, &headers, delay);
                         let err = Error::Status(Box::new(StatusError::from_response(
                             status,
                             body,
@@ -370,6 +376,23 @@ impl Transport {
                 }
                 None => return Err(err),
             }
+        }
+    }
+}
+
+impl Transport {
+    /// "Slow down" to one call pauses every call of the family: on a 429 (for this call's
+    /// retry delay, or the server's hint when it will not retry), and on a 503 that says
+    /// when to come back. A 503 without a hint says nothing about rate, so it pauses nobody.
+    fn slow_down(&self, status: u16, headers: &HeaderMap, delay: Option<Duration>) {
+        let hint = || retry::retry_after(headers).map(|d| d.min(retry::MAX_RETRY_AFTER));
+        let pause = match status {
+            429 => delay.or_else(hint),
+            503 => hint(),
+            _ => None,
+        };
+        if let Some(p) = pause {
+            self.limiter.pause(p);
         }
     }
 }
