@@ -7,6 +7,7 @@ unknown fields stay in ``to_dict()`` and are readable as attributes too.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import types
 from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
@@ -151,10 +152,9 @@ class Model:
         for name in names:
             value = self._data.get(name, _MISSING)
             if hasattr(type(self), name):
-                try:
+                # A field of the wrong JSON type shows raw: a repr never raises.
+                with contextlib.suppress(AttributeError, TypeError, ValueError):
                     value = getattr(self, name)
-                except (AttributeError, TypeError, ValueError):
-                    pass  # a field of the wrong JSON type: show it raw; a repr never raises
             if value is _MISSING or value is None:
                 continue
             text = repr(value)

@@ -10,8 +10,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::Timeouts;
 use crate::config::ClientConfig;
 use crate::error::{ConnectionKind, Error, Result, StatusError, TimeoutKind, classify_transport};
-use crate::logging::{self, Logger};
 use crate::limiter::Limiter;
+use crate::logging::{self, Logger};
 use crate::retry::{self, Failure, Safety};
 use crate::runtime::PerProcess;
 
