@@ -8,14 +8,15 @@ on an error, and when the stream object is garbage collected.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from types import FrameType, TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ._native import NativeStream
+
+if TYPE_CHECKING:
+    import asyncio
 from .types import ChunkMessage, CompletionChunk
 
 __all__ = ["Stream", "AsyncStream", "FinalMessage"]
@@ -61,10 +62,14 @@ class FinalMessage:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-ready copy of every field, like the other results' ``to_dict()``."""
+        import json  # lazy: json is not needed to import tela_sdk
+
         copy: dict[str, Any] = json.loads(json.dumps(self._fields()))
         return copy
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        import json
+
         return json.dumps(self._fields(), indent=indent, ensure_ascii=False)
 
     def __repr__(self) -> str:
@@ -230,6 +235,8 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
             native = self._native
             ready = native.poll_batch()
             if ready is False:
+                import asyncio  # already loaded (a loop runs): a dict lookup, off the fast path
+
                 self._reads += 1
                 try:
                     # The wait carries no events: they stay in the native stream until
@@ -245,6 +252,8 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
 
     def _read_cancelled(self, frame: FrameType) -> None:
         """Decides, once the cancellation has propagated, whether reading is over."""
+        import asyncio
+
         task = asyncio.current_task()
         if task is None:
             return
