@@ -142,7 +142,7 @@ class CompletionChunk(Model):
         return reason
 
 
-# --- async runs (wire.md 1.2) ---------------------------------------------------------------
+# --- async runs (protocol.md §4.1) ---------------------------------------------------------------
 
 RunStatus = Literal["created", "running", "succeeded", "failed"]
 

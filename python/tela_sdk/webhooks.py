@@ -5,7 +5,7 @@
 
 Tela sends ``Content-Type: application/json`` and an ``x-completion-run-id`` header. The
 body is the run object (the same one ``completions.retrieve`` returns); older setups send the
-raw ``chat.completion`` instead, which ``parse`` returns as a ``Completion`` (wire.md 1.1.7).
+raw ``chat.completion`` instead, which ``parse`` returns as a ``Completion`` (protocol.md §3.5).
 Tela documents no signature: keep the webhook URL hard to guess, and when you must trust the
 result, fetch it again with ``client.completions.retrieve(run.id)``.
 """

@@ -67,7 +67,7 @@ impl App {
 }
 
 /// How a message is answered. Sent explicitly: an omitted `response_mode` means blocking on
-/// the server but "streaming" in some translated docs (wire.md 2.1).
+/// the server but "streaming" in some translated docs (protocol.md §6.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Blocking,
@@ -298,7 +298,7 @@ fn normalize_files(v: Value) -> Result<Value> {
 
 pub const FILE_TYPES: [&str; 5] = ["image", "document", "audio", "video", "custom"];
 
-/// One Dify file reference (wire.md 2.1 `files[]`): `type`, `transfer_method`, and exactly
+/// One Dify file reference (protocol.md §6.2 `files[]`): `type`, `transfer_method`, and exactly
 /// one of `url` / `upload_file_id`. Missing `transfer_method` (and `type`, where the URL or
 /// the upload record tells it) are filled in; an upload record becomes a `local_file` ref.
 pub fn file_ref(at: &str, o: &Map<String, Value>) -> Result<Value> {

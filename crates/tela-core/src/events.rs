@@ -412,7 +412,7 @@ fn tela_event(ev: SseEvent, batch: &mut Batch) -> End {
 
 /// Dify: the type is the JSON `event` field. `error` raises. The stream ends at EOF, and at
 /// `tts_message_end`, which Dify always sends last; not at `message_end`, because TTS audio
-/// (`tts_message*`) and Chatflow's `workflow_finished` still follow it (wire.md 2.1.2, 2.9).
+/// (`tts_message*`) and Chatflow's `workflow_finished` still follow it (protocol.md §6.4, §6.2).
 fn dify_event(ev: SseEvent, batch: &mut Batch) -> End {
     match ev.event.as_deref() {
         Some("ping") => return End::No,

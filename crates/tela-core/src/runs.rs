@@ -1,4 +1,4 @@
-//! Async runs (wire.md 1.1.6, 1.2, 1.3): submit a run, retrieve it, list runs, wait for one.
+//! Async runs (protocol.md §3.4, §4.1, §4.2): submit a run, retrieve it, list runs, wait for one.
 //!
 //! Waiting is an [`EventStream`] fed by a poll loop: each status change of the run is one
 //! event (`{"run": {...}, "request_id": ...}`), so a face can report progress and ends up
@@ -42,10 +42,10 @@ const POLL_JITTER: f64 = 0.2;
 const MIN_POLL_BUDGET: Duration = Duration::from_secs(1);
 /// The longest `poll_interval` accepted, in seconds.
 const POLL_INTERVAL_LIMIT: f64 = 3600.0;
-/// `limit` of `GET /v1/completion-run` (wire.md 1.3).
+/// `limit` of `GET /v1/completion-run` (protocol.md §4.2).
 const LIST_LIMIT: std::ops::RangeInclusive<i64> = 1..=100;
 
-/// Statuses after which a run never changes (wire.md 1.2: `created` -> `running` ->
+/// Statuses after which a run never changes (protocol.md §4.1: `created` -> `running` ->
 /// `succeeded` | `failed`). Unknown statuses count as unfinished.
 pub fn is_final(status: &str) -> bool {
     matches!(status, "succeeded" | "failed")
@@ -391,7 +391,7 @@ async fn get_run(client: &Client, path: &str, opts: &CallOptions) -> Result<(Str
 }
 
 /// Checks that the answer is a run and returns its status. The body is re-encoded only when
-/// keys had to become snake_case: runs are snake_case on the wire (wire.md 1.2), so their
+/// keys had to become snake_case: runs are snake_case on the wire (protocol.md §4.1), so their
 /// bytes usually go on untouched.
 fn check_run(resp: &mut Response, method: &str, path: &str) -> Result<String> {
     let v = decode(resp, method, path)?;
@@ -517,7 +517,7 @@ const ROW_KEYS: &[&str] = &["data", "items", "runs", "results"];
 
 /// A list answer as `{"data": [...], "has_more": bool, "next_cursor": str|null, ...}`.
 ///
-/// The envelope of `GET /v1/completion-run` is undocumented (wire.md 1.3), so this accepts a
+/// The envelope of `GET /v1/completion-run` is undocumented (protocol.md §4.2), so this accepts a
 /// bare array, or an object with the rows under `data` (or `items`/`runs`/`results`) and
 /// `hasMore`/`has_more` and `nextCursor`/`next_cursor`. A cursor without `hasMore` means
 /// more; `next_cursor` is null whenever there is no next page, so a face pages while it is

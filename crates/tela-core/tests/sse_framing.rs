@@ -3,14 +3,14 @@
 
 use tela_core::sse::{SseDecoder, SseEvent};
 
-// Recorded Tela stream (wire.md 1.1.5): JSON chunks then the `[DONE]` sentinel.
+// Recorded Tela stream (protocol.md §3.3): JSON chunks then the `[DONE]` sentinel.
 const TELA_CHUNKS: [&str; 3] = [
     r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1728399621,"model":"gpt-4o","choices":[{"delta":{"role":"assistant","content":"Hel","function_call":null},"finish_reason":null,"index":0,"logprobs":null}],"message":{"role":"assistant","content":"Hel","function_call":null,"tool_calls":[],"structured_content":null}}"#,
     r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1728399621,"model":"gpt-4o","choices":[{"delta":{"role":null,"content":"lo","function_call":null},"finish_reason":null,"index":0,"logprobs":null}],"message":{"role":"assistant","content":"Hello","function_call":null,"tool_calls":[],"structured_content":null}}"#,
     r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1728399621,"model":"gpt-4o","choices":[{"delta":{"role":null,"content":null,"function_call":null},"finish_reason":"stop","index":0,"logprobs":null}],"message":{"role":"assistant","content":"Hello","function_call":null,"tool_calls":[],"structured_content":{"greeting":"Hello"}}}"#,
 ];
 
-// Recorded Dify stream (wire.md 2.1.2-2.1.3): newer compact JSON with raw
+// Recorded Dify stream (protocol.md §6.4): newer compact JSON with raw
 // UTF-8, older spaced JSON with \u escapes, `event: ping` keep-alives, no [DONE].
 const DIFY_CHUNKS: [&str; 5] = [
     r#"{"event":"message","message_id":"5ad4cb98-f0c7-4085-b384-88c403be6290","created_at":1679586595,"task_id":"900bbd43-dc0b-4383-a372-aa6e6c414227","id":"5ad4cb98-f0c7-4085-b384-88c403be6290","answer":" I","from_variable_selector":null}"#,

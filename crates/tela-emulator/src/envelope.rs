@@ -1,4 +1,4 @@
-//! The Tela error envelope (wire.md 1.0.1): `{"name":"Error","code","message","status"}`.
+//! The Tela error envelope (protocol.md §2.2): `{"name":"Error","code","message","status"}`.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -84,7 +84,7 @@ pub(crate) struct Registry {
     applications: HashMap<String, String>,
 }
 
-/// `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 64 characters (wire.md 1.1).
+/// `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 64 characters (protocol.md §3.1).
 pub(crate) fn valid_environment_name(name: &str) -> bool {
     name.len() <= 64
         && !name.is_empty()

@@ -1,5 +1,5 @@
-//! The async runs the emulator accepted, and the rules of `GET /v1/completion-run` (wire.md
-//! 1.3): filters, `updatedAt` desc then `id` desc order, camelCase rows.
+//! The async runs the emulator accepted, and the rules of `GET /v1/completion-run` (protocol.md
+//! §4.2): filters, `updatedAt` desc then `id` desc order, camelCase rows.
 //!
 //! Paging is undocumented; the emulator's choice is a keyset cursor: the answer is
 //! `{"data": [...], "hasMore": bool, "nextCursor": str|null}` and the next page is asked with
@@ -22,7 +22,7 @@ pub(crate) struct RunRecord {
     pub updated_ms: u64,
 }
 
-/// The list filters (wire.md 1.3 `promptId`, `promptVersionId`, `promptApplicationId`).
+/// The list filters (protocol.md §4.2 `promptId`, `promptVersionId`, `promptApplicationId`).
 #[derive(Debug, Default)]
 pub(crate) struct Filter {
     pub canvas_id: Option<String>,

@@ -56,7 +56,7 @@ impl Default for CanvasSpec {
     }
 }
 
-/// The body POSTed to a run's `webhook_url` (wire.md 1.1.7 describes both).
+/// The body POSTed to a run's `webhook_url` (protocol.md §3.5 describes both).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WebhookPayload {
@@ -131,7 +131,7 @@ pub struct VersionSpec {
     pub reply: Option<Value>,
 }
 
-/// How a mid-stream error is framed; the SDKs recognise both (wire.md 1.1.5).
+/// How a mid-stream error is framed; the SDKs recognise both (protocol.md §3.3).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ErrorStyle {

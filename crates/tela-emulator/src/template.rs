@@ -56,7 +56,7 @@ fn file_text(value: &Value) -> String {
 }
 
 /// The prompt a callback sees: the rendered template, then each chat message as
-/// `role: content` (messages come after the prompt, wire.md 1.1.2).
+/// `role: content` (messages come after the prompt, protocol.md §3.1).
 pub(crate) fn with_messages(rendered: &str, messages: &[Value]) -> String {
     let mut out = rendered.to_owned();
     for message in messages {

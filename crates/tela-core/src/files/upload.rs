@@ -1,4 +1,4 @@
-//! Uploads to the vault (wire.md 1.5.1): `POST /v3/files` creates the file and answers a
+//! Uploads to the vault (protocol.md §5.3): `POST /v3/files` creates the file and answers a
 //! temporary upload URL, then the content is `PUT` there, streamed with its length.
 //!
 //! The two steps retry differently on purpose. The POST creates a file record, so like every

@@ -1,4 +1,4 @@
-//! Dify's key check (wire.md 2.0, `wraps.py`): the app is found by its API key, and every
+//! Dify's key check (protocol.md §6.1, `wraps.py`): the app is found by its API key, and every
 //! refusal is a 401 with `WWW-Authenticate: Bearer realm="api"`, or a 403 for a disabled app.
 
 use std::sync::Arc;

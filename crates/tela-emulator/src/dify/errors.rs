@@ -1,4 +1,4 @@
-//! Dify's error envelope (wire.md 2.0): `{"code", "message", "status"}`, and its fixed answers.
+//! Dify's error envelope (protocol.md §6.1): `{"code", "message", "status"}`, and its fixed answers.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;

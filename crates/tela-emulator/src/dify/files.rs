@@ -1,4 +1,4 @@
-//! `POST /files/upload` (wire.md 2.3): one multipart file per request, read as it arrives
+//! `POST /files/upload` (protocol.md §6.6): one multipart file per request, read as it arrives
 //! (hashed, counted, never held in memory), with Dify's size limits and error codes.
 
 use std::sync::Arc;

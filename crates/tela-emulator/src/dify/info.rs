@@ -1,5 +1,5 @@
 //! The app's descriptions (`/parameters`, `/meta`, `/info`), stop and feedback
-//! (wire.md 2.2, 2.4-2.7).
+//! (protocol.md §6.7).
 
 // A refusal is the HTTP response itself, built once per request: boxing it buys nothing.
 #![allow(clippy::result_large_err)]

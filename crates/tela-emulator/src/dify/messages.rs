@@ -1,4 +1,4 @@
-//! `POST /completion-messages` and `POST /chat-messages` (wire.md 2.1, 2.9): validate as
+//! `POST /completion-messages` and `POST /chat-messages` (protocol.md §6.2): validate as
 //! Dify does, produce the answer, then reply blocking (JSON) or streaming (SSE).
 
 // A refusal is the HTTP response itself, built once per request: boxing it buys nothing.

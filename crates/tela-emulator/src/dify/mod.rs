@@ -1,4 +1,4 @@
-//! The emulated Dify service API (wire.md part 2), served under `/v1` on the emulator's port
+//! The emulated Dify service API (protocol.md §6), served under `/v1` on the emulator's port
 //! so `DifyClient(base_url=emulator_url + "/v1")` works. Apps authenticate with their own
 //! `app-...` keys (not the emulator's Tela keys) and errors use Dify's envelope.
 

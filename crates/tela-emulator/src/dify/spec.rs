@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// A Dify app to register (wire.md part 2).
+/// A Dify app to register (protocol.md §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DifyAppSpec {
@@ -91,7 +91,7 @@ impl Default for DifyAppSpec {
     }
 }
 
-/// How an app's JSON events are written: servers differ by version (wire.md 2.1.2).
+/// How an app's JSON events are written: servers differ by version (protocol.md §6.4).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonStyle {

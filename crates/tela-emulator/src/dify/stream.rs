@@ -1,4 +1,4 @@
-//! The SSE body of `response_mode: streaming` (wire.md 2.1.2-2.1.3): `data: <json>\n\n`
+//! The SSE body of `response_mode: streaming` (protocol.md §6.4): `data: <json>\n\n`
 //! frames typed by their `event` field, bare `event: ping\n\n` keep-alives on a wall-clock
 //! interval, no `[DONE]`. A task writes the frames into a small channel, so pings keep
 //! coming while it waits between chunks, and a stop request wakes it at once.
@@ -350,7 +350,7 @@ async fn send_error(w: &mut Writer, e: DifyErrorSpec) {
         .await;
 }
 
-/// A `message_end.files[]` item (wire.md 2.1.3).
+/// A `message_end.files[]` item (protocol.md §6.4).
 fn file_item(id: &str, ty: &str, url: &str, spec: &Value) -> Value {
     let filename = spec
         .get("filename")

@@ -1,4 +1,4 @@
-//! `metadata` of an answer: token usage with prices as decimal strings (wire.md 2.1.1), and
+//! `metadata` of an answer: token usage with prices as decimal strings (protocol.md §6.3), and
 //! the app's citations.
 
 use std::time::Instant;

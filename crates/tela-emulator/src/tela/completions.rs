@@ -1,4 +1,4 @@
-//! `POST /v2/chat/completions` (wire.md 1.1): validate the body, resolve what to run, then
+//! `POST /v2/chat/completions` (protocol.md §3.1): validate the body, resolve what to run, then
 //! answer in the requested mode (synchronous JSON, SSE, or an async run: see `runs`).
 
 use std::sync::Arc;
@@ -155,7 +155,7 @@ impl CompletionRequest {
         {
             return Err(Invalid::schema("webhook_url must be an http(s) URL"));
         }
-        // Applications always run asynchronously (wire.md 1.1).
+        // Applications always run asynchronously (protocol.md §3.1).
         let run_async =
             is_async || webhook_url.is_some() || matches!(target, TargetRef::Application(_));
         if stream && run_async {
@@ -246,7 +246,7 @@ fn completion(meta: ChunkMeta, reply: &Reply) -> Response {
     json_response(StatusCode::OK, &completion_body(meta, reply))
 }
 
-/// The synchronous `chat.completion` body (wire.md 1.1.4), also the legacy webhook body.
+/// The synchronous `chat.completion` body (protocol.md §3.2), also the legacy webhook body.
 pub(crate) fn completion_body(meta: ChunkMeta, reply: &Reply) -> Value {
     let prompt_tokens = reply::words(&reply.prompt);
     let completion_tokens = reply::words(&reply.content.text());

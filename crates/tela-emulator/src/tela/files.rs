@@ -1,4 +1,4 @@
-//! The file endpoints (wire.md 1.5) and what a canvas sees of the files it was given.
+//! The file endpoints (protocol.md §5) and what a canvas sees of the files it was given.
 //!
 //! - `POST /v3/files` (needs `x-compatibility-date`) answers an id and an upload URL served
 //!   by this emulator: `PUT /uploads/{id}?token=...`, read as it streams in (counted and
@@ -225,7 +225,7 @@ async fn drain(body: Body) {
 
 /// The files a completion request carries, as a canvas callback sees them, in order:
 /// variables (in body order; list items in order), then message contents. A `data:` URL that
-/// is not valid gives a 400; a `vault://` id never uploaded gives the 404 of wire.md 1.0.2.
+/// is not valid gives a 400; a `vault://` id never uploaded gives the 404 of protocol.md §2.2
 pub(crate) fn resolve(
     state: &State,
     variables: &Map<String, Value>,

@@ -1,4 +1,4 @@
-//! Async runs (wire.md 1.1.6, 1.2, 1.3). A request with `async: true`, a `webhook_url` or an
+//! Async runs (protocol.md §3.4, §4.1, §4.2). A request with `async: true`, a `webhook_url` or an
 //! `application_id` is answered at once with the run object; a task then moves the run
 //! `created` -> `running` -> `succeeded` | `failed` on the canvas's [`RunSpec`] timing, and
 //! finally delivers its webhook. Runs are read back with `GET /v2/chat/completions/{id}` and
@@ -50,7 +50,7 @@ pub(crate) fn start(
         TargetRef::Application(app) => Some(app.clone()),
         _ => None,
     };
-    // Applications create tasks, which start out running (wire.md 1.1.6).
+    // Applications create tasks, which start out running (protocol.md §3.4).
     let status = if application_id.is_some() {
         "running"
     } else {
@@ -203,7 +203,7 @@ fn set(state: &State, id: &str, change: impl FnOnce(&mut Map<String, Value>)) ->
     lock(&state.runs).update(id, ids::unix_ms(), change)
 }
 
-/// `output_content` of a finished run (wire.md 1.2).
+/// `output_content` of a finished run (protocol.md §4.1).
 fn output_content(reply: &Reply, duration_ms: u64) -> Value {
     let input_tokens = reply::words(&reply.prompt);
     let output_tokens = reply::words(&reply.content.text());
@@ -274,7 +274,7 @@ pub(crate) async fn list(
     )
 }
 
-/// What a filter names that does not exist: its resource must (wire.md 1.3).
+/// What a filter names that does not exist: its resource must (protocol.md §4.2).
 fn missing_resource(state: &State, filter: &Filter) -> Option<&'static str> {
     let registry = lock(&state.registry);
     if let Some(c) = &filter.canvas_id

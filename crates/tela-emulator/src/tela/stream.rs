@@ -1,4 +1,4 @@
-//! The SSE body of `stream: true` (wire.md 1.1.5), produced lazily one chunk at a time so a
+//! The SSE body of `stream: true` (protocol.md §3.3), produced lazily one chunk at a time so a
 //! reply of any length streams in constant memory, with the misbehaviours of [`StreamSpec`].
 
 use std::collections::VecDeque;

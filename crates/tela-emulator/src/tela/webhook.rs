@@ -1,4 +1,4 @@
-//! Webhook delivery (wire.md 1.1.7): a real `POST <webhook_url>` with `x-completion-run-id`
+//! Webhook delivery (protocol.md §3.5): a real `POST <webhook_url>` with `x-completion-run-id`
 //! and `Content-Type: application/json`. Tela documents no retry policy; the emulator
 //! retries a few times (the canvas's `RunSpec`) so receivers can be tested against both a
 //! first-try success and a flaky start. Every attempt is recorded for tests to inspect.
