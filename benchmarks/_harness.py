@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,6 +12,30 @@ from collections.abc import Callable
 from typing import Any
 
 API_KEY = "bench-key"
+OFFICIAL = "tela 0.2.2 (official)"
+RAW_RUST = "raw Rust (reqwest)"
+RAWCLIENT = os.environ.get("BENCH_RAWCLIENT", "")  # built by run.sh; rows skipped without it
+
+
+def raw_rust(*args: str) -> dict[str, float]:
+    """Runs the raw Rust client (benchmarks/rawclient) and returns what it printed."""
+    out = subprocess.run([RAWCLIENT, *args], capture_output=True, text=True, check=True, timeout=600)
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
+
+
+def record(workload: str, unit: str, rows: dict[str, float]) -> None:
+    """Adds one workload's rates to the BENCH_RESULTS file, from which summary.py prints one table."""
+    path = os.environ.get("BENCH_RESULTS")
+    if not path:
+        return
+    data = []
+    if os.path.exists(path):
+        with open(path) as f:
+            data = json.load(f)
+    data.append({"workload": workload, "unit": unit, "rows": rows})
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
 
 
 class Server:

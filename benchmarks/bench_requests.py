@@ -12,20 +12,23 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pyreqwest.client
 import tela
-from _harness import API_KEY, Server, rate, table
+from _harness import API_KEY, OFFICIAL, RAW_RUST, RAWCLIENT, Server, rate, raw_rust, record, table
 
 import tela_sdk
 
 SECONDS = 3.0
 CONCURRENCY = 64
 VARIABLES = {"document": "Invoice #1042: 3 items, total 1,250 EUR", "lang": "en"}
+_AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
 def sync_runners(url: str, canvas_id: str) -> dict[str, Callable[[], int]]:
     ours = tela_sdk.Client(api_key=API_KEY, base_url=url)
     official = tela.Tela(api_key=API_KEY, base_url=url)
     raw = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"})
+    preq = pyreqwest.client.SyncClientBuilder().base_url(url).default_headers(_AUTH).build()
 
     def run_ours() -> int:
         assert ours.completions.create(canvas_id=canvas_id, variables=VARIABLES).content
@@ -41,7 +44,17 @@ def sync_runners(url: str, canvas_id: str) -> dict[str, Callable[[], int]]:
         assert r.json()["choices"]
         return 1
 
-    return {"tela_sdk": run_ours, "tela 0.2.2 (official)": run_official, "httpx (raw, no models)": run_raw}
+    def run_preq() -> int:
+        body = {"canvas_id": canvas_id, "variables": VARIABLES}
+        assert preq.post("/v2/chat/completions").body_json(body).build().send().json()["choices"]
+        return 1
+
+    return {
+        "tela_sdk": run_ours,
+        OFFICIAL: run_official,
+        "httpx (raw, no models)": run_raw,
+        "pyreqwest (raw, no models)": run_preq,
+    }
 
 
 async def _async_rate(call: Callable[[], Awaitable[Any]], seconds: float) -> float:
@@ -70,8 +83,15 @@ async def async_rates(url: str, canvas_id: str) -> dict[str, float]:
         limits=httpx.Limits(max_connections=CONCURRENCY),
     )
 
+    preq = pyreqwest.client.ClientBuilder().base_url(url).default_headers(_AUTH).max_connections(CONCURRENCY).build()
+
     async def run_ours() -> None:
         await ours.completions.create(canvas_id=canvas_id, variables=VARIABLES)
+
+    async def run_preq() -> None:
+        body = {"canvas_id": canvas_id, "variables": VARIABLES}
+        resp = await preq.post("/v2/chat/completions").body_json(body).build().send()
+        await resp.json()
 
     async def run_official() -> None:
         await official.completions.create(canvas_id=canvas_id, variables=VARIABLES)
@@ -84,6 +104,7 @@ async def async_rates(url: str, canvas_id: str) -> dict[str, float]:
         "tela_sdk": await _async_rate(run_ours, SECONDS),
         "tela 0.2.2 (official)": await _async_rate(run_official, SECONDS),
         "httpx (raw, no models)": await _async_rate(run_raw, SECONDS),
+        "pyreqwest (raw, no models)": await _async_rate(run_preq, SECONDS),
     }
 
 
@@ -91,9 +112,15 @@ def main() -> None:
     with Server() as server:
         canvas_id = server.add_canvas(template="Summarize: {{document}}", reply="A short summary of {{document}}.")
         sync = {name: rate(fn, SECONDS, warmup=20) for name, fn in sync_runners(server.url, canvas_id).items()}
-        print(table("Sequential sync completions", "req/s", sync, "tela 0.2.2 (official)"))
+        if RAWCLIENT:
+            sync[RAW_RUST] = raw_rust("sync", server.url, canvas_id, str(SECONDS))["rate"]
+        print(table("Sequential sync completions", "req/s", sync, OFFICIAL))
+        record("sequential sync create", "req/s", sync)
         concurrent = asyncio.run(async_rates(server.url, canvas_id))
-        print(table(f"Async completions, concurrency {CONCURRENCY}", "req/s", concurrent, "tela 0.2.2 (official)"))
+        if RAWCLIENT:
+            concurrent[RAW_RUST] = raw_rust("async", server.url, canvas_id, str(SECONDS), str(CONCURRENCY))["rate"]
+        print(table(f"Async completions, concurrency {CONCURRENCY}", "req/s", concurrent, OFFICIAL))
+        record(f"async create, {CONCURRENCY} in flight", "req/s", concurrent)
 
 
 if __name__ == "__main__":

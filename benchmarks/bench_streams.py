@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pyreqwest.client
 import tela
-from _harness import API_KEY, Server, table
+from _harness import API_KEY, OFFICIAL, RAW_RUST, RAWCLIENT, Server, raw_rust, record, table
 from httpx_sse import aconnect_sse, connect_sse
 
 import tela_sdk
@@ -36,6 +37,8 @@ def sync_cases(url: str, big: str, small: str) -> dict[str, dict[str, float]]:
     ours = tela_sdk.Client(api_key=API_KEY, base_url=url)
     official = tela.Tela(api_key=API_KEY, base_url=url)
     raw = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=None)
+    preq = pyreqwest.client.SyncClientBuilder().base_url(url).default_headers({"Authorization": f"Bearer {API_KEY}"})
+    preq_client = preq.build()
 
     def ours_stream(cid: str) -> int:
         n = 0
@@ -60,10 +63,27 @@ def sync_cases(url: str, big: str, small: str) -> dict[str, dict[str, float]]:
                 n += data["choices"][0]["delta"]["content"] is not None or 1
         return n
 
+    def preq_stream(cid: str) -> int:
+        # SSE split by hand (pyreqwest has no SSE reader): the same json.loads per event.
+        n, buf = 0, b""
+        req = preq_client.post("/v2/chat/completions").body_json({"canvas_id": cid, "stream": True})
+        with req.build_streamed() as resp:
+            while (chunk := resp.body_reader.read_chunk()) is not None:
+                *frames, buf = (buf + bytes(chunk)).split(b"\n\n")
+                for frame in frames:
+                    if not frame.startswith(b"data: "):
+                        continue
+                    if frame.startswith(b"data: [DONE]"):
+                        return n
+                    data: Any = json.loads(frame[6:])
+                    n += data["choices"][0]["delta"]["content"] is not None or 1
+        return n
+
     runners = {
         "tela_sdk": ours_stream,
-        "tela 0.2.2 (official)": official_stream,
+        OFFICIAL: official_stream,
         "httpx + httpx-sse": raw_stream,
+        "pyreqwest (SSE by hand)": preq_stream,
     }
     results: dict[str, dict[str, float]] = {"big": {}, "small": {}}
     for name, fn in runners.items():
@@ -94,7 +114,7 @@ async def async_small(url: str, small: str) -> dict[str, float]:
         return n
 
     out = {}
-    for name, one in (("tela_sdk", ours_one), ("tela 0.2.2 (official)", official_one), ("httpx + httpx-sse", raw_one)):
+    for name, one in (("tela_sdk", ours_one), (OFFICIAL, official_one), ("httpx + httpx-sse", raw_one)):
         sem = asyncio.Semaphore(32)
 
         async def limited(one: Any = one, sem: asyncio.Semaphore = sem) -> int:
@@ -112,11 +132,15 @@ def main() -> None:
         big = server.add_canvas(template="t", reply=CHUNK * 100_000, stream={"chunk_size": len(CHUNK)})
         small = server.add_canvas(template="t", reply=CHUNK * 50, stream={"chunk_size": len(CHUNK)})
         results = sync_cases(server.url, big, small)
-        base = "tela 0.2.2 (official)"
-        print(table("One stream of 100 000 chunks (sync)", "events/s", results["big"], base))
-        print(table("500 streams of 50 chunks (sync, sequential)", "events/s", results["small"], base))
+        if RAWCLIENT:
+            results["big"][RAW_RUST] = raw_rust("stream", server.url, big)["rate"]
+        print(table("One stream of 100 000 chunks (sync)", "events/s", results["big"], OFFICIAL))
+        record("one SSE stream, 100k typed chunks", "events/s", results["big"])
+        print(table("500 streams of 50 chunks (sync, sequential)", "events/s", results["small"], OFFICIAL))
+        record("500 streams x 50 chunks, sync", "events/s", results["small"])
         concurrent = asyncio.run(async_small(server.url, small))
-        print(table("500 streams of 50 chunks (async, 32 at a time)", "events/s", concurrent, base))
+        print(table("500 streams of 50 chunks (async, 32 at a time)", "events/s", concurrent, OFFICIAL))
+        record("500 streams x 50 chunks, async 32", "events/s", concurrent)
 
 
 if __name__ == "__main__":

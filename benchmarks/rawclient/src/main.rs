@@ -1,0 +1,158 @@
+//! The floor for every workload of `benchmarks/run.sh`: bare reqwest + serde_json, no models,
+//! no retries, no Python. Prints one JSON object of rates on stdout.
+//!
+//! rawclient sync <url> <canvas> <seconds>        sequential requests/s
+//! rawclient async <url> <canvas> <seconds> <n>   requests/s with n in flight
+//! rawclient stream <url> <canvas>                events/s of one stream (JSON parsed per event)
+//! rawclient base64 <path>                        seconds to build the data: URL of a file
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+const KEY: &str = "Bearer bench-key";
+const VARIABLES: &str = r#"{"document": "Invoice #1042: 3 items, total 1,250 EUR", "lang": "en"}"#;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .tcp_nodelay(true)
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+async fn create(client: &reqwest::Client, url: &str, body: &Value) -> usize {
+    let resp = client
+        .post(url)
+        .header("Authorization", KEY)
+        .json(body)
+        .send()
+        .await
+        .expect("send");
+    let v: Value = resp.json().await.expect("json");
+    v["choices"].as_array().map_or(0, Vec::len)
+}
+
+async fn sync_rate(url: &str, canvas: &str, seconds: f64) -> f64 {
+    let (c, body) = (client(), request_body(canvas, false));
+    for _ in 0..20 {
+        create(&c, url, &body).await;
+    }
+    let (start, mut done) = (Instant::now(), 0u64);
+    while start.elapsed().as_secs_f64() < seconds {
+        assert!(create(&c, url, &body).await > 0);
+        done += 1;
+    }
+    done as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn async_rate(url: &str, canvas: &str, seconds: f64, n: usize) -> f64 {
+    let (c, body) = (client(), request_body(canvas, false));
+    futures::future::join_all((0..n).map(|_| create(&c, url, &body))).await;
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(seconds);
+    let workers = (0..n).map(|_| {
+        let (c, body, url) = (c.clone(), body.clone(), url.to_owned());
+        tokio::spawn(async move {
+            let mut done = 0u64;
+            while Instant::now() < deadline {
+                create(&c, &url, &body).await;
+                done += 1;
+            }
+            done
+        })
+    });
+    let done: u64 = futures::future::join_all(workers)
+        .await
+        .into_iter()
+        .map(|r| r.expect("worker"))
+        .sum();
+    done as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn stream_rate(url: &str, canvas: &str) -> f64 {
+    let c = client();
+    let mut best = 0f64;
+    for _ in 0..2 {
+        let start = Instant::now();
+        let resp = c
+            .post(url)
+            .header("Authorization", KEY)
+            .json(&request_body(canvas, true))
+            .send()
+            .await
+            .expect("send");
+        let mut body = resp.bytes_stream();
+        let (mut buf, mut events) = (Vec::<u8>::new(), 0u64);
+        'read: while let Some(chunk) = body.next().await {
+            buf.extend_from_slice(&chunk.expect("chunk"));
+            let mut used = 0;
+            while let Some(end) = memchr::memmem::find(&buf[used..], b"\n\n") {
+                let frame = &buf[used..used + end];
+                used += end + 2;
+                let Some(data) = frame.strip_prefix(b"data: ") else {
+                    continue;
+                };
+                if data.starts_with(b"[DONE]") {
+                    break 'read;
+                }
+                let v: Value = serde_json::from_slice(data).expect("event json");
+                events += v["choices"][0]["delta"]["content"].is_string() as u64 | 1;
+            }
+            buf.drain(..used);
+        }
+        best = best.max(events as f64 / start.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn request_body(canvas: &str, stream: bool) -> Value {
+    let variables: Value = serde_json::from_str(VARIABLES).expect("variables");
+    if stream {
+        json!({"canvas_id": canvas, "stream": true})
+    } else {
+        json!({"canvas_id": canvas, "variables": variables})
+    }
+}
+
+/// Reads the whole file, then encodes it with base64-simd into one String (what a Rust
+/// program would do; the SDK streams the file instead).
+fn base64_seconds(path: &str) -> f64 {
+    let start = Instant::now();
+    let data = std::fs::read(path).expect("read");
+    let mut url = String::from("data:application/pdf;base64,");
+    base64_simd::STANDARD.encode_append(&data, &mut url);
+    std::hint::black_box(&url);
+    start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
+    let endpoint = format!("{}/v2/chat/completions", arg(2));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let out = match arg(1) {
+        "sync" => {
+            json!({"rate": rt.block_on(sync_rate(&endpoint, arg(3), arg(4).parse().unwrap()))})
+        }
+        "async" => {
+            json!({"rate": rt.block_on(async_rate(&endpoint, arg(3), arg(4).parse().unwrap(), arg(5).parse().unwrap()))})
+        }
+        "stream" => {
+            // On a worker thread, as the SDK reads, not on the thread that blocks in
+            // `block_on` (a cross-thread wake-up per event would dominate).
+            let canvas = arg(3).to_owned();
+            let rate = rt.block_on(async move {
+                tokio::spawn(async move { stream_rate(&endpoint, &canvas).await })
+                    .await
+                    .expect("stream task")
+            });
+            json!({ "rate": rate })
+        }
+        "base64" => json!({"seconds": base64_seconds(arg(2))}),
+        other => panic!("unknown mode {other:?}: sync | async | stream | base64"),
+    };
+    println!("{out}");
+}
