@@ -1,0 +1,360 @@
+"""What every API's client shares: the client bases, the resource base, the ``NOT_GIVEN``
+sentinel and the per-call ``RequestOptions``. One native core, two faces (sync, asyncio)."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Mapping
+from os import PathLike
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any, Final, TypedDict
+
+from ._exceptions import InsecureTransportWarning, TelaError
+from ._files import File, FileInput, UploadMode
+from ._native import NativeClient, NativeStream
+from ._timeout import TimeoutTypes, timeout_arg
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["NOT_GIVEN", "RequestOptions", "given", "native_options", "split_params"]
+
+
+class _NotGiven:
+    """The one "not given" sentinel, for arguments where None means something (``rating=None``
+    revokes; ``wait(timeout=None)`` waits forever): the native core applies its default."""
+
+    _instance: _NotGiven | None = None
+
+    def __new__(cls) -> _NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final[Any] = _NotGiven()
+
+
+class RequestOptions(TypedDict, total=False):
+    """What every call takes besides its own arguments (``**options: Unpack[RequestOptions]``);
+    the core applies them the same way to every operation."""
+
+    #: Headers added to (or replacing) the client's for this call.
+    extra_headers: Mapping[str, str] | None
+    #: Query parameters added to the URL.
+    extra_query: Mapping[str, str] | None
+    #: Fields merged into the JSON body (or the multipart form of an upload).
+    extra_body: Mapping[str, Any] | None
+    #: Seconds, or a ``Timeout``, for this call only.
+    timeout: TimeoutTypes
+    #: Retries for this call only.
+    max_retries: int | None
+
+
+#: The names ``RequestOptions`` allows (also what batch items may carry besides arguments).
+OPTION_NAMES: Final = frozenset(RequestOptions.__optional_keys__)
+
+
+def native_options(options: Mapping[str, Any], where: str = "this call") -> dict[str, Any]:
+    """``RequestOptions`` as the core's keyword arguments; an unknown name is a TypeError, as a
+    misspelt keyword argument would be."""
+    for name in options:
+        if name not in OPTION_NAMES:
+            raise TypeError(f"{where} got an unexpected keyword argument {name!r}")
+    out = dict(options)
+    if "timeout" in out:
+        out["timeout"] = timeout_arg(out["timeout"])
+    return out
+
+
+def split_params(params: Mapping[str, Any], args: frozenset[str], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``**params`` of a call as the op's arguments (those given) and its ``RequestOptions``;
+    an unknown name is a TypeError, as a misspelt keyword argument would be."""
+    body: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in args:
+            if value is not None:
+                body[name] = value
+        elif name in OPTION_NAMES:
+            options[name] = value
+        else:
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
+    return body, options
+
+
+def given(**fields: Any) -> dict[str, Any]:
+    """The arguments that were given (None: not given); the rules about them live in the core."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+# --- resources -----------------------------------------------------------------------------
+
+
+class _Resource:
+    """A group of calls (``client.completions``, ``dify.files``...) bound to one client."""
+
+    def __init__(self, client: BaseClient) -> None:
+        self._client = client
+
+    def _native(self) -> NativeClient:
+        return self._client._live()
+
+
+class SyncResource(_Resource):
+    """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
+
+    def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
+        return self._native().call(op, body, **native_options(options))
+
+    def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+        return self._native().stream(op, body, **native_options(options))
+
+
+class AsyncResource(_Resource):
+    """The asyncio face of the same ops."""
+
+    async def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
+        return await self._native().acall(op, body, **native_options(options))
+
+    async def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+        return await self._native().astream(op, body, **native_options(options))
+
+
+# --- clients -------------------------------------------------------------------------------
+
+
+_warned_clear: set[str] = set()
+
+
+def _warn_if_key_in_clear(native: NativeClient) -> None:
+    """Warns once per process and base URL when the key would cross the network unencrypted
+    (plain http:// to a host that is not loopback); the core decides, this face warns."""
+    if not native.sends_key_in_clear:
+        return
+    url = native.base_url
+    if url in _warned_clear:
+        return
+    _warned_clear.add(url)
+    # Point the warning at the user's line, however deep in tela_sdk the client was made.
+    level = 2
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("tela_sdk"):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(
+        f"base_url {url} is plain http:// to a host that is not loopback: the API key is sent unencrypted. "
+        "Use https:// unless this network is trusted.",
+        InsecureTransportWarning,
+        stacklevel=level,
+    )
+
+
+def _settings(**options: Any) -> dict[str, Any]:
+    """The settings a client was built with (None: not given), as plain picklable values: the
+    one record both the native client's arguments and the pickle are derived from."""
+    out = given(**options)
+    if "default_headers" in out:
+        out["default_headers"] = dict(out["default_headers"])
+    if "ca_bundle" in out:
+        out["ca_bundle"] = str(out["ca_bundle"])
+    return out
+
+
+def _native_args(settings: Mapping[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``settings`` as ``NativeClient(api, *args, **kwargs)`` / ``with_options(*args, **kwargs)``."""
+    get = settings.get
+    args = (
+        get("api_key"),
+        get("base_url"),
+        timeout_arg(get("timeout")),
+        get("max_retries"),
+        get("default_headers") or None,
+        get("proxy"),
+        get("ca_bundle"),
+    )
+    return args, {"upload": get("upload"), "max_event_bytes": get("max_event_bytes"), "trust_env": get("trust_env")}
+
+
+class BaseClient:
+    _api = "tela"
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
+        ca_bundle: str | PathLike[str] | None = None,
+        upload: UploadMode | None = None,
+        max_event_bytes: int | None = None,
+        trust_env: bool = True,
+    ) -> None:
+        config = _settings(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            upload=upload,
+            max_event_bytes=max_event_bytes,
+            trust_env=trust_env,
+        )
+        args, kwargs = _native_args(config)
+        self._bind(NativeClient(self._api, *args, **kwargs), config)
+        _warn_if_key_in_clear(self._native)
+
+    def _bind(self, native: NativeClient, config: dict[str, Any]) -> None:
+        self._native = native
+        self._config = config
+        self._closed = False
+        self._setup()
+
+    def _setup(self) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def _wrap(cls, native: NativeClient, config: dict[str, Any] | None = None) -> Self:
+        obj = cls.__new__(cls)
+        obj._bind(native, config if config is not None else {})
+        return obj
+
+    def _live(self) -> NativeClient:
+        if self._closed:
+            raise TelaError(
+                f"this {type(self).__name__} is closed; create a new one (or use with_options before closing)"
+            )
+        return self._native
+
+    @property
+    def base_url(self) -> str:
+        return self._native.base_url
+
+    @property
+    def max_event_bytes(self) -> int:
+        """The cap on one streamed event in bytes (default 128 MiB): a larger one raises
+        ``APIResponseValidationError`` instead of growing memory without bound."""
+        return self._native.max_event_bytes
+
+    @property
+    def max_retries(self) -> int:
+        return self._native.max_retries
+
+    @property
+    def timeout(self) -> dict[str, float | None]:
+        """The resolved deadlines in seconds (None = no limit)."""
+        return self._native.timeout
+
+    @property
+    def upload(self) -> str:
+        """How local files are delivered unless a ``File`` says otherwise: ``"auto"`` (inline
+        up to 4 MiB, upload above), ``"inline"`` or ``"vault"``."""
+        return self._native.upload
+
+    def file(
+        self,
+        source: FileInput,
+        *,
+        name: str | None = None,
+        mime_type: str | None = None,
+        range: tuple[int, int] | None = None,
+        parser_type: str | None = None,
+        upload: UploadMode | None = None,
+    ) -> File:
+        """``tela_sdk.File(...)``, for code that only holds the client."""
+        return File(source, name=name, mime_type=mime_type, range=range, parser_type=parser_type, upload=upload)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
+        ca_bundle: str | PathLike[str] | None = None,
+        upload: UploadMode | None = None,
+        max_event_bytes: int | None = None,
+        trust_env: bool | None = None,
+    ) -> Self:
+        """A copy with some settings changed, sharing this client's connection pool (a new
+        pool only when ``proxy``, ``ca_bundle`` or the connect timeout change)."""
+        changes = _settings(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            upload=upload,
+            max_event_bytes=max_event_bytes,
+            trust_env=trust_env,
+        )
+        args, kwargs = _native_args(changes)
+        native = self._live().with_options(*args, **kwargs)
+        _warn_if_key_in_clear(native)
+        return type(self)._wrap(native, {**self._config, **changes})
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self._native.api_key_hint!r}, "
+            f"max_retries={self.max_retries})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Configuration only: the worker builds its own pool. What came from the
+        # environment is read again from the worker's environment; an explicit api_key
+        # travels inside the pickle (treat the pickle as a secret, or use the environment).
+        return (_rebuild, (type(self), dict(self._config)))
+
+
+def _rebuild(cls: type[BaseClient], config: dict[str, Any]) -> BaseClient:
+    return cls(**config)
+
+
+class SyncClient(BaseClient):
+    """``close()`` and ``with`` for the blocking clients (Tela and Dify)."""
+
+    def close(self) -> None:
+        """Stops this client from making calls; its pool closes once no copy uses it."""
+        self._closed = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncClientBase(BaseClient):
+    """``close()`` and ``async with`` for the asyncio clients (Tela and Dify)."""
+
+    async def close(self) -> None:
+        """Stops this client from making calls; its pool closes once no copy uses it."""
+        self._closed = True
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
