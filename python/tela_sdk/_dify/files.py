@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, Union
@@ -20,33 +21,35 @@ __all__ = ["DifyFiles", "AsyncDifyFiles", "UploadInput"]
 UploadInput = Union[str, "PathLike[str]", bytes, bytearray, memoryview, IO[bytes], File]
 
 
-def _upload_body(file: UploadInput, user: str | None, filename: str | None, mime_type: str | None) -> dict[str, Any]:
-    """Where the upload's bytes come from: a path is streamed from disk by the core; bytes and
-    file objects without a path on disk are sent from memory."""
-    import base64  # lazy: not needed to import tela_sdk
+_NEEDS_NAME = 'uploading bytes needs filename="..." (Dify takes the file type from its extension).'
 
+
+def _upload_body(file: UploadInput, user: str | None, filename: str | None, mime_type: str | None) -> dict[str, Any]:
+    """Where the upload's bytes come from, the same way as a Tela upload: a path is streamed
+    from disk by the core; bytes and other streams become a ``File`` (streams are read in
+    chunks and spooled past 8 MiB), which the core opens and streams as the multipart part."""
     body: dict[str, Any] = given(user=user, filename=filename, mime_type=mime_type)
     if isinstance(file, File):
         body["file"] = file  # opened and streamed by the core (name and MIME type from the File)
-        return body
-    if isinstance(file, str):
+    elif isinstance(file, str):
         body["path"] = file
     elif isinstance(file, PathLike):
         body["path"] = os.fsdecode(os.fspath(file))
     elif isinstance(file, (bytes, bytearray, memoryview)):
-        body["data_base64"] = base64.b64encode(file).decode("ascii")
+        if filename is None:
+            raise InvalidRequestError(_NEEDS_NAME)  # a File would name it file.bin
+        body["file"] = File(file)  # the core checks and uses filename=
     elif callable(getattr(file, "read", None)):
         path = _disk_path(file)
         if path is not None:
             body["path"] = path  # a file on disk: streamed by the core, not read here
+        elif isinstance(file, io.TextIOBase):
+            raise InvalidRequestError("files.upload(...) needs bytes: open the file in binary mode ('rb').")
         else:
-            data = file.read()
-            if not isinstance(data, (bytes, bytearray)):
-                raise InvalidRequestError("files.upload(...) needs bytes: open the file in binary mode ('rb').")
-            body["data_base64"] = base64.b64encode(data).decode("ascii")
-            name = _stream_name(file)
-            if name is not None and "filename" not in body:
-                body["filename"] = name
+            body.setdefault("filename", _stream_name(file))
+            if body["filename"] is None:
+                raise InvalidRequestError(_NEEDS_NAME)
+            body["file"] = File(file)
     else:
         raise InvalidRequestError(
             "files.upload(...) takes a path (str or PathLike), bytes with filename=..., a binary file "
