@@ -13,36 +13,13 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict
 from ._exceptions import InsecureTransportWarning, TelaError
 from ._files import File, FileInput, UploadMode
 from ._native import NativeClient, NativeStream
+from ._sentinel import NOT_GIVEN
 from ._timeout import TimeoutTypes, timeout_arg
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["NOT_GIVEN", "RequestOptions", "given", "native_options", "split_params"]
-
-
-class _NotGiven:
-    """The one "not given" sentinel, for arguments where None means something (``rating=None``
-    revokes; ``wait(timeout=None)`` waits forever): the native core applies its default."""
-
-    _instance: _NotGiven | None = None
-
-    def __new__(cls) -> _NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __reduce__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final[Any] = _NotGiven()
 
 
 class RequestOptions(TypedDict, total=False):
