@@ -17,6 +17,7 @@ from tela_sdk import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    InsecureTransportWarning,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -262,12 +263,14 @@ async def test_async_dropped_connection_is_a_connection_error_sent_once(emulator
 
 
 def test_dns_failure(emulator):
-    client = tela_sdk.Client(
-        api_key="k",
-        base_url="http://does-not-exist.invalid",
-        max_retries=0,
-        timeout=tela_sdk.Timeout(connect=5, total=10),
-    )
+    # Plain http:// to a host that is not loopback: the key-in-clear warning is part of the contract.
+    with pytest.warns(InsecureTransportWarning, match="does-not-exist.invalid"):
+        client = tela_sdk.Client(
+            api_key="k",
+            base_url="http://does-not-exist.invalid",
+            max_retries=0,
+            timeout=tela_sdk.Timeout(connect=5, total=10),
+        )
     with pytest.raises(APIConnectionError) as info:
         client.completions.create(canvas_id="c")
     assert type(info.value) is APIConnectionError
@@ -277,12 +280,14 @@ def test_dns_failure(emulator):
 
 
 async def test_async_dns_failure(emulator):
-    client = tela_sdk.AsyncClient(
-        api_key="k",
-        base_url="http://does-not-exist.invalid",
-        max_retries=0,
-        timeout=tela_sdk.Timeout(connect=5, total=10),
-    )
+    # Its own host: the warning comes once per base URL and process.
+    with pytest.warns(InsecureTransportWarning, match="does-not-exist-async.invalid"):
+        client = tela_sdk.AsyncClient(
+            api_key="k",
+            base_url="http://does-not-exist-async.invalid",
+            max_retries=0,
+            timeout=tela_sdk.Timeout(connect=5, total=10),
+        )
     with pytest.raises(APIConnectionError) as info:
         await client.completions.create(canvas_id="c")
     assert info.value.kind == "dns"

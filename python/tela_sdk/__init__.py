@@ -8,9 +8,8 @@ print(out.content)
 
 from . import webhooks
 from ._batch import BatchResult
-from ._client import AsyncClient, Client
-from ._dify import AsyncDifyClient, DifyClient
-from ._dify_streaming import AsyncDifyStream, DifyFinal, DifyStream
+from ._dify.client import AsyncDifyClient, DifyClient
+from ._dify.streaming import AsyncDifyStream, DifyFinal, DifyStream
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -40,8 +39,9 @@ from ._exceptions import (
 from ._files import File, FileInfo, UploadedFile
 from ._logs import setup_from_env as _setup_logging_from_env
 from ._native import __version__
-from ._runs import AsyncRunPage, RunPage
-from ._streaming import AsyncStream, FinalMessage, Stream
+from ._tela.client import AsyncClient, Client
+from ._tela.runs import AsyncRunPage, RunPage
+from ._tela.streaming import AsyncStream, FinalMessage, Stream
 from ._timeout import Timeout
 from .types import AsyncRun, Completion, CompletionChunk, Run
 

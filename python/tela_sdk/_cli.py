@@ -91,13 +91,13 @@ def _print_content(content: Any, out: TextIO) -> None:
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     if args.api == "dify":
-        from ._dify import DifyClient
+        from ._dify.client import DifyClient
 
         with DifyClient(**_client_options(args)) as dify:
             answer = dify.completion_messages.create(inputs=_variables(args.var), user=args.user, query=args.query)
             out.write(answer.to_json() + "\n" if args.json else answer.answer + "\n")
         return 0
-    from ._client import Client
+    from ._tela.client import Client
 
     with Client(**_client_options(args)) as client:
         completion = client.completions.create(**_target(args))
@@ -110,7 +110,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_stream(args: argparse.Namespace, out: TextIO) -> int:
     if args.api == "dify":
-        from ._dify import DifyClient
+        from ._dify.client import DifyClient
 
         with DifyClient(**_client_options(args)) as dify:
             events = dify.completion_messages.create(
@@ -128,7 +128,7 @@ def _cmd_stream(args: argparse.Namespace, out: TextIO) -> int:
             if not args.json:
                 out.write("\n")
         return 0
-    from ._client import Client
+    from ._tela.client import Client
 
     with Client(**_client_options(args)) as client, client.completions.create(**_target(args), stream=True) as stream:
         for chunk in stream:
@@ -143,7 +143,7 @@ def _cmd_stream(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
-    from ._client import Client
+    from ._tela.client import Client
 
     with Client(**_client_options(args)) as client:
         run = client.completions.submit(**_target(args), webhook_url=args.webhook_url)
@@ -154,7 +154,7 @@ def _cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_wait(args: argparse.Namespace, out: TextIO) -> int:
-    from ._client import Client
+    from ._tela.client import Client
 
     with Client(**_client_options(args)) as client:
         run = client.completions.wait(args.run_id, timeout=args.wait_timeout)
@@ -195,7 +195,7 @@ def _read_items(path: str) -> list[dict[str, Any]]:
 
 
 def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
-    from ._client import Client
+    from ._tela.client import Client
 
     items = _read_items(args.input)
     defaults = {k: v for k, v in _target(args).items() if v}

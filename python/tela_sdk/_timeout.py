@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ._exceptions import InvalidRequestError
+from ._sentinel import NOT_GIVEN
 
 __all__ = ["Timeout", "TimeoutTypes"]
-
-_UNSET: Any = object()
 
 
 class Timeout:
@@ -28,11 +25,11 @@ class Timeout:
     def __init__(
         self,
         *,
-        connect: float | None = _UNSET,
-        read: float | None = _UNSET,
-        total: float | None = _UNSET,
-        stream_idle: float | None = _UNSET,
-        stream_total: float | None = _UNSET,
+        connect: float | None = NOT_GIVEN,
+        read: float | None = NOT_GIVEN,
+        total: float | None = NOT_GIVEN,
+        stream_idle: float | None = NOT_GIVEN,
+        stream_total: float | None = NOT_GIVEN,
     ) -> None:
         given = {
             "connect": connect,
@@ -41,7 +38,7 @@ class Timeout:
             "stream_idle": stream_idle,
             "stream_total": stream_total,
         }
-        self._values = {k: v for k, v in given.items() if v is not _UNSET}
+        self._values = {k: v for k, v in given.items() if v is not NOT_GIVEN}
 
     def as_dict(self) -> dict[str, float | None]:
         """The deadlines that were set."""

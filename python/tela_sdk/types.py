@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._base import NOT_GIVEN
 from ._exceptions import RunFailedError, RunNotFinishedError, TelaError
 from ._models import Model, ResponseModel
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
+    from ._tela.client import AsyncClient, Client
 
 __all__ = [
     "FunctionCall",
@@ -147,13 +148,9 @@ class CompletionChunk(Model):
 RunStatus = Literal["created", "running", "succeeded", "failed"]
 
 
-class _Default:
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-#: "Not given": the native core applies its default (a 10-minute wait deadline).
-DEFAULT: Any = _Default()
+#: "Not given": the native core applies its default (a 10-minute wait deadline). The same
+#: object as every other "not given" of the SDK (``tela_sdk._base.NOT_GIVEN``).
+DEFAULT: Any = NOT_GIVEN
 
 
 class RunInformation(Model):

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from .._client import AsyncClient, Client
 from .._models import Model
 from .._native import NativeEmulator
+from .._tela.client import AsyncClient, Client
 from ._dify import DifyAnswerRequest, DifyApp, DifyEmulatorMixin, DifyFeedback, DifyUpload
 from ._files import FilesEmulatorMixin, ReplyFile, StoredFile
 

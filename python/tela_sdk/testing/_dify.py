@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._dify import AsyncDifyClient, DifyClient
+from .._dify.client import AsyncDifyClient, DifyClient
 from .._models import Model
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from collections.abc import AsyncGenerator, Iterator
 from types import TracebackType
 from typing import Any
 
-from ._native import NativeStream
-from ._streaming import AsyncStream, FinalMessage, Stream
-from .dify_types import (
+from .._native import NativeStream
+from .._tela.streaming import AsyncStream, FinalMessage, Stream
+from ..dify_types import (
     AnswerReplaced,
     DifyEvent,
     DifyFile,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._exceptions import APIResponseValidationError, RunTimeoutError
-from .types import DEFAULT, AsyncRun, BaseRun, Run
+from .._base import NOT_GIVEN, given
+from .._exceptions import APIResponseValidationError, RunTimeoutError
+from ..types import AsyncRun, BaseRun, Run
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client
+    from .client import AsyncClient, Client
 
 __all__ = ["RunPage", "AsyncRunPage"]
 
@@ -26,7 +27,7 @@ def _wait_body(run: str | BaseRun, timeout: Any, poll_interval: float | None) ->
         body: dict[str, Any] = {"id": run.id, "last_status": run.status}
     else:
         body = {"id": run}
-    if timeout is not DEFAULT:
+    if timeout is not NOT_GIVEN:
         body["timeout"] = timeout
     if poll_interval is not None:
         body["poll_interval"] = poll_interval
@@ -99,6 +100,23 @@ async def wait_async(
     finally:
         stream.close()
     return _final(last, body["id"])
+
+
+def list_body(
+    limit: int | None,
+    prompt_id: str | None,
+    prompt_version_id: str | None,
+    prompt_application_id: str | None,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """The ``completions.list`` arguments that were given."""
+    return given(
+        limit=limit,
+        prompt_id=prompt_id,
+        prompt_version_id=prompt_version_id,
+        prompt_application_id=prompt_application_id,
+        cursor=cursor,
+    )
 
 
 def list_runs(client: Client, body: dict[str, Any], options: dict[str, Any]) -> RunPage:

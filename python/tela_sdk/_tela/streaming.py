@@ -13,11 +13,11 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from ._native import NativeStream
+from .._native import NativeStream
 
 if TYPE_CHECKING:
     import asyncio
-from .types import ChunkMessage, CompletionChunk
+from ..types import ChunkMessage, CompletionChunk
 
 __all__ = ["Stream", "AsyncStream", "FinalMessage"]
 

@@ -1,4 +1,5 @@
-"""``Client`` and ``AsyncClient``: one native core, two faces."""
+"""What every API's client shares: the client bases, the resource base, the ``NOT_GIVEN``
+sentinel and the per-call ``RequestOptions``. One native core, two faces (sync, asyncio)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,107 @@ import warnings
 from collections.abc import Mapping
 from os import PathLike
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
-from ._completions import AsyncCompletions, Completions
 from ._exceptions import InsecureTransportWarning, TelaError
 from ._files import File, FileInput, UploadMode
-from ._native import NativeClient
+from ._native import NativeClient, NativeStream
+from ._sentinel import NOT_GIVEN
 from ._timeout import TimeoutTypes, timeout_arg
-from ._uploads import AsyncFiles, Files
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Client", "AsyncClient"]
+__all__ = ["NOT_GIVEN", "RequestOptions", "given", "native_options", "split_params"]
+
+
+class RequestOptions(TypedDict, total=False):
+    """What every call takes besides its own arguments (``**options: Unpack[RequestOptions]``);
+    the core applies them the same way to every operation."""
+
+    #: Headers added to (or replacing) the client's for this call.
+    extra_headers: Mapping[str, str] | None
+    #: Query parameters added to the URL.
+    extra_query: Mapping[str, str] | None
+    #: Fields merged into the JSON body (or the multipart form of an upload).
+    extra_body: Mapping[str, Any] | None
+    #: Seconds, or a ``Timeout``, for this call only.
+    timeout: TimeoutTypes
+    #: Retries for this call only.
+    max_retries: int | None
+
+
+#: The names ``RequestOptions`` allows (also what batch items may carry besides arguments).
+OPTION_NAMES: Final = frozenset(RequestOptions.__optional_keys__)
+
+
+def native_options(options: Mapping[str, Any], where: str = "this call") -> dict[str, Any]:
+    """``RequestOptions`` as the core's keyword arguments; an unknown name is a TypeError, as a
+    misspelt keyword argument would be."""
+    for name in options:
+        if name not in OPTION_NAMES:
+            raise TypeError(f"{where} got an unexpected keyword argument {name!r}")
+    out = dict(options)
+    if "timeout" in out:
+        out["timeout"] = timeout_arg(out["timeout"])
+    return out
+
+
+def split_params(params: Mapping[str, Any], args: frozenset[str], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``**params`` of a call as the op's arguments (those given) and its ``RequestOptions``;
+    an unknown name is a TypeError, as a misspelt keyword argument would be."""
+    body: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in args:
+            if value is not None:
+                body[name] = value
+        elif name in OPTION_NAMES:
+            options[name] = value
+        else:
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
+    return body, options
+
+
+def given(**fields: Any) -> dict[str, Any]:
+    """The arguments that were given (None: not given); the rules about them live in the core."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+# --- resources -----------------------------------------------------------------------------
+
+
+class _Resource:
+    """A group of calls (``client.completions``, ``dify.files``...) bound to one client."""
+
+    def __init__(self, client: BaseClient) -> None:
+        self._client = client
+
+    def _native(self) -> NativeClient:
+        return self._client._live()
+
+
+class SyncResource(_Resource):
+    """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
+
+    def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
+        return self._native().call(op, body, **native_options(options))
+
+    def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+        return self._native().stream(op, body, **native_options(options))
+
+
+class AsyncResource(_Resource):
+    """The asyncio face of the same ops."""
+
+    async def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
+        return await self._native().acall(op, body, **native_options(options))
+
+    async def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+        return await self._native().astream(op, body, **native_options(options))
+
+
+# --- clients -------------------------------------------------------------------------------
 
 
 _warned_clear: set[str] = set()
@@ -47,7 +136,33 @@ def _warn_if_key_in_clear(native: NativeClient) -> None:
     )
 
 
-class _BaseClient:
+def _settings(**options: Any) -> dict[str, Any]:
+    """The settings a client was built with (None: not given), as plain picklable values: the
+    one record both the native client's arguments and the pickle are derived from."""
+    out = given(**options)
+    if "default_headers" in out:
+        out["default_headers"] = dict(out["default_headers"])
+    if "ca_bundle" in out:
+        out["ca_bundle"] = str(out["ca_bundle"])
+    return out
+
+
+def _native_args(settings: Mapping[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``settings`` as ``NativeClient(api, *args, **kwargs)`` / ``with_options(*args, **kwargs)``."""
+    get = settings.get
+    args = (
+        get("api_key"),
+        get("base_url"),
+        timeout_arg(get("timeout")),
+        get("max_retries"),
+        get("default_headers") or None,
+        get("proxy"),
+        get("ca_bundle"),
+    )
+    return args, {"upload": get("upload"), "max_event_bytes": get("max_event_bytes"), "trust_env": get("trust_env")}
+
+
+class BaseClient:
     _api = "tela"
 
     def __init__(
@@ -64,20 +179,7 @@ class _BaseClient:
         max_event_bytes: int | None = None,
         trust_env: bool = True,
     ) -> None:
-        self._native = NativeClient(
-            self._api,
-            api_key,
-            base_url,
-            timeout_arg(timeout),
-            max_retries,
-            dict(default_headers) if default_headers else None,
-            proxy,
-            None if ca_bundle is None else str(ca_bundle),
-            upload=upload,
-            max_event_bytes=max_event_bytes,
-            trust_env=trust_env,
-        )
-        self._config = _given(
+        config = _settings(
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
@@ -89,8 +191,14 @@ class _BaseClient:
             max_event_bytes=max_event_bytes,
             trust_env=trust_env,
         )
-        self._closed = False
+        args, kwargs = _native_args(config)
+        self._bind(NativeClient(self._api, *args, **kwargs), config)
         _warn_if_key_in_clear(self._native)
+
+    def _bind(self, native: NativeClient, config: dict[str, Any]) -> None:
+        self._native = native
+        self._config = config
+        self._closed = False
         self._setup()
 
     def _setup(self) -> None:
@@ -99,10 +207,7 @@ class _BaseClient:
     @classmethod
     def _wrap(cls, native: NativeClient, config: dict[str, Any] | None = None) -> Self:
         obj = cls.__new__(cls)
-        obj._native = native
-        obj._config = config if config is not None else {}
-        obj._closed = False
-        obj._setup()
+        obj._bind(native, config if config is not None else {})
         return obj
 
     def _live(self) -> NativeClient:
@@ -166,35 +271,22 @@ class _BaseClient:
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool (a new
         pool only when ``proxy``, ``ca_bundle`` or the connect timeout change)."""
-        native = self._live().with_options(
-            api_key,
-            base_url,
-            timeout_arg(timeout),
-            max_retries,
-            dict(default_headers) if default_headers else None,
-            proxy,
-            None if ca_bundle is None else str(ca_bundle),
+        changes = _settings(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
             upload=upload,
             max_event_bytes=max_event_bytes,
             trust_env=trust_env,
         )
+        args, kwargs = _native_args(changes)
+        native = self._live().with_options(*args, **kwargs)
         _warn_if_key_in_clear(native)
-        config = {
-            **self._config,
-            **_given(
-                api_key=api_key,
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=default_headers,
-                proxy=proxy,
-                ca_bundle=ca_bundle,
-                upload=upload,
-                max_event_bytes=max_event_bytes,
-                trust_env=trust_env,
-            ),
-        }
-        return type(self)._wrap(native, config)
+        return type(self)._wrap(native, {**self._config, **changes})
 
     def __repr__(self) -> str:
         return (
@@ -209,21 +301,11 @@ class _BaseClient:
         return (_rebuild, (type(self), dict(self._config)))
 
 
-def _given(**options: Any) -> dict[str, Any]:
-    """The settings a client was built with (None: not given), as plain picklable values."""
-    out = {k: v for k, v in options.items() if v is not None}
-    if "default_headers" in out:
-        out["default_headers"] = dict(out["default_headers"])
-    if "ca_bundle" in out:
-        out["ca_bundle"] = str(out["ca_bundle"])
-    return out
-
-
-def _rebuild(cls: type[_BaseClient], config: dict[str, Any]) -> _BaseClient:
+def _rebuild(cls: type[BaseClient], config: dict[str, Any]) -> BaseClient:
     return cls(**config)
 
 
-class _SyncClient(_BaseClient):
+class SyncClient(BaseClient):
     """``close()`` and ``with`` for the blocking clients (Tela and Dify)."""
 
     def close(self) -> None:
@@ -239,7 +321,7 @@ class _SyncClient(_BaseClient):
         self.close()
 
 
-class _AsyncClient(_BaseClient):
+class AsyncClientBase(BaseClient):
     """``close()`` and ``async with`` for the asyncio clients (Tela and Dify)."""
 
     async def close(self) -> None:
@@ -253,28 +335,3 @@ class _AsyncClient(_BaseClient):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
-
-
-class Client(_SyncClient):
-    """The synchronous Tela client. Thread-safe: share one across threads.
-
-    Reads ``TELA_API_KEY`` and ``TELA_BASE_URL`` when ``api_key``/``base_url`` are not given.
-    """
-
-    completions: Completions
-    files: Files
-
-    def _setup(self) -> None:
-        self.completions = Completions(self)
-        self.files = Files(self)
-
-
-class AsyncClient(_AsyncClient):
-    """The asyncio Tela client: every call is awaited on the caller's event loop."""
-
-    completions: AsyncCompletions
-    files: AsyncFiles
-
-    def _setup(self) -> None:
-        self.completions = AsyncCompletions(self)
-        self.files = AsyncFiles(self)

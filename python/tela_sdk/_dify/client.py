@@ -1,0 +1,133 @@
+"""``DifyClient`` and ``AsyncDifyClient``: Dify's service API on the same native core.
+
+    from tela_sdk import DifyClient
+    dify = DifyClient()                              # DIFY_API_KEY / DIFY_BASE_URL
+    out = dify.completion_messages.create(inputs={"query": "Hi"}, user="user-1")
+    print(out.answer, out.usage.total_price)
+
+Timeouts, retries, proxies, errors and key masking work as for ``Client``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from os import PathLike
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .._base import AsyncClientBase, BaseClient, RequestOptions, SyncClient, given, native_options
+from .._timeout import TimeoutTypes
+from ..dify_types import DifyAppInfo, DifyMeta, DifyParameters
+from .files import AsyncDifyFiles, DifyFiles
+from .messages import (
+    AsyncDifyChatMessages,
+    AsyncDifyCompletionMessages,
+    AsyncDifyMessages,
+    DifyChatMessages,
+    DifyCompletionMessages,
+    DifyMessages,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._models import ResponseModel
+
+__all__ = ["DifyClient", "AsyncDifyClient"]
+
+M = TypeVar("M", bound="ResponseModel")
+
+
+class _DifyBase(BaseClient):
+    """The settings of a Dify client: those of ``Client`` but ``upload`` (Dify files are always uploaded)."""
+
+    _api = "dify"
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
+        ca_bundle: str | PathLike[str] | None = None,
+        max_event_bytes: int | None = None,
+        trust_env: bool = True,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            max_event_bytes=max_event_bytes,
+            trust_env=trust_env,
+        )
+
+    def _info(self, op: str, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
+        return model(*self._live().call(op, given(user=user), **native_options(options)))
+
+    async def _ainfo(self, op: str, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
+        return model(*await self._live().acall(op, given(user=user), **native_options(options)))
+
+
+class DifyClient(_DifyBase, SyncClient):
+    """The synchronous Dify client for one app (its API key, ``app-...``). Thread-safe.
+
+    Reads ``DIFY_API_KEY`` and ``DIFY_BASE_URL`` when ``api_key``/``base_url`` are not
+    given; the default base is ``https://api.dify.ai/v1``, and a self-hosted base keeps its
+    path (``https://dify.example.com/v1``).
+    """
+
+    completion_messages: DifyCompletionMessages
+    chat_messages: DifyChatMessages
+    files: DifyFiles
+    messages: DifyMessages
+
+    def _setup(self) -> None:
+        self.completion_messages = DifyCompletionMessages(self)
+        self.chat_messages = DifyChatMessages(self)
+        self.files = DifyFiles(self)
+        self.messages = DifyMessages(self)
+
+    def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
+        """The app's input form (``input_fields``), features and upload limits."""
+        return self._info("dify.parameters", DifyParameters, user, options)
+
+    def meta(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyMeta:
+        """The icons of the app's tools."""
+        return self._info("dify.meta", DifyMeta, user, options)
+
+    def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
+        """The app's name, description, tags and mode."""
+        return self._info("dify.info", DifyAppInfo, user, options)
+
+
+class AsyncDifyClient(_DifyBase, AsyncClientBase):
+    """The asyncio Dify client: every call is awaited on the caller's event loop."""
+
+    completion_messages: AsyncDifyCompletionMessages
+    chat_messages: AsyncDifyChatMessages
+    files: AsyncDifyFiles
+    messages: AsyncDifyMessages
+
+    def _setup(self) -> None:
+        self.completion_messages = AsyncDifyCompletionMessages(self)
+        self.chat_messages = AsyncDifyChatMessages(self)
+        self.files = AsyncDifyFiles(self)
+        self.messages = AsyncDifyMessages(self)
+
+    async def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
+        """Async twin of ``DifyClient.parameters``."""
+        return await self._ainfo("dify.parameters", DifyParameters, user, options)
+
+    async def meta(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyMeta:
+        """Async twin of ``DifyClient.meta``."""
+        return await self._ainfo("dify.meta", DifyMeta, user, options)
+
+    async def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
+        """Async twin of ``DifyClient.info``."""
+        return await self._ainfo("dify.info", DifyAppInfo, user, options)

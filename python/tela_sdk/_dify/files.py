@@ -1,0 +1,95 @@
+"""``dify.files``: upload one file for a user (``POST /files/upload``, multipart)."""
+
+from __future__ import annotations
+
+import io
+import os
+from os import PathLike
+from typing import IO, TYPE_CHECKING, Any, Union
+
+from .._base import AsyncResource, RequestOptions, SyncResource, given
+from .._exceptions import InvalidRequestError
+from .._files import File, _disk_path, _stream_name
+from ..dify_types import DifyUploadedFile
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["DifyFiles", "AsyncDifyFiles", "UploadInput"]
+
+#: What ``files.upload`` takes: a path, bytes (with ``filename=``), a binary file object, or a ``File``.
+UploadInput = Union[str, "PathLike[str]", bytes, bytearray, memoryview, IO[bytes], File]
+
+
+_NEEDS_NAME = 'uploading bytes needs filename="..." (Dify takes the file type from its extension).'
+
+
+def _upload_body(file: UploadInput, user: str | None, filename: str | None, mime_type: str | None) -> dict[str, Any]:
+    """Where the upload's bytes come from, the same way as a Tela upload: a path is streamed
+    from disk by the core; bytes and other streams become a ``File`` (streams are read in
+    chunks and spooled past 8 MiB), which the core opens and streams as the multipart part."""
+    body: dict[str, Any] = given(user=user, filename=filename, mime_type=mime_type)
+    if isinstance(file, File):
+        body["file"] = file  # opened and streamed by the core (name and MIME type from the File)
+    elif isinstance(file, str):
+        body["path"] = file
+    elif isinstance(file, PathLike):
+        body["path"] = os.fsdecode(os.fspath(file))
+    elif isinstance(file, (bytes, bytearray, memoryview)):
+        if filename is None:
+            raise InvalidRequestError(_NEEDS_NAME)  # a File would name it file.bin
+        body["file"] = File(file)  # the core checks and uses filename=
+    elif callable(getattr(file, "read", None)):
+        path = _disk_path(file)
+        if path is not None:
+            body["path"] = path  # a file on disk: streamed by the core, not read here
+        elif isinstance(file, io.TextIOBase):
+            raise InvalidRequestError("files.upload(...) needs bytes: open the file in binary mode ('rb').")
+        else:
+            body.setdefault("filename", _stream_name(file))
+            if body["filename"] is None:
+                raise InvalidRequestError(_NEEDS_NAME)
+            body["file"] = File(file)
+    else:
+        raise InvalidRequestError(
+            "files.upload(...) takes a path (str or PathLike), bytes with filename=..., a binary file "
+            f"object or a tela_sdk.File; got {type(file).__name__}."
+        )
+    return body
+
+
+class DifyFiles(SyncResource):
+    """``POST /files/upload``."""
+
+    def upload(
+        self,
+        file: UploadInput,
+        *,
+        user: str | None = None,
+        filename: str | None = None,
+        mime_type: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DifyUploadedFile:
+        """Uploads one file for ``user`` (only that user can use it) and returns its record;
+        pass the record in ``files=[...]``. A path is streamed from disk (multipart); bytes
+        need ``filename=``. ``mime_type`` defaults to a guess from the filename."""
+        body = _upload_body(file, user, filename, mime_type)
+        return DifyUploadedFile(*self._call("dify.files.upload", body, options))
+
+
+class AsyncDifyFiles(AsyncResource):
+    """Async twin of ``DifyClient.files``."""
+
+    async def upload(
+        self,
+        file: UploadInput,
+        *,
+        user: str | None = None,
+        filename: str | None = None,
+        mime_type: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DifyUploadedFile:
+        """Async twin of ``DifyClient.files.upload`` (a path is streamed from disk by the core,
+        off the event loop)."""
+        body = _upload_body(file, user, filename, mime_type)
+        return DifyUploadedFile(*await self._call("dify.files.upload", body, options))

@@ -1,0 +1,309 @@
+"""``dify.completion_messages``, ``dify.chat_messages`` and ``dify.messages``: run an app,
+stop a streaming answer, rate an answer.
+
+Each call's arguments become the core's op arguments once, in a builder shared by both
+faces; request rules (``user`` required, file references, ``response_mode``) are checked in
+the core before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from .._base import NOT_GIVEN, OPTION_NAMES, AsyncResource, RequestOptions, SyncResource, given, split_params
+from .._exceptions import InvalidRequestError
+from .._files import File
+from ..dify_types import DifyChatCompletion, DifyCompletion, DifyResult, DifyUploadedFile
+from .streaming import AsyncDifyStream, DifyStream
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "DifyFileInput",
+    "DifyCompletionMessages",
+    "DifyChatMessages",
+    "DifyMessages",
+    "AsyncDifyCompletionMessages",
+    "AsyncDifyChatMessages",
+    "AsyncDifyMessages",
+]
+
+#: A file reference for ``files=[...]``: an upload result, a dict (``{"type", "url"}`` or
+#: ``{"type", "upload_file_id"}``), or ``tela_sdk.File("https://...")``.
+DifyFileInput = DifyUploadedFile | Mapping[str, Any] | File
+
+
+def _file_ref(item: Any) -> Any:
+    """``File("https://...")`` becomes a ``remote_url`` reference; everything else goes as given."""
+    if isinstance(item, File):
+        url = item.url
+        if url is None or not url.startswith(("https://", "http://")):
+            raise InvalidRequestError(
+                "files=[...] takes web URLs and uploaded files; upload a local File first with "
+                "files.upload(...) and pass its result."
+            )
+        return {"url": url}
+    return item
+
+
+def _inputs(inputs: Mapping[str, Any] | None) -> Any:
+    """File values of file variables: ``File("https://...")`` becomes a remote reference."""
+    if not isinstance(inputs, Mapping):
+        return inputs
+    out: dict[str, Any] = {}
+    for name, value in inputs.items():
+        if isinstance(value, File):
+            value = {"transfer_method": "remote_url", **_file_ref(value)}
+        elif isinstance(value, list) and any(isinstance(v, File) for v in value):
+            value = [{"transfer_method": "remote_url", **_file_ref(v)} if isinstance(v, File) else v for v in value]
+        out[name] = value
+    return out
+
+
+def _files(files: Sequence[DifyFileInput] | None) -> Any:
+    if files is None or isinstance(files, (str, bytes, Mapping, DifyUploadedFile, File)):
+        return files  # the core names the mistake
+    return [_file_ref(f) for f in files]
+
+
+class CompletionMessageParams(RequestOptions, total=False):
+    """What ``completion_messages.create`` takes besides ``stream``."""
+
+    inputs: Mapping[str, Any] | None
+    user: str | None
+    query: str | None
+    files: Sequence[DifyFileInput] | None
+
+
+class ChatMessageParams(RequestOptions, total=False):
+    """What ``chat_messages.create`` takes besides ``stream``."""
+
+    query: str | None
+    user: str | None
+    inputs: Mapping[str, Any] | None
+    conversation_id: str | None
+    files: Sequence[DifyFileInput] | None
+    auto_generate_name: bool | None
+    workflow_id: str | None
+
+
+_COMPLETION_ARGS = frozenset(CompletionMessageParams.__optional_keys__) - OPTION_NAMES
+_CHAT_ARGS = frozenset(ChatMessageParams.__optional_keys__) - OPTION_NAMES
+
+
+def _message_body(params: Mapping[str, Any], args: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The op arguments of a message (``File`` values made references) and the call's options."""
+    body, options = split_params(params, args, "create")
+    if "inputs" in body:
+        body["inputs"] = _inputs(body["inputs"])
+    if "files" in body:
+        body["files"] = _files(body["files"])
+    return body, options
+
+
+def _feedback_body(message_id: str, rating: Any, user: str | None, content: str | None) -> dict[str, Any]:
+    body = given(message_id=message_id, user=user, content=content)
+    if rating is not NOT_GIVEN:
+        body["rating"] = rating  # None is meaningful: it revokes
+    return body
+
+
+class _Stop(SyncResource):
+    #: The op family: ``dify.completion_messages`` or ``dify.chat_messages``.
+    _ops: str
+
+    def stop(self, task_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyResult:
+        """Stops a streaming answer (``stream.task_id``); the stream then ends with
+        ``message_end``. Pass the same ``user`` as the answer: Dify ignores a stop from
+        another user and still answers success."""
+        return DifyResult(*self._call(f"{self._ops}.stop", given(task_id=task_id, user=user), options))
+
+
+class _AsyncStop(AsyncResource):
+    _ops: str
+
+    async def stop(self, task_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyResult:
+        """Async twin of ``DifyClient.completion_messages.stop`` (and ``chat_messages.stop``)."""
+        return DifyResult(*await self._call(f"{self._ops}.stop", given(task_id=task_id, user=user), options))
+
+
+class DifyCompletionMessages(_Stop):
+    """``POST /completion-messages`` of a completion (text generator) app."""
+
+    _ops = "dify.completion_messages"
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyCompletion: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyStream: ...
+
+    def create(
+        self,
+        *,
+        stream: bool = False,
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyCompletion | DifyStream:
+        """Runs the app and returns its answer (or, with ``stream=True``, a stream of typed
+        events).
+
+        ``inputs`` are the app's variables (``parameters().input_fields``); ``user`` is your
+        end user's id and is required. ``files`` takes upload results, ``{"type", "url"}``
+        dicts or ``File("https://...")``. The POST is retried only when the app cannot have
+        started (connection refused, 429).
+        """
+        body, options = _message_body(params, _COMPLETION_ARGS)
+        if stream:
+            return DifyStream(self._stream("dify.completion_messages.create", body, options))
+        return DifyCompletion(*self._call("dify.completion_messages.create", body, options))
+
+
+class DifyChatMessages(_Stop):
+    """``POST /chat-messages`` of a chat, agent or chatflow app."""
+
+    _ops = "dify.chat_messages"
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyChatCompletion: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyStream: ...
+
+    def create(
+        self,
+        *,
+        stream: bool = False,
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyChatCompletion | DifyStream:
+        """Sends the user's message ``query`` and returns the answer (or a stream).
+        Leave ``conversation_id`` out to start a conversation; pass the answer's
+        ``conversation_id`` to continue it. Agent apps answer only with ``stream=True``."""
+        body, options = _message_body(params, _CHAT_ARGS)
+        if stream:
+            return DifyStream(self._stream("dify.chat_messages.create", body, options))
+        return DifyChatCompletion(*self._call("dify.chat_messages.create", body, options))
+
+
+class DifyMessages(SyncResource):
+    """``POST /messages/{message_id}/feedbacks``."""
+
+    def feedback(
+        self,
+        message_id: str,
+        *,
+        rating: Literal["like", "dislike"] | None = NOT_GIVEN,
+        user: str | None = None,
+        content: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DifyResult:
+        """Rates an answer: ``rating="like"`` or ``"dislike"`` (with optional ``content``),
+        or ``rating=None`` to revoke an earlier rating."""
+        body = _feedback_body(message_id, rating, user, content)
+        return DifyResult(*self._call("dify.messages.feedback", body, options))
+
+
+class AsyncDifyCompletionMessages(_AsyncStop):
+    """Async twin of ``DifyClient.completion_messages``."""
+
+    _ops = "dify.completion_messages"
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyCompletion: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[True],
+        **params: Unpack[CompletionMessageParams],
+    ) -> AsyncDifyStream: ...
+
+    async def create(
+        self,
+        *,
+        stream: bool = False,
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyCompletion | AsyncDifyStream:
+        """Async twin of ``DifyClient.completion_messages.create``."""
+        body, options = _message_body(params, _COMPLETION_ARGS)
+        if stream:
+            return AsyncDifyStream(await self._stream("dify.completion_messages.create", body, options))
+        return DifyCompletion(*await self._call("dify.completion_messages.create", body, options))
+
+
+class AsyncDifyChatMessages(_AsyncStop):
+    """Async twin of ``DifyClient.chat_messages``."""
+
+    _ops = "dify.chat_messages"
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyChatCompletion: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[True],
+        **params: Unpack[ChatMessageParams],
+    ) -> AsyncDifyStream: ...
+
+    async def create(
+        self,
+        *,
+        stream: bool = False,
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyChatCompletion | AsyncDifyStream:
+        """Async twin of ``DifyClient.chat_messages.create``."""
+        body, options = _message_body(params, _CHAT_ARGS)
+        if stream:
+            return AsyncDifyStream(await self._stream("dify.chat_messages.create", body, options))
+        return DifyChatCompletion(*await self._call("dify.chat_messages.create", body, options))
+
+
+class AsyncDifyMessages(AsyncResource):
+    """Async twin of ``DifyClient.messages``."""
+
+    async def feedback(
+        self,
+        message_id: str,
+        *,
+        rating: Literal["like", "dislike"] | None = NOT_GIVEN,
+        user: str | None = None,
+        content: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DifyResult:
+        """Async twin of ``DifyClient.messages.feedback``."""
+        body = _feedback_body(message_id, rating, user, content)
+        return DifyResult(*await self._call("dify.messages.feedback", body, options))

@@ -1,0 +1,335 @@
+"""``client.completions``: run canvases.
+
+Each call's arguments are checked and turned into the core's op arguments once, in a
+builder shared by both faces; ``Completions`` and ``AsyncCompletions`` only call and wrap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from os import PathLike
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from .. import _batch
+from .._base import (
+    NOT_GIVEN,
+    OPTION_NAMES,
+    AsyncResource,
+    RequestOptions,
+    SyncResource,
+    given,
+    native_options,
+    split_params,
+)
+from .._batch import BatchResult
+from .._timeout import TimeoutTypes
+from ..types import AsyncRun, BaseRun, Completion, CompletionChunk, Run
+from . import runs
+from .runs import AsyncRunPage, RunPage
+from .streaming import AsyncStream, Stream
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .client import AsyncClient, Client
+
+__all__ = ["Completions", "AsyncCompletions"]
+
+
+class RunParams(RequestOptions, total=False):
+    """What ``create`` (and ``batch`` items) take besides ``stream``: what to run, its input,
+    and the per-call options."""
+
+    canvas_id: str | None
+    version_id: str | None
+    application_id: str | None
+    environment_name: str | None
+    variables: Mapping[str, Any] | None
+    messages: Sequence[Mapping[str, Any]] | None
+    override: Mapping[str, Any] | None
+    tags: Sequence[str] | None
+    label: str | None
+
+
+class SubmitParams(RunParams, total=False):
+    """What ``submit`` takes: ``create``'s arguments, plus where Tela POSTs the finished run."""
+
+    webhook_url: str | None
+
+
+#: The op arguments of ``create``/``submit``; the rules about them live in the core.
+_RUN_ARGS = frozenset(RunParams.__optional_keys__) - OPTION_NAMES
+_SUBMIT_ARGS = frozenset(SubmitParams.__optional_keys__) - OPTION_NAMES
+
+
+def _wait_options(
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, str] | None,
+    request_timeout: TimeoutTypes,
+    max_retries: int | None,
+) -> dict[str, Any]:
+    """``wait``'s per-poll options (its own ``timeout`` is the whole wait's deadline)."""
+    return native_options(
+        given(extra_headers=extra_headers, extra_query=extra_query, timeout=request_timeout, max_retries=max_retries)
+    )
+
+
+#: What a batch item (or ``batch()``'s keywords) may give: ``create()``'s arguments but ``stream``.
+_BATCH_ARGS = frozenset(RunParams.__optional_keys__)
+
+
+def _batch_plan(
+    items: Iterable[Mapping[str, Any]],
+    defaults: Mapping[str, Any],
+    concurrency: int,
+    output: str | PathLike[str] | None,
+    resume: bool,
+) -> _batch.Plan[Completion]:
+    return _batch.plan(
+        items,
+        defaults,
+        allowed=_BATCH_ARGS,
+        concurrency=concurrency,
+        output=output,
+        resume=resume,
+        decode=lambda record: Completion(record.get("completion") or {}, record.get("request_id")),
+    )
+
+
+def _usage(completion: Completion) -> tuple[int, float]:
+    usage = completion.usage
+    return (usage.total_tokens or 0) if usage is not None else 0, 0.0
+
+
+class Completions(SyncResource):
+    _client: Client
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        **params: Unpack[RunParams],
+    ) -> Completion: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        **params: Unpack[RunParams],
+    ) -> Stream[CompletionChunk]: ...
+
+    def create(
+        self,
+        *,
+        stream: bool = False,
+        **params: Unpack[RunParams],
+    ) -> Completion | Stream[CompletionChunk]:
+        """Runs a canvas and returns its answer (or, with ``stream=True``, a chunk stream).
+
+        Say what to run with exactly one of ``canvas_id`` (optionally with
+        ``environment_name``), ``version_id`` or ``application_id`` (Workstation apps go
+        through ``submit``). The POST is retried only when the server cannot have started
+        the run (see README, "Retries").
+        """
+        body, options = split_params(params, _RUN_ARGS, "create")
+        if stream:
+            return Stream(self._stream("completions.create", body, options), CompletionChunk)
+        return Completion(*self._call("completions.create", body, options))
+
+    def batch(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 16,
+        progress: bool = True,
+        output: str | PathLike[str] | None = None,
+        resume: bool = False,
+        **defaults: Any,
+    ) -> list[BatchResult[Completion]]:
+        """Runs ``create(**{**defaults, **item})`` for every item, at most ``concurrency`` at
+        once, and returns one ``BatchResult`` per item in input order (``.ok``,
+        ``.completion``, ``.error``): a failed item never fails the batch.
+
+        ``progress`` shows done / failed / rate / ETA and tokens (tqdm when installed).
+        ``output`` appends one JSON line per finished item (``index``, ``ok``, and the
+        completion or the error); with ``resume=True`` the indices already in that file are
+        skipped and their stored results returned. Bad items raise ``InvalidRequestError``
+        before anything is sent. Ctrl-C cancels the items in flight.
+        """
+        from .client import AsyncClient
+
+        the_plan = _batch_plan(items, defaults, concurrency, output, resume)
+        completions = AsyncClient._wrap(self._client._live()).completions
+        return _batch.run_sync(lambda: completions._run_batch(the_plan, concurrency, progress, output))
+
+    def submit(
+        self,
+        **params: Unpack[SubmitParams],
+    ) -> Run:
+        """Starts a run without waiting for it and returns it: ``status`` is ``created``
+        (a Workstation ``application_id`` task starts ``running``). Takes what ``create``
+        takes, plus ``webhook_url``, where Tela POSTs the finished run (read it with
+        ``tela_sdk.webhooks.parse``). ``run.wait()`` polls until the run is done. Like
+        ``create``, the POST is retried only when the server cannot have started the run.
+        """
+        body, options = split_params(params, _SUBMIT_ARGS, "submit")
+        return Run(*self._call("completions.submit", body, options), self._client)
+
+    def retrieve(self, run_id: str, **options: Unpack[RequestOptions]) -> Run:
+        """The run as it is now (``GET /v2/chat/completions/{id}``)."""
+        return Run(*self._call("completions.retrieve", {"id": run_id}, options), self._client)
+
+    def wait(
+        self,
+        run: str | BaseRun,
+        *,
+        timeout: float | None = NOT_GIVEN,
+        poll_interval: float | None = None,
+        on_status: Callable[[Run], object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        request_timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> Run:
+        """Polls a run (an id, or a Run) until it is final: returns it once ``succeeded``,
+        raises ``RunFailedError`` (with ``.run``) once ``failed``.
+
+        ``timeout``: seconds to wait in all (default 10 minutes; None: no limit). Past it,
+        ``RunTimeoutError`` (an ``APITimeoutError``, ``kind="wait"``) carries the last run
+        seen; the run itself goes on. ``poll_interval``: the first pause between polls
+        (default 1 s), 1.5x longer after each poll up to 10 s, with jitter. Connection
+        errors, 429 and 5xx answers are polled through until the deadline.
+        ``on_status(run)`` is called with every status change seen (a Run passed in counts
+        as seen). ``request_timeout`` and ``max_retries`` apply to each poll.
+        """
+        opts = _wait_options(extra_headers, extra_query, request_timeout, max_retries)
+        return runs.wait(
+            self._client, run, timeout=timeout, poll_interval=poll_interval, on_status=on_status, options=opts
+        )
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        prompt_id: str | None = None,
+        prompt_version_id: str | None = None,
+        prompt_application_id: str | None = None,
+        cursor: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RunPage:
+        """A page of the workspace's runs, newest first (``GET /v1/completion-run``):
+        ``limit`` 1 to 100 (server default 10), filtered by canvas (``prompt_id``), version
+        or application. Iterating the page goes through every run, page after page."""
+        body = runs.list_body(limit, prompt_id, prompt_version_id, prompt_application_id, cursor)
+        return runs.list_runs(self._client, body, native_options(options))
+
+
+class AsyncCompletions(AsyncResource):
+    _client: AsyncClient
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        **params: Unpack[RunParams],
+    ) -> Completion: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[True],
+        **params: Unpack[RunParams],
+    ) -> AsyncStream[CompletionChunk]: ...
+
+    async def create(
+        self,
+        *,
+        stream: bool = False,
+        **params: Unpack[RunParams],
+    ) -> Completion | AsyncStream[CompletionChunk]:
+        """Async twin of ``Client.completions.create``."""
+        body, options = split_params(params, _RUN_ARGS, "create")
+        if stream:
+            return AsyncStream(await self._stream("completions.create", body, options), CompletionChunk)
+        return Completion(*await self._call("completions.create", body, options))
+
+    async def batch(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 16,
+        progress: bool = True,
+        output: str | PathLike[str] | None = None,
+        resume: bool = False,
+        **defaults: Any,
+    ) -> list[BatchResult[Completion]]:
+        """Async twin of ``Client.completions.batch``; cancelling the awaiting task cancels
+        the items in flight (the finished ones are already in ``output``)."""
+        the_plan = _batch_plan(items, defaults, concurrency, output, resume)
+        return await self._run_batch(the_plan, concurrency, progress, output)
+
+    async def _run_batch(
+        self,
+        the_plan: _batch.Plan[Completion],
+        concurrency: int,
+        progress: bool,
+        output: str | PathLike[str] | None,
+    ) -> list[BatchResult[Completion]]:
+        """The batch both faces run: the sync one on a private loop, with a copy of its client."""
+
+        async def create(**item: Any) -> Completion:
+            out: Completion = await self.create(**item)
+            return out
+
+        return await _batch.run_async(
+            the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
+        )
+
+    async def submit(
+        self,
+        **params: Unpack[SubmitParams],
+    ) -> AsyncRun:
+        """Async twin of ``Client.completions.submit``."""
+        body, options = split_params(params, _SUBMIT_ARGS, "submit")
+        return AsyncRun(*await self._call("completions.submit", body, options), self._client)
+
+    async def retrieve(self, run_id: str, **options: Unpack[RequestOptions]) -> AsyncRun:
+        """Async twin of ``Client.completions.retrieve``."""
+        return AsyncRun(*await self._call("completions.retrieve", {"id": run_id}, options), self._client)
+
+    async def wait(
+        self,
+        run: str | BaseRun,
+        *,
+        timeout: float | None = NOT_GIVEN,
+        poll_interval: float | None = None,
+        on_status: Callable[[AsyncRun], object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        request_timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+    ) -> AsyncRun:
+        """Async twin of ``Client.completions.wait``; ``on_status`` may be a coroutine
+        function. Cancelling the awaiting task stops the polling."""
+        opts = _wait_options(extra_headers, extra_query, request_timeout, max_retries)
+        return await runs.wait_async(
+            self._client, run, timeout=timeout, poll_interval=poll_interval, on_status=on_status, options=opts
+        )
+
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        prompt_id: str | None = None,
+        prompt_version_id: str | None = None,
+        prompt_application_id: str | None = None,
+        cursor: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncRunPage:
+        """Async twin of ``Client.completions.list``; ``async for`` goes through every run."""
+        body = runs.list_body(limit, prompt_id, prompt_version_id, prompt_application_id, cursor)
+        return await runs.list_runs_async(self._client, body, native_options(options))

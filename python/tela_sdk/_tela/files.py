@@ -1,0 +1,61 @@
+"""``client.files``: upload a file to the vault explicitly, and look one up."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._base import AsyncResource, RequestOptions, SyncResource
+from .._exceptions import InvalidRequestError
+from .._files import File, FileInfo, FileInput, UploadedFile
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["Files", "AsyncFiles"]
+
+
+def _upload_body(file: File | FileInput, name: str | None, mime_type: str | None) -> dict[str, Any]:
+    """The ``files.upload`` arguments: the ``File`` travels to the core, which opens and streams it."""
+    if isinstance(file, File):
+        if name is not None or mime_type is not None:
+            raise InvalidRequestError("set name/mime_type on the File itself: File(source, name=..., mime_type=...)")
+        return {"file": file}
+    return {"file": File(file, name=name, mime_type=mime_type)}
+
+
+class Files(SyncResource):
+    def upload(
+        self,
+        file: File | FileInput,
+        *,
+        name: str | None = None,
+        mime_type: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> UploadedFile:
+        """Uploads local content (``POST /v3/files``, then a streamed ``PUT``) and returns its
+        vault reference, usable as a variable value. ``file`` is a ``File`` or anything
+        ``File`` accepts. Raises ``FileUploadError`` when either step fails."""
+        return UploadedFile(*self._call("files.upload", _upload_body(file, name, mime_type), options))
+
+    def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> FileInfo:
+        """``GET /v3/files/{id}`` (``file_id`` may be a ``vault://`` URL)."""
+        data, _ = self._call("files.retrieve", {"id": file_id}, options)
+        return FileInfo(data)
+
+
+class AsyncFiles(AsyncResource):
+    async def upload(
+        self,
+        file: File | FileInput,
+        *,
+        name: str | None = None,
+        mime_type: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> UploadedFile:
+        """Async twin of ``Client.files.upload``."""
+        return UploadedFile(*await self._call("files.upload", _upload_body(file, name, mime_type), options))
+
+    async def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> FileInfo:
+        """Async twin of ``Client.files.retrieve``."""
+        data, _ = await self._call("files.retrieve", {"id": file_id}, options)
+        return FileInfo(data)
