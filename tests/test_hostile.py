@@ -308,6 +308,48 @@ def test_a_refusing_proxy_is_named() -> None:
     assert info.value.kind == "refused"
 
 
+def _set_proxy_env(monkeypatch: pytest.MonkeyPatch, proxy: str | None, no_proxy: str | None = None) -> None:
+    for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        if proxy is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, proxy)
+    for var in ("NO_PROXY", "no_proxy"):
+        if no_proxy is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, no_proxy)
+
+
+def test_a_refusing_proxy_from_the_environment_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = closed_port()
+    _set_proxy_env(monkeypatch, f"http://envuser:envpw@127.0.0.1:{port}")
+    with RawServer(json_answer(b"{}")) as srv:
+        c = client(srv)
+        with pytest.raises(APIConnectionError, match=f"proxy http://127.0.0.1:{port}/ ") as info:
+            c.completions.create(canvas_id="c")
+        assert srv.requests == []
+    assert "environment" in str(info.value) and "trust_env=False" in str(info.value)
+    assert "envpw" not in str(info.value) and "envuser" not in str(info.value)
+
+
+def test_no_proxy_and_trust_env_false_bypass_the_environment_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    with RawServer(json_answer(b"{}")) as srv:
+        _set_proxy_env(monkeypatch, dead, no_proxy="127.0.0.1")
+        client(srv).completions.create(canvas_id="c")
+        _set_proxy_env(monkeypatch, dead)
+        client(srv, trust_env=False).completions.create(canvas_id="c")
+        assert len(srv.requests) == 2
+    # A refused target with no proxy in play names no proxy.
+    _set_proxy_env(monkeypatch, dead)
+    with pytest.raises(APIConnectionError) as info:
+        Client(
+            api_key="k", base_url=f"http://127.0.0.1:{closed_port()}", max_retries=0, trust_env=False
+        ).completions.create(canvas_id="c")
+    assert "proxy" not in str(info.value)
+
+
 def test_emulator_clients_ignore_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     dead = f"http://127.0.0.1:{closed_port()}"
     for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):

@@ -153,6 +153,9 @@ pub struct Transport {
     local_http: PerProcess<reqwest::Client>,
     /// Shared by every call of the family: a 429 to one slows them all.
     limiter: Limiter,
+    /// The environment's proxy rules as the pool read them (`None`: an explicit proxy, or
+    /// `trust_env=False`), so a connection error can name the proxy it went through.
+    env_proxy: Option<hyper_util::client::proxy::matcher::Matcher>,
 }
 
 impl Transport {
@@ -167,6 +170,8 @@ impl Transport {
             http: PerProcess::with_value(first, build.clone()),
             local_http: PerProcess::lazy(build),
             limiter: Limiter::new(),
+            env_proxy: (cfg.trust_env && cfg.proxy.is_none())
+                .then(hyper_util::client::proxy::matcher::Matcher::from_env),
         })
     }
 
@@ -193,7 +198,7 @@ impl Transport {
         let fut = self.attempts(cfg, req, opts, &url, timeouts, true);
         let open = with_total(timeouts.total, fut, req.method.as_str(), &url)
             .await
-            .map_err(|e| name_proxy(e, cfg))?;
+            .map_err(|e| self.name_proxy(e, cfg))?;
         let Attempt::Done(resp) = open else {
             unreachable!("read_body=true always yields Done")
         };
@@ -212,7 +217,7 @@ impl Transport {
         let fut = self.attempts(cfg, req, opts, &url, timeouts, false);
         let opened = with_total(timeouts.total, fut, req.method.as_str(), &url)
             .await
-            .map_err(|e| name_proxy(e, cfg))?;
+            .map_err(|e| self.name_proxy(e, cfg))?;
         match opened {
             Attempt::Open(o) => Ok(o),
             Attempt::Done(_) => unreachable!("read_body=false always yields Open"),
@@ -556,33 +561,52 @@ fn final_failure() -> Failure<'static> {
     }
 }
 
-/// With an explicit proxy every connection goes to the proxy, so a failure to connect is the
-/// proxy's: the message names it (password masked), not only the target.
-fn name_proxy(err: Error, cfg: &ClientConfig) -> Error {
-    match (err, &cfg.proxy) {
-        (
+impl Transport {
+    /// The proxy a request to `url` goes through: the explicit one, or the environment's
+    /// (`HTTPS_PROXY`... minus `NO_PROXY`, decided by the matcher reqwest uses).
+    fn proxy_for(&self, cfg: &ClientConfig, url: &str) -> Option<String> {
+        if let Some(p) = &cfg.proxy {
+            return Some(p.clone());
+        }
+        let uri: http::Uri = url.parse().ok()?;
+        let hit = self.env_proxy.as_ref()?.intercept(&uri)?;
+        Some(format!(
+            "{} (from the environment's proxy variables; trust_env=False ignores them)",
+            hit.uri()
+        ))
+    }
+
+    /// Through a proxy every connection goes to the proxy, so a failure to connect is the
+    /// proxy's: the message names it (password masked), not only the target.
+    fn name_proxy(&self, err: Error, cfg: &ClientConfig) -> Error {
+        match err {
             Error::Connection {
                 kind,
                 method,
                 url,
                 detail,
                 attempts,
-            },
-            Some(proxy),
-        ) if matches!(
-            kind,
-            ConnectionKind::Refused | ConnectionKind::Dns | ConnectionKind::Tls
-        ) =>
-        {
-            Error::Connection {
+            } if matches!(
                 kind,
-                method,
-                url,
-                detail: format!("through proxy {proxy}, which could not be reached: {detail}"),
-                attempts,
+                ConnectionKind::Refused | ConnectionKind::Dns | ConnectionKind::Tls
+            ) =>
+            {
+                let detail = match self.proxy_for(cfg, &url) {
+                    Some(proxy) => {
+                        format!("through proxy {proxy}, which could not be reached: {detail}")
+                    }
+                    None => detail,
+                };
+                Error::Connection {
+                    kind,
+                    method,
+                    url,
+                    detail,
+                    attempts,
+                }
             }
+            err => err,
         }
-        (err, _) => err,
     }
 }
 
