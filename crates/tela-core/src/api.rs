@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 use crate::events::EventStream;
 use crate::files::{self, FileSource};
 use crate::shape::{self, Shape};
+use crate::tela::{self, runs};
 use crate::transport::{CallOptions, Response};
-use crate::{runs, tela};
 
 /// Arguments of one call: the typed fields the user passed, and the unchecked extras.
 #[derive(Debug, Default)]

@@ -14,7 +14,6 @@ pub mod limiter;
 pub mod logging;
 mod redirect;
 pub mod retry;
-pub mod runs;
 pub mod runtime;
 pub mod shape;
 pub mod sse;

@@ -15,6 +15,8 @@ use crate::json::{kind, merge, to_bytes};
 use crate::retry::Safety;
 use crate::transport::{CallOptions, Request, Response};
 
+pub mod runs;
+
 pub const COMPLETIONS_PATH: &str = "/v2/chat/completions";
 
 /// How a completion request will be answered.
