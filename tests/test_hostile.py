@@ -329,8 +329,11 @@ def test_a_refusing_proxy_from_the_environment_is_named(monkeypatch: pytest.Monk
         with pytest.raises(APIConnectionError, match=f"proxy http://127.0.0.1:{port}/ ") as info:
             c.completions.create(canvas_id="c")
         assert srv.requests == []
-    assert "environment" in str(info.value) and "trust_env=False" in str(info.value)
-    assert "envpw" not in str(info.value) and "envuser" not in str(info.value)
+    message = str(info.value)
+    assert "environment" in message
+    assert "trust_env=False" in message
+    assert "envpw" not in message
+    assert "envuser" not in message
 
 
 def test_no_proxy_and_trust_env_false_bypass_the_environment_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
