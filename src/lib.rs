@@ -1,6 +1,8 @@
 //! PyO3 bindings: the native module `tela_sdk._native`. Thin glue only: it translates
 //! arguments, results and errors, and bridges the runtime; all policy is in `tela-core`.
 
+#[cfg(unix)]
+mod aio;
 mod client;
 mod convert;
 mod emulator;

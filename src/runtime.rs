@@ -198,6 +198,11 @@ where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    #[cfg(unix)]
+    let fut = match crate::aio::start(py, fut)? {
+        Ok(started) => return Ok(started),
+        Err(fut) => fut,
+    };
     pyo3_async_runtimes::generic::future_into_py::<SdkRuntime, _, _>(py, fut)
 }
 
