@@ -25,6 +25,7 @@ from ._exceptions import (
     InternalServerError,
     InvalidRequestError,
     NotFoundError,
+    ParseError,
     PermissionDeniedError,
     RateLimitError,
     RedirectError,
@@ -93,6 +94,7 @@ __all__ = [
     "APITimeoutError",
     "APIResponseValidationError",
     "StreamError",
+    "ParseError",
 ]
 
 _setup_logging_from_env()

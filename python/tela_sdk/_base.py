@@ -10,7 +10,7 @@ from os import PathLike
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
-from ._exceptions import InsecureTransportWarning, TelaError
+from ._exceptions import InsecureTransportWarning, NotFoundError, TelaError
 from ._files import File, FileInput, UploadMode
 from ._native import NativeClient, NativeStream
 from ._sentinel import NOT_GIVEN
@@ -88,24 +88,63 @@ class _Resource:
         return self._client._live()
 
 
+#: The arguments that say *what* a call is about: a 404 names the ones that were sent, so
+#: "Canvas not found" says which canvas (the body is not in the message otherwise).
+_IDENTIFIERS: Final = (
+    "canvas_id",
+    "version_id",
+    "application_id",
+    "environment_name",
+    "id",
+    "run_id",
+    "file_id",
+    "task_id",
+    "message_id",
+    "conversation_id",
+)
+
+
+def _name_what_was_sent(err: NotFoundError, body: Mapping[str, Any]) -> None:
+    sent = [f"{key}={body[key]!r}" for key in _IDENTIFIERS if isinstance(body.get(key), str)]
+    if sent:
+        err.message = f"{err.message}; sent {', '.join(sent)}"
+        err.args = (err.message, *err.args[1:])
+
+
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
     def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
-        return self._native().call(op, body, **native_options(options))
+        try:
+            return self._native().call(op, body, **native_options(options))
+        except NotFoundError as e:
+            _name_what_was_sent(e, body)
+            raise
 
     def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
-        return self._native().stream(op, body, **native_options(options))
+        try:
+            return self._native().stream(op, body, **native_options(options))
+        except NotFoundError as e:
+            _name_what_was_sent(e, body)
+            raise
 
 
 class AsyncResource(_Resource):
     """The asyncio face of the same ops."""
 
     async def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
-        return await self._native().acall(op, body, **native_options(options))
+        try:
+            return await self._native().acall(op, body, **native_options(options))
+        except NotFoundError as e:
+            _name_what_was_sent(e, body)
+            raise
 
     async def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
-        return await self._native().astream(op, body, **native_options(options))
+        try:
+            return await self._native().astream(op, body, **native_options(options))
+        except NotFoundError as e:
+            _name_what_was_sent(e, body)
+            raise
 
 
 # --- clients -------------------------------------------------------------------------------

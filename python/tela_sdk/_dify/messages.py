@@ -150,6 +150,14 @@ class DifyCompletionMessages(_Stop):
         **params: Unpack[CompletionMessageParams],
     ) -> DifyStream: ...
 
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyCompletion | DifyStream: ...
+
     def create(
         self,
         *,
@@ -190,6 +198,14 @@ class DifyChatMessages(_Stop):
         stream: Literal[True],
         **params: Unpack[ChatMessageParams],
     ) -> DifyStream: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyChatCompletion | DifyStream: ...
 
     def create(
         self,
@@ -245,6 +261,14 @@ class AsyncDifyCompletionMessages(_AsyncStop):
         **params: Unpack[CompletionMessageParams],
     ) -> AsyncDifyStream: ...
 
+    @overload
+    async def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyCompletion | AsyncDifyStream: ...
+
     async def create(
         self,
         *,
@@ -278,6 +302,14 @@ class AsyncDifyChatMessages(_AsyncStop):
         stream: Literal[True],
         **params: Unpack[ChatMessageParams],
     ) -> AsyncDifyStream: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyChatCompletion | AsyncDifyStream: ...
 
     async def create(
         self,

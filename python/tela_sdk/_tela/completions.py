@@ -120,6 +120,14 @@ class Completions(SyncResource):
         **params: Unpack[RunParams],
     ) -> Stream[CompletionChunk]: ...
 
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[RunParams],
+    ) -> Completion | Stream[CompletionChunk]: ...
+
     def create(
         self,
         *,
@@ -244,6 +252,14 @@ class AsyncCompletions(AsyncResource):
         stream: Literal[True],
         **params: Unpack[RunParams],
     ) -> AsyncStream[CompletionChunk]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[RunParams],
+    ) -> Completion | AsyncStream[CompletionChunk]: ...
 
     async def create(
         self,
