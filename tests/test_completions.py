@@ -741,3 +741,32 @@ def test_validation_errors_are_value_errors_and_tela_errors(emulator, client):
     assert isinstance(info.value, ValueError)
     assert isinstance(info.value, TelaError)
     assert info.value.message == str(info.value)
+
+
+def test_a_404_names_what_was_sent(emulator, staged, client):
+    with pytest.raises(NotFoundError) as info:
+        client.completions.create(canvas_id="no-such-canvas", variables={"document": "x"})
+    assert "Canvas not found" in str(info.value)
+    assert "sent canvas_id='no-such-canvas'" in str(info.value)
+    assert info.value.message == str(info.value)
+    with pytest.raises(NotFoundError, match=r"sent canvas_id='.*', environment_name='qa'"):
+        client.completions.create(canvas_id=staged.id, environment_name="qa")
+    with pytest.raises(NotFoundError, match="sent version_id='no-such-version'"):
+        client.completions.create(version_id="no-such-version", stream=True)
+    with pytest.raises(NotFoundError, match="sent id='run_missing'"):
+        client.completions.retrieve("run_missing")
+
+
+async def test_a_404_names_what_was_sent_async(aclient):
+    with pytest.raises(NotFoundError, match="sent canvas_id='gone'"):
+        await aclient.completions.create(canvas_id="gone")
+
+
+def test_a_404_traceback_shows_the_public_class_name(client):
+    import traceback
+
+    with pytest.raises(NotFoundError) as info:
+        client.completions.create(canvas_id="gone")
+    text = "".join(traceback.format_exception(info.value))
+    assert "tela_sdk.NotFoundError: HTTP 404" in text
+    assert "_exceptions" not in text.splitlines()[-1]

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict
 from ._exceptions import InsecureTransportWarning, NotFoundError, TelaError
 from ._files import File, FileInput, UploadMode
 from ._native import NativeClient, NativeStream
-from ._sentinel import NOT_GIVEN
+from ._sentinel import NOT_GIVEN, NotGiven
 from ._timeout import TimeoutTypes, timeout_arg
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["NOT_GIVEN", "RequestOptions", "given", "native_options", "split_params"]
+__all__ = ["NOT_GIVEN", "NotGiven", "RequestOptions", "given", "native_options", "split_params"]
 
 
 class RequestOptions(TypedDict, total=False):
@@ -218,6 +218,23 @@ class BaseClient:
         max_event_bytes: int | None = None,
         trust_env: bool = True,
     ) -> None:
+        """Builds the client; nothing is sent until the first call.
+
+        - ``api_key``: the API key (else the ``TELA_API_KEY`` / ``DIFY_API_KEY`` variable).
+        - ``base_url``: the API's base URL (else ``TELA_BASE_URL`` / ``DIFY_BASE_URL``, else
+          the public API).
+        - ``timeout``: seconds, or a ``Timeout`` (connect, read, total, stream_idle,
+          stream_total) for every call; per call, ``timeout=`` overrides it.
+        - ``max_retries``: retries of connection errors, 429 and 5xx answers (default 2).
+        - ``default_headers``: headers sent with every call.
+        - ``proxy``: an ``http://``, ``https://`` or ``socks5://`` proxy URL.
+        - ``ca_bundle``: a PEM file of extra CA certificates to trust.
+        - ``upload``: how local files are delivered: ``"auto"`` (inline up to 4 MiB, vault
+          upload above), ``"inline"`` or ``"vault"``.
+        - ``max_event_bytes``: the cap on one streamed event (default 128 MiB).
+        - ``trust_env``: read ``HTTPS_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE`` from the
+          environment (default True).
+        """
         config = _settings(
             api_key=api_key,
             base_url=base_url,
@@ -291,7 +308,11 @@ class BaseClient:
         parser_type: str | None = None,
         upload: UploadMode | None = None,
     ) -> File:
-        """``tela_sdk.File(...)``, for code that only holds the client."""
+        """``tela_sdk.File(source, ...)``, for code that only holds the client: ``source`` is a
+        path, bytes, a binary file object or an ``https://`` URL; ``name`` and ``mime_type``
+        override what is guessed; ``range`` picks ``(first_page, last_page)`` of a PDF;
+        ``parser_type`` asks Tela for a parser; ``upload`` overrides the client's
+        ``upload`` mode for this file."""
         return File(source, name=name, mime_type=mime_type, range=range, parser_type=parser_type, upload=upload)
 
     def with_options(
@@ -309,7 +330,10 @@ class BaseClient:
         trust_env: bool | None = None,
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool (a new
-        pool only when ``proxy``, ``ca_bundle`` or the connect timeout change)."""
+        pool only when ``proxy``, ``ca_bundle`` or the connect timeout change). Takes the
+        constructor's settings: ``api_key``, ``base_url``, ``timeout``, ``max_retries``,
+        ``default_headers`` (replacing the client's), ``proxy``, ``ca_bundle``, ``upload``,
+        ``max_event_bytes``, ``trust_env``; the ones not given are kept."""
         changes = _settings(
             api_key=api_key,
             base_url=base_url,

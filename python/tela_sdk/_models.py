@@ -160,8 +160,8 @@ class Model:
         return self._data[key]
 
     def get(self, key: str, default: Any = None) -> Any:
-        """The raw JSON value of ``key`` (no conversion), like ``dict.get``: the typed way to
-        read a field the model does not declare."""
+        """The raw JSON value of ``key`` (no conversion), else ``default``, like ``dict.get``:
+        the typed way to read a field the model does not declare."""
         return self._data.get(key, default)
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,6 +172,7 @@ class Model:
         return copy
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        """The JSON object as text, ``indent`` spaces deep (None: one line)."""
         import json
 
         return json.dumps(self._data, indent=indent, ensure_ascii=False)

@@ -16,7 +16,7 @@ import sys
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, Union
+from typing import Any, Final, TypeVar, Union
 
 from ._exceptions import ParseError
 
@@ -24,7 +24,7 @@ __all__ = ["parse"]
 
 T = TypeVar("T")
 
-_NONE = type(None)
+_NONE: Final = type(None)
 
 
 def parse(content: Any, target: type[T], *, source: str = "content") -> T:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
-from ._base import NOT_GIVEN
+from . import _docs
+from ._base import NOT_GIVEN, NotGiven
 from ._exceptions import RunFailedError, RunNotFinishedError, TelaError
 from ._models import Field, Model, ResponseModel
 
@@ -153,7 +154,7 @@ RunStatus = Literal["created", "running", "succeeded", "failed"]
 
 #: "Not given": the native core applies its default (a 10-minute wait deadline). The same
 #: object as every other "not given" of the SDK (``tela_sdk._base.NOT_GIVEN``).
-DEFAULT: Any = NOT_GIVEN
+DEFAULT: Final = NOT_GIVEN
 
 
 class RunInformation(Model):
@@ -278,11 +279,14 @@ class Run(BaseRun):
     def wait(
         self,
         *,
-        timeout: float | None = DEFAULT,
+        timeout: float | NotGiven | None = DEFAULT,
         poll_interval: float | None = None,
         on_status: Callable[[Run], object] | None = None,
     ) -> Run:
-        """Polls until the run is final and returns it; see ``Completions.wait``."""
+        """Polls until the run is final and returns it (raises ``RunFailedError`` if it
+        failed). ``timeout``: seconds to wait in all (default 10 minutes; None: no limit);
+        ``poll_interval``: the first pause between polls (default 1 s, growing to 10 s);
+        ``on_status(run)`` is called with every status change. See ``Completions.wait``."""
         client: Client = self._bound_client()
         return client.completions.wait(self, timeout=timeout, poll_interval=poll_interval, on_status=on_status)
 
@@ -300,10 +304,13 @@ class AsyncRun(BaseRun):
     async def wait(
         self,
         *,
-        timeout: float | None = DEFAULT,
+        timeout: float | NotGiven | None = DEFAULT,
         poll_interval: float | None = None,
         on_status: Callable[[AsyncRun], object] | None = None,
     ) -> AsyncRun:
-        """Polls until the run is final and returns it; see ``AsyncCompletions.wait``."""
+        """Async twin of ``Run.wait``."""
         client: AsyncClient = self._bound_client()
         return await client.completions.wait(self, timeout=timeout, poll_interval=poll_interval, on_status=on_status)
+
+
+_docs.share(AsyncRun, Run)

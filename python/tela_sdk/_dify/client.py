@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import _docs
 from .._base import AsyncClientBase, BaseClient, RequestOptions, SyncClient, given, native_options
 from .._timeout import TimeoutTypes
 from ..dify_types import DifyAppInfo, DifyMeta, DifyParameters
@@ -94,15 +95,17 @@ class DifyClient(_DifyBase, SyncClient):
         self.messages = DifyMessages(self)
 
     def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
-        """The app's input form (``input_fields``), features and upload limits."""
+        """The app's input form (``input_fields``), features and upload limits, as ``user``
+        (an end user id) sees them. Takes the per-call options."""
         return self._info("dify.parameters", DifyParameters, user, options)
 
     def meta(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyMeta:
-        """The icons of the app's tools."""
+        """The icons of the app's tools, as ``user`` sees them. Takes the per-call options."""
         return self._info("dify.meta", DifyMeta, user, options)
 
     def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
-        """The app's name, description, tags and mode."""
+        """The app's name, description, tags and mode, as ``user`` sees them. Takes the
+        per-call options."""
         return self._info("dify.info", DifyAppInfo, user, options)
 
 
@@ -131,3 +134,6 @@ class AsyncDifyClient(_DifyBase, AsyncClientBase):
     async def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
         """Async twin of ``DifyClient.info``."""
         return await self._ainfo("dify.info", DifyAppInfo, user, options)
+
+
+_docs.share(AsyncDifyClient, DifyClient)

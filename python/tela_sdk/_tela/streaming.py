@@ -78,6 +78,7 @@ class FinalMessage:
         return copy
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        """``to_dict()`` as JSON text, ``indent`` spaces deep (None: one line)."""
         import json
 
         return json.dumps(self._fields(), indent=indent, ensure_ascii=False)
