@@ -81,6 +81,9 @@ def given(**fields: Any) -> dict[str, Any]:
 class _Resource:
     """A group of calls (``client.completions``, ``dify.files``...) bound to one client."""
 
+    #: On a ``with_raw_response`` copy: the ``(status, headers)`` of each call it made.
+    _raw: list[tuple[int, dict[str, str], str | None]] | None = None
+
     def __init__(self, client: BaseClient) -> None:
         self._client = client
 
@@ -116,6 +119,10 @@ class SyncResource(_Resource):
 
     def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
         try:
+            if self._raw is not None:
+                data, request_id, meta = self._native().call(op, body, raw=True, **native_options(options))
+                self._raw.append((*meta, request_id))
+                return data, request_id
             return self._native().call(op, body, **native_options(options))
         except NotFoundError as e:
             _name_what_was_sent(e, body)
@@ -134,7 +141,12 @@ class AsyncResource(_Resource):
 
     async def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
         try:
-            return await self._native().acall(op, body, **native_options(options))
+            if self._raw is not None:
+                data, request_id, meta = await self._native().acall(op, body, raw=True, **native_options(options))
+                self._raw.append((*meta, request_id))
+                return data, request_id
+            out: tuple[Any, str | None] = await self._native().acall(op, body, **native_options(options))
+            return out
         except NotFoundError as e:
             _name_what_was_sent(e, body)
             raise

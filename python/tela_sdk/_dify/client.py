@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._models import ResponseModel
+    from .raw import AsyncDifyWithRawResponse, DifyWithRawResponse
 
 __all__ = ["DifyClient", "AsyncDifyClient"]
 
@@ -94,6 +95,14 @@ class DifyClient(_DifyBase, SyncClient):
         self.files = DifyFiles(self)
         self.messages = DifyMessages(self)
 
+    @property
+    def with_raw_response(self) -> DifyWithRawResponse:
+        """The message and file calls, each returning a ``RawResponse``: ``status_code``,
+        ``headers``, ``request_id`` and ``parse()`` (the usual result). Not for streams."""
+        from .raw import DifyWithRawResponse  # lazy: most code never needs it
+
+        return DifyWithRawResponse(self)
+
     def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
         """The app's input form (``input_fields``), features and upload limits, as ``user``
         (an end user id) sees them. Takes the per-call options."""
@@ -122,6 +131,13 @@ class AsyncDifyClient(_DifyBase, AsyncClientBase):
         self.chat_messages = AsyncDifyChatMessages(self)
         self.files = AsyncDifyFiles(self)
         self.messages = AsyncDifyMessages(self)
+
+    @property
+    def with_raw_response(self) -> AsyncDifyWithRawResponse:
+        """The message and file calls, each awaited to a ``RawResponse``. Not for streams."""
+        from .raw import AsyncDifyWithRawResponse
+
+        return AsyncDifyWithRawResponse(self)
 
     async def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
         """Async twin of ``DifyClient.parameters``."""
