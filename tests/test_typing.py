@@ -88,6 +88,22 @@ SNIPPETS: dict[str, str] = {
             assert_type(final.parse(Answer), Answer)
             score: str = out.parse(Answer).score  # E
     """,
+    "raw": """
+        from typing_extensions import assert_type
+
+        from tela_sdk import AsyncClient, Client, Completion, DifyClient, RawResponse, Run
+        from tela_sdk.dify_types import DifyCompletion
+
+        async def check(client: Client, aclient: AsyncClient, dify: DifyClient) -> None:
+            raw = client.with_raw_response.completions.create(canvas_id="c")
+            assert_type(raw, RawResponse[Completion])
+            assert_type(raw.status_code, int)
+            assert_type(raw.parse(), Completion)
+            assert_type(client.with_raw_response.completions.retrieve("r").parse(), Run)
+            assert_type(await aclient.with_raw_response.completions.create(canvas_id="c"), RawResponse[Completion])
+            assert_type(dify.with_raw_response.completion_messages.create(user="u").parse(), DifyCompletion)
+            client.with_raw_response.completions.create(canvas_id="c", stream=True)  # E
+    """,
 }
 
 _ERROR = re.compile(r"^(?P<file>[^:]+\.py):(?P<line>\d+): error: (?P<message>.*)$")
