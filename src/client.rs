@@ -301,13 +301,15 @@ impl NativeClient {
         self.inner.config.api_key.masked()
     }
 
-    /// Runs the core operation `op` and returns `(json, request_id)`; blocks with the GIL released.
-    #[pyo3(signature = (op, body, **options))]
+    /// Runs the core operation `op` and returns `(json, request_id)`, or with `raw=True`
+    /// `(json, request_id, (status, headers))`; blocks with the GIL released.
+    #[pyo3(signature = (op, body, *, raw = false, **options))]
     fn call<'py>(
         &self,
         py: Python<'py>,
         op: String,
         body: &Bound<'py, PyAny>,
+        raw: bool,
         options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, mut opts) = self.args(body, options)?;
@@ -317,16 +319,22 @@ impl NativeClient {
             api::call(&client, &op, args, &opts).await.py()
         });
         logging::flush(py, &log);
-        JsonResponse::from(resp?).to_py(py)
+        let convert = if raw {
+            JsonResponse::raw
+        } else {
+            JsonResponse::from
+        };
+        convert(resp?).to_py(py)
     }
 
     /// Awaitable twin of `call`.
-    #[pyo3(signature = (op, body, **options))]
+    #[pyo3(signature = (op, body, *, raw = false, **options))]
     fn acall<'py>(
         &self,
         py: Python<'py>,
         op: String,
         body: &Bound<'py, PyAny>,
+        raw: bool,
         options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, mut opts) = self.args(body, options)?;
@@ -334,7 +342,12 @@ impl NativeClient {
         let client = self.inner.clone();
         awaitable(py, async move {
             let out = api::call(&client, &op, args, &opts).await;
-            Ok(Logged(Outcome::from(out.map(JsonResponse::from)), log))
+            let convert = if raw {
+                JsonResponse::raw
+            } else {
+                JsonResponse::from
+            };
+            Ok(Logged(Outcome::from(out.map(convert)), log))
         })
     }
 

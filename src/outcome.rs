@@ -4,16 +4,20 @@
 
 use bytes::Bytes;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::convert::from_json;
 use crate::errors;
 
-/// A JSON response body plus the request id; becomes `(data, request_id)`.
+/// A JSON response body plus the request id; becomes `(data, request_id)`, or
+/// `(data, request_id, (status, headers))` for a raw-response call.
 pub struct JsonResponse {
     pub body: Bytes,
     pub request_id: Option<String>,
     pub status: u16,
+    /// The response headers, kept only when the caller asked for the raw response: the
+    /// ordinary path converts nothing it does not hand over.
+    pub headers: Option<Vec<(String, String)>>,
 }
 
 impl From<tela_core::transport::Response> for JsonResponse {
@@ -22,7 +26,44 @@ impl From<tela_core::transport::Response> for JsonResponse {
             body: r.body,
             request_id: r.request_id,
             status: r.status,
+            headers: None,
         }
+    }
+}
+
+impl JsonResponse {
+    /// The same, keeping the headers for `with_raw_response`.
+    pub fn raw(r: tela_core::transport::Response) -> Self {
+        let headers = r
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect();
+        let headers = Some(headers);
+        JsonResponse {
+            headers,
+            ..JsonResponse::from(r)
+        }
+    }
+
+    /// The headers as a dict of lower-case names (repeated names joined with ", ", as HTTP
+    /// allows); values that are not visible ASCII are decoded lossily.
+    fn headers_to_py<'py>(
+        py: Python<'py>,
+        headers: &[(String, String)],
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (name, value) in headers {
+            let joined = match dict.get_item(name)? {
+                Some(earlier) => format!("{}, {value}", earlier.extract::<String>()?),
+                None => value.clone(),
+            };
+            dict.set_item(name, joined)?;
+        }
+        Ok(dict)
     }
 }
 
@@ -41,11 +82,18 @@ impl JsonResponse {
                 })
             })?
         };
-        Ok(PyTuple::new(
-            py,
-            [data, self.request_id.clone().into_pyobject(py)?.into_any()],
-        )?
-        .into_any())
+        let request_id = self.request_id.clone().into_pyobject(py)?.into_any();
+        if let Some(headers) = &self.headers {
+            let meta = PyTuple::new(
+                py,
+                [
+                    self.status.into_pyobject(py)?.into_any(),
+                    Self::headers_to_py(py, headers)?.into_any(),
+                ],
+            )?;
+            return Ok(PyTuple::new(py, [data, request_id, meta.into_any()])?.into_any());
+        }
+        Ok(PyTuple::new(py, [data, request_id])?.into_any())
     }
 }
 

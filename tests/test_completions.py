@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tela_sdk import Completion, InvalidRequestError, NotFoundError, TelaError, Timeout
+from tela_sdk import Completion, InvalidRequestError, NotFoundError, ParseError, TelaError, Timeout
 from tela_sdk.testing import Canvas, Emulator, ReplyRequest
 
 STAGING_VERSION = "ver-staging-0001"
@@ -338,8 +338,8 @@ def test_unknown_fields_are_kept():
         "brand_new": {"nested": [1, 2]},
     }
     out = Completion(data, "req_x")
-    assert out.brand_new == {"nested": [1, 2]}
-    assert out.choices[0].message.reasoning == "r"
+    assert out.brand_new == {"nested": [1, 2]}  # type: ignore[attr-defined]  # undeclared: read at run time only
+    assert out.choices[0].message.reasoning == "r"  # type: ignore[attr-defined]  # undeclared: read at run time only
     assert out.to_dict()["brand_new"] == {"nested": [1, 2]}
     assert json.loads(out.to_json())["brand_new"] == {"nested": [1, 2]}
     assert "brand_new" in dir(out)
@@ -443,16 +443,23 @@ def test_parse_into_a_model(emulator, client):
     assert invoice.items == ["a"]
 
 
-def test_parse_propagates_validation_errors(emulator, canvas, client):
-    out = client.completions.create(canvas_id=canvas.id, variables={"document": "d"})
+def test_parse_propagates_validation_errors(emulator, client):
+    structured = emulator.add_canvas(reply={"items": []})
+    out = client.completions.create(canvas_id=structured.id)
     with pytest.raises(ValueError, match="not an invoice"):
         out.parse(_Invoice)
 
 
-def test_parse_needs_model_validate(emulator, client):
+def test_parse_of_text_content_says_it_is_not_json(emulator, canvas, client):
+    out = client.completions.create(canvas_id=canvas.id, variables={"document": "d"})
+    with pytest.raises(ParseError, match=r"not JSON.*_Invoice.*structured Output Format"):
+        out.parse(_Invoice)
+
+
+def test_parse_needs_a_model_class(emulator, client):
     structured = emulator.add_canvas(reply={"total": 1})
     out = client.completions.create(canvas_id=structured.id)
-    with pytest.raises(TypeError, match="model_validate"):
+    with pytest.raises(TypeError, match="pydantic model, a dataclass or a TypedDict"):
         out.parse(dict)
 
 
@@ -734,3 +741,32 @@ def test_validation_errors_are_value_errors_and_tela_errors(emulator, client):
     assert isinstance(info.value, ValueError)
     assert isinstance(info.value, TelaError)
     assert info.value.message == str(info.value)
+
+
+def test_a_404_names_what_was_sent(emulator, staged, client):
+    with pytest.raises(NotFoundError) as info:
+        client.completions.create(canvas_id="no-such-canvas", variables={"document": "x"})
+    assert "Canvas not found" in str(info.value)
+    assert "sent canvas_id='no-such-canvas'" in str(info.value)
+    assert info.value.message == str(info.value)
+    with pytest.raises(NotFoundError, match=r"sent canvas_id='.*', environment_name='qa'"):
+        client.completions.create(canvas_id=staged.id, environment_name="qa")
+    with pytest.raises(NotFoundError, match="sent version_id='no-such-version'"):
+        client.completions.create(version_id="no-such-version", stream=True)
+    with pytest.raises(NotFoundError, match="sent id='run_missing'"):
+        client.completions.retrieve("run_missing")
+
+
+async def test_a_404_names_what_was_sent_async(aclient):
+    with pytest.raises(NotFoundError, match="sent canvas_id='gone'"):
+        await aclient.completions.create(canvas_id="gone")
+
+
+def test_a_404_traceback_shows_the_public_class_name(client):
+    import traceback
+
+    with pytest.raises(NotFoundError) as info:
+        client.completions.create(canvas_id="gone")
+    text = "".join(traceback.format_exception(info.value))
+    assert "tela_sdk.NotFoundError: HTTP 404" in text
+    assert "_exceptions" not in text.splitlines()[-1]

@@ -25,6 +25,7 @@ from ._exceptions import (
     InternalServerError,
     InvalidRequestError,
     NotFoundError,
+    ParseError,
     PermissionDeniedError,
     RateLimitError,
     RedirectError,
@@ -39,6 +40,7 @@ from ._exceptions import (
 from ._files import File, FileInfo, UploadedFile
 from ._logs import setup_from_env as _setup_logging_from_env
 from ._native import __version__
+from ._raw import RawResponse
 from ._tela.client import AsyncClient, Client
 from ._tela.runs import AsyncRunPage, RunPage
 from ._tela.streaming import AsyncStream, FinalMessage, Stream
@@ -93,6 +95,8 @@ __all__ = [
     "APITimeoutError",
     "APIResponseValidationError",
     "StreamError",
+    "ParseError",
+    "RawResponse",
 ]
 
 _setup_logging_from_env()

@@ -10,16 +10,16 @@ from os import PathLike
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
-from ._exceptions import InsecureTransportWarning, TelaError
+from ._exceptions import InsecureTransportWarning, NotFoundError, TelaError
 from ._files import File, FileInput, UploadMode
 from ._native import NativeClient, NativeStream
-from ._sentinel import NOT_GIVEN
+from ._sentinel import NOT_GIVEN, NotGiven
 from ._timeout import TimeoutTypes, timeout_arg
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["NOT_GIVEN", "RequestOptions", "given", "native_options", "split_params"]
+__all__ = ["NOT_GIVEN", "NotGiven", "RequestOptions", "given", "native_options", "split_params"]
 
 
 class RequestOptions(TypedDict, total=False):
@@ -81,6 +81,9 @@ def given(**fields: Any) -> dict[str, Any]:
 class _Resource:
     """A group of calls (``client.completions``, ``dify.files``...) bound to one client."""
 
+    #: On a ``with_raw_response`` copy: the ``(status, headers)`` of each call it made.
+    _raw: list[tuple[int, dict[str, str], str | None]] | None = None
+
     def __init__(self, client: BaseClient) -> None:
         self._client = client
 
@@ -88,24 +91,72 @@ class _Resource:
         return self._client._live()
 
 
+#: The arguments that say *what* a call is about: a 404 names the ones that were sent, so
+#: "Canvas not found" says which canvas (the body is not in the message otherwise).
+_IDENTIFIERS: Final = (
+    "canvas_id",
+    "version_id",
+    "application_id",
+    "environment_name",
+    "id",
+    "run_id",
+    "file_id",
+    "task_id",
+    "message_id",
+    "conversation_id",
+)
+
+
+def _name_what_was_sent(err: NotFoundError, body: Mapping[str, Any]) -> None:
+    sent = [f"{key}={body[key]!r}" for key in _IDENTIFIERS if isinstance(body.get(key), str)]
+    if sent:
+        err.message = f"{err.message}; sent {', '.join(sent)}"
+        err.args = (err.message, *err.args[1:])
+
+
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
     def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
-        return self._native().call(op, body, **native_options(options))
+        try:
+            if self._raw is not None:
+                data, request_id, meta = self._native().call(op, body, raw=True, **native_options(options))
+                self._raw.append((*meta, request_id))
+                return data, request_id
+            return self._native().call(op, body, **native_options(options))
+        except NotFoundError as e:
+            _name_what_was_sent(e, body)
+            raise
 
     def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
-        return self._native().stream(op, body, **native_options(options))
+        try:
+            return self._native().stream(op, body, **native_options(options))
+        except NotFoundError as e:
+            _name_what_was_sent(e, body)
+            raise
 
 
 class AsyncResource(_Resource):
     """The asyncio face of the same ops."""
 
     async def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
-        return await self._native().acall(op, body, **native_options(options))
+        try:
+            if self._raw is not None:
+                data, request_id, meta = await self._native().acall(op, body, raw=True, **native_options(options))
+                self._raw.append((*meta, request_id))
+                return data, request_id
+            out: tuple[Any, str | None] = await self._native().acall(op, body, **native_options(options))
+            return out
+        except NotFoundError as e:
+            _name_what_was_sent(e, body)
+            raise
 
     async def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
-        return await self._native().astream(op, body, **native_options(options))
+        try:
+            return await self._native().astream(op, body, **native_options(options))
+        except NotFoundError as e:
+            _name_what_was_sent(e, body)
+            raise
 
 
 # --- clients -------------------------------------------------------------------------------
@@ -179,6 +230,23 @@ class BaseClient:
         max_event_bytes: int | None = None,
         trust_env: bool = True,
     ) -> None:
+        """Builds the client; nothing is sent until the first call.
+
+        - ``api_key``: the API key (else the ``TELA_API_KEY`` / ``DIFY_API_KEY`` variable).
+        - ``base_url``: the API's base URL (else ``TELA_BASE_URL`` / ``DIFY_BASE_URL``, else
+          the public API).
+        - ``timeout``: seconds, or a ``Timeout`` (connect, read, total, stream_idle,
+          stream_total) for every call; per call, ``timeout=`` overrides it.
+        - ``max_retries``: retries of connection errors, 429 and 5xx answers (default 2).
+        - ``default_headers``: headers sent with every call.
+        - ``proxy``: an ``http://``, ``https://`` or ``socks5://`` proxy URL.
+        - ``ca_bundle``: a PEM file of extra CA certificates to trust.
+        - ``upload``: how local files are delivered: ``"auto"`` (inline up to 4 MiB, vault
+          upload above), ``"inline"`` or ``"vault"``.
+        - ``max_event_bytes``: the cap on one streamed event (default 128 MiB).
+        - ``trust_env``: read ``HTTPS_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE`` from the
+          environment (default True).
+        """
         config = _settings(
             api_key=api_key,
             base_url=base_url,
@@ -252,7 +320,11 @@ class BaseClient:
         parser_type: str | None = None,
         upload: UploadMode | None = None,
     ) -> File:
-        """``tela_sdk.File(...)``, for code that only holds the client."""
+        """``tela_sdk.File(source, ...)``, for code that only holds the client: ``source`` is a
+        path, bytes, a binary file object or an ``https://`` URL; ``name`` and ``mime_type``
+        override what is guessed; ``range`` picks ``(first_page, last_page)`` of a PDF;
+        ``parser_type`` asks Tela for a parser; ``upload`` overrides the client's
+        ``upload`` mode for this file."""
         return File(source, name=name, mime_type=mime_type, range=range, parser_type=parser_type, upload=upload)
 
     def with_options(
@@ -270,7 +342,10 @@ class BaseClient:
         trust_env: bool | None = None,
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool (a new
-        pool only when ``proxy``, ``ca_bundle`` or the connect timeout change)."""
+        pool only when ``proxy``, ``ca_bundle`` or the connect timeout change). Takes the
+        constructor's settings: ``api_key``, ``base_url``, ``timeout``, ``max_retries``,
+        ``default_headers`` (replacing the client's), ``proxy``, ``ca_bundle``, ``upload``,
+        ``max_event_bytes``, ``trust_env``; the ones not given are kept."""
         changes = _settings(
             api_key=api_key,
             base_url=base_url,

@@ -37,6 +37,7 @@ __all__ = [
     "RunTimeoutError",
     "RunNotFinishedError",
     "WebhookError",
+    "ParseError",
 ]
 
 
@@ -46,6 +47,12 @@ class TelaError(Exception):
     def __init__(self, message: str, **_: Any) -> None:
         super().__init__(message)
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default re-calls ``cls(*args)``, which fails for classes with required keywords
+        # (``RunFailedError(run=...)``); rebuild from the attributes instead, so errors cross
+        # into multiprocessing, Dask and Ray workers intact.
+        return (_restore, (type(self), self.args, self.__dict__))
 
 
 class ConfigurationError(TelaError, ValueError):
@@ -220,3 +227,32 @@ class RunNotFinishedError(TelaError):
 class WebhookError(TelaError, ValueError):
     """A webhook request is not a Tela run or completion payload (bad JSON, unknown shape,
     or an ``x-completion-run-id`` header that does not match the body)."""
+
+
+class ParseError(TelaError, ValueError):
+    """``parse(Model)`` could not turn the content into ``Model``: it is not JSON, or a field
+    is missing or of the wrong type. ``field`` is the dotted path of the first bad field
+    (None when the whole value is wrong), ``target`` the type's name, ``content`` the value
+    that was checked."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, target: str | None = None, content: Any = None, **extra: Any
+    ) -> None:
+        super().__init__(message, **extra)
+        self.field = field
+        self.target = target
+        self.content = content
+
+
+def _restore(cls: type[TelaError], args: tuple[Any, ...], state: dict[str, Any]) -> TelaError:
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
+
+# Tracebacks and reprs name the public path (``tela_sdk.NotFoundError``), which is also where
+# pickle finds the classes: every one is exported from ``tela_sdk``.
+for _name in __all__:
+    globals()[_name].__module__ = "tela_sdk"
+del _name

@@ -20,7 +20,7 @@ import weakref
 from typing import Any, Literal, Protocol, Union
 
 from ._exceptions import InvalidRequestError
-from ._models import Model, ResponseModel
+from ._models import Field, Model, ResponseModel
 from ._native import NativeFile
 
 __all__ = ["File", "FileInput", "BinaryReadable", "UploadMode", "UploadedFile", "FileInfo"]
@@ -183,12 +183,12 @@ class UploadedFile(ResponseModel):
     """A file stored in the vault by ``client.files.upload()``. Pass it as a variable value
     (or message content) like a ``File``: it is sent as ``{"file_url": "vault://<id>"}``."""
 
-    id: str
-    file_url: str
-    name: str | None
-    mime_type: str | None
-    size: int | None
-    options: dict[str, Any] | None
+    id: Field[str]
+    file_url: Field[str]
+    name: Field[str | None]
+    mime_type: Field[str | None]
+    size: Field[int | None]
+    options: Field[dict[str, Any] | None]
 
     def __tela_json__(self) -> dict[str, Any]:
         ref: dict[str, Any] = {"file_url": self.file_url}
@@ -201,7 +201,7 @@ class FileInfo(Model):
     """``GET /v3/files/{id}``: what the server says about a stored file (shape undocumented;
     every field it sends is kept)."""
 
-    id: str
+    id: Field[str]
 
 
 def _range(value: Any) -> tuple[int, int] | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import sys
 import types
-from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar, Union, get_args, get_origin, overload
 
-__all__ = ["Model", "ResponseModel"]
+__all__ = ["Field", "Model", "ResponseModel"]
 
 _M = TypeVar("_M", bound="Model")
+_T_co = TypeVar("_T_co", covariant=True)
 _MISSING = object()
 
 
@@ -47,36 +48,66 @@ def _converter(tp: Any) -> Any:
         if conv is None:
             return None
         return lambda v: [conv(x) for x in v] if isinstance(v, list) else v
+    if origin is Field:
+        (inner,) = get_args(tp) or (Any,)
+        return _converter(inner)
     if isinstance(tp, type) and issubclass(tp, Model):
         return lambda v: tp(v) if isinstance(v, dict) else v
     return None
 
 
-def _field(name: str) -> property:
-    def get(self: Model) -> Any:
-        value = self._data.get(name)
+class Field(Generic[_T_co]):
+    """A documented field of a model: ``name: Field[str]`` reads as a ``str``, is read-only
+    for type checkers and at run time, and is converted from JSON on first read (then cached).
+
+    A descriptor rather than a plain annotation so that a checker sees exactly the declared
+    fields (a typo is an error) and flags writes (``__set__`` takes ``Never``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None, /) -> Field[_T_co]: ...
+    @overload
+    def __get__(self, obj: Model, owner: type[Any] | None = None, /) -> _T_co: ...
+    def __get__(self, obj: Model | None, owner: type[Any] | None = None, /) -> Any:
+        if obj is None:
+            return self
+        name = self.name
+        value = obj._data.get(name)
         if value is None:
             return None
-        cls = type(self)
+        cls = type(obj)
         conv = (cls.__dict__.get("_converters") or cls._fields()).get(name)
         if conv is None:
             return value
-        cache = self._cache
+        cache = obj._cache
         if cache is None:
             cache = {}
-            object.__setattr__(self, "_cache", cache)
+            object.__setattr__(obj, "_cache", cache)
         elif name in cache:
             return cache[name]
         out = cache[name] = conv(value)
         return out
 
-    return property(get)
+    def __set__(self, obj: Model, value: NoReturn, /) -> NoReturn:
+        raise AttributeError(f"{type(obj).__name__}.{self.name} is read-only; use to_dict() for a mutable copy")
+
+    def __repr__(self) -> str:
+        return f"Field({self.name!r})"
 
 
 class Model:
     """Base of all result types: attribute access, ``to_dict()``, ``to_json()``, a readable repr."""
 
     __slots__ = ("_cache", "_data")
+    _data: dict[str, Any]
+    _cache: dict[str, Any] | None
     _converters: ClassVar[dict[str, Any] | None] = None
     _repr_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -87,11 +118,11 @@ class Model:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._converters = None  # resolved on first attribute read, keeping import cheap
-        # A property per declared field: found by normal lookup, much cheaper than failing
+        # A Field per declared field: found by normal lookup, much cheaper than failing
         # over to __getattr__ (which stays for fields the server adds later).
         for name in _own_annotations(cls):
             if not name.startswith("_") and name not in cls.__dict__:
-                setattr(cls, name, _field(name))
+                setattr(cls, name, Field(name))
 
     @classmethod
     def _fields(cls) -> dict[str, Any]:
@@ -110,22 +141,27 @@ class Model:
             cls._converters = convs
         return convs
 
-    def __getattr__(self, name: str) -> Any:
-        if name[0] == "_":
-            raise AttributeError(name)
-        value = self._data.get(name, _MISSING)
-        if value is _MISSING:
-            raise AttributeError(f"{type(self).__name__} has no field {name!r}")
-        return value
+    if not TYPE_CHECKING:
+        # Hidden from type checkers on purpose: undocumented fields stay readable at run time
+        # (``out.new_field``), but a checker sees only the declared ones, so a typo is an
+        # error. Typed code reads the others with ``get(name)`` or ``to_dict()``.
+        def __getattr__(self, name: str) -> Any:
+            if name[0] == "_":
+                raise AttributeError(name)
+            value = self._data.get(name, _MISSING)
+            if value is _MISSING:
+                raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+            return value
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only; use to_dict() for a mutable copy")
+        def __setattr__(self, name: str, value: Any) -> None:
+            raise AttributeError(f"{type(self).__name__} is read-only; use to_dict() for a mutable copy")
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
 
     def get(self, key: str, default: Any = None) -> Any:
-        """The raw JSON value of ``key`` (no conversion), like ``dict.get``."""
+        """The raw JSON value of ``key`` (no conversion), else ``default``, like ``dict.get``:
+        the typed way to read a field the model does not declare."""
         return self._data.get(key, default)
 
     def to_dict(self) -> dict[str, Any]:
@@ -136,6 +172,7 @@ class Model:
         return copy
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        """The JSON object as text, ``indent`` spaces deep (None: one line)."""
         import json
 
         return json.dumps(self._data, indent=indent, ensure_ascii=False)
@@ -175,6 +212,7 @@ class ResponseModel(Model):
     reporting a problem."""
 
     __slots__ = ("_request_id",)
+    _request_id: str | None
 
     def __init__(self, data: dict[str, Any], request_id: str | None = None) -> None:
         super().__init__(data)

@@ -2,7 +2,7 @@
 from collections.abc import Awaitable
 from os import PathLike
 from pathlib import Path
-from typing import Any, Final, Literal, final
+from typing import Any, Final, Literal, final, overload
 
 __all__ = ["NativeClient", "NativeEmulator", "NativeFile", "NativeStream", "_shutdown", "__version__"]
 
@@ -56,8 +56,22 @@ class NativeClient:
     def timeout(self) -> dict[str, float | None]: ...
     @property
     def api_key_hint(self) -> str: ...
-    def call(self, op: str, body: dict[str, Any], **options: Any) -> tuple[Any, str | None]: ...
-    def acall(self, op: str, body: dict[str, Any], **options: Any) -> Awaitable[tuple[Any, str | None]]: ...
+    @overload
+    def call(
+        self, op: str, body: dict[str, Any], *, raw: Literal[False] = False, **options: Any
+    ) -> tuple[Any, str | None]: ...
+    @overload
+    def call(
+        self, op: str, body: dict[str, Any], *, raw: Literal[True], **options: Any
+    ) -> tuple[Any, str | None, tuple[int, dict[str, str]]]: ...
+    @overload
+    def acall(
+        self, op: str, body: dict[str, Any], *, raw: Literal[False] = False, **options: Any
+    ) -> Awaitable[tuple[Any, str | None]]: ...
+    @overload
+    def acall(
+        self, op: str, body: dict[str, Any], *, raw: Literal[True], **options: Any
+    ) -> Awaitable[tuple[Any, str | None, tuple[int, dict[str, str]]]]: ...
     def stream(self, op: str, body: dict[str, Any], **options: Any) -> NativeStream: ...
     def astream(self, op: str, body: dict[str, Any], **options: Any) -> Awaitable[NativeStream]: ...
 

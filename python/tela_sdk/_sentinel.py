@@ -3,18 +3,18 @@ other module (``_timeout`` included) can use it without an import cycle."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
-__all__ = ["NOT_GIVEN"]
+__all__ = ["NOT_GIVEN", "NotGiven"]
 
 
-class _NotGiven:
+class NotGiven:
     """The one "not given" sentinel, for arguments where None means something (``rating=None``
     revokes; ``wait(timeout=None)`` waits forever): the native core applies its default."""
 
-    _instance: _NotGiven | None = None
+    _instance: NotGiven | None = None
 
-    def __new__(cls) -> _NotGiven:
+    def __new__(cls) -> NotGiven:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -29,4 +29,6 @@ class _NotGiven:
         return "NOT_GIVEN"
 
 
-NOT_GIVEN: Final[Any] = _NotGiven()
+#: Typed as its own class (``timeout: float | None | NotGiven = NOT_GIVEN``, as in
+#: openai-python) so that signatures say what the default really is.
+NOT_GIVEN: Final = NotGiven()

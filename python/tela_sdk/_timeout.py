@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._exceptions import InvalidRequestError
-from ._sentinel import NOT_GIVEN
+from ._sentinel import NOT_GIVEN, NotGiven
 
 __all__ = ["Timeout", "TimeoutTypes"]
 
@@ -25,11 +25,11 @@ class Timeout:
     def __init__(
         self,
         *,
-        connect: float | None = NOT_GIVEN,
-        read: float | None = NOT_GIVEN,
-        total: float | None = NOT_GIVEN,
-        stream_idle: float | None = NOT_GIVEN,
-        stream_total: float | None = NOT_GIVEN,
+        connect: float | NotGiven | None = NOT_GIVEN,
+        read: float | NotGiven | None = NOT_GIVEN,
+        total: float | NotGiven | None = NOT_GIVEN,
+        stream_idle: float | NotGiven | None = NOT_GIVEN,
+        stream_total: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         given = {
             "connect": connect,
@@ -38,7 +38,7 @@ class Timeout:
             "stream_idle": stream_idle,
             "stream_total": stream_total,
         }
-        self._values = {k: v for k, v in given.items() if v is not NOT_GIVEN}
+        self._values = {k: v for k, v in given.items() if not isinstance(v, NotGiven)}
 
     def as_dict(self) -> dict[str, float | None]:
         """The deadlines that were set."""

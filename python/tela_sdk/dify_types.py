@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._exceptions import APIResponseValidationError
-from ._models import Model, ResponseModel
+from ._models import Field, Model, ResponseModel
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -66,11 +66,11 @@ class DifyUsage(Model):
         "currency",
     )
 
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    total_tokens: int | None
-    currency: str | None
-    latency: float | None
+    prompt_tokens: Field[int | None]
+    completion_tokens: Field[int | None]
+    total_tokens: Field[int | None]
+    currency: Field[str | None]
+    latency: Field[float | None]
 
     @property
     def prompt_unit_price(self) -> Decimal | None:
@@ -106,29 +106,29 @@ class DifyRetrieverResource(Model):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("position", "dataset_name", "document_name", "score")
 
-    id: str | None
-    message_id: str | None
-    position: int | None
-    dataset_id: str | None
-    dataset_name: str | None
-    document_id: str | None
-    document_name: str | None
-    data_source_type: str | None
-    segment_id: str | None
-    score: float | None
-    hit_count: int | None
-    word_count: int | None
-    segment_position: int | None
-    index_node_hash: str | None
-    content: str | None
-    summary: str | None
-    created_at: int | None
+    id: Field[str | None]
+    message_id: Field[str | None]
+    position: Field[int | None]
+    dataset_id: Field[str | None]
+    dataset_name: Field[str | None]
+    document_id: Field[str | None]
+    document_name: Field[str | None]
+    data_source_type: Field[str | None]
+    segment_id: Field[str | None]
+    score: Field[float | None]
+    hit_count: Field[int | None]
+    word_count: Field[int | None]
+    segment_position: Field[int | None]
+    index_node_hash: Field[str | None]
+    content: Field[str | None]
+    summary: Field[str | None]
+    created_at: Field[int | None]
 
 
 class DifyMetadata(Model):
-    usage: DifyUsage | None
-    retriever_resources: list[DifyRetrieverResource] | None
-    annotation_reply: Any
+    usage: Field[DifyUsage | None]
+    retriever_resources: Field[list[DifyRetrieverResource] | None]
+    annotation_reply: Field[Any]
 
 
 class DifyFile(Model):
@@ -136,17 +136,17 @@ class DifyFile(Model):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("type", "filename", "url")
 
-    related_id: str | None
-    type: str | None
-    filename: str | None
-    extension: str | None
-    mime_type: str | None
-    size: int | None
-    transfer_method: str | None
-    url: str | None
-    upload_file_id: str | None
-    remote_url: str | None
-    belongs_to: str | None
+    related_id: Field[str | None]
+    type: Field[str | None]
+    filename: Field[str | None]
+    extension: Field[str | None]
+    mime_type: Field[str | None]
+    size: Field[int | None]
+    transfer_method: Field[str | None]
+    url: Field[str | None]
+    upload_file_id: Field[str | None]
+    remote_url: Field[str | None]
+    belongs_to: Field[str | None]
 
 
 class DifyCompletion(ResponseModel):
@@ -154,14 +154,14 @@ class DifyCompletion(ResponseModel):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("message_id", "answer", "request_id")
 
-    event: str | None
-    task_id: str
-    id: str
-    message_id: str
-    mode: str | None
-    answer: str
-    metadata: DifyMetadata | None
-    created_at: int | None
+    event: Field[str | None]
+    task_id: Field[str]
+    id: Field[str]
+    message_id: Field[str]
+    mode: Field[str | None]
+    answer: Field[str]
+    metadata: Field[DifyMetadata | None]
+    created_at: Field[int | None]
 
     @property
     def usage(self) -> DifyUsage | None:
@@ -181,7 +181,7 @@ class DifyChatCompletion(DifyCompletion):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("message_id", "conversation_id", "answer", "request_id")
 
-    conversation_id: str
+    conversation_id: Field[str]
 
 
 # Stream events. `event` selects the class (`dify_event`); every event has `task_id`,
@@ -193,11 +193,11 @@ class DifyEvent(Model):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("event", "message_id")
 
-    event: str
-    task_id: str | None
-    message_id: str | None
-    conversation_id: str | None
-    created_at: int | None
+    event: Field[str]
+    task_id: Field[str | None]
+    message_id: Field[str | None]
+    conversation_id: Field[str | None]
+    created_at: Field[int | None]
 
 
 class DifyMessageEvent(DifyEvent):
@@ -205,9 +205,9 @@ class DifyMessageEvent(DifyEvent):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("event", "answer")
 
-    id: str | None
-    answer: str
-    from_variable_selector: Any
+    id: Field[str | None]
+    answer: Field[str]
+    from_variable_selector: Field[Any]
 
 
 class DifyAgentMessageEvent(DifyMessageEvent):
@@ -219,13 +219,13 @@ class DifyAgentThoughtEvent(DifyEvent):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("event", "position", "tool", "thought")
 
-    id: str | None
-    position: int | None
-    thought: str | None
-    observation: str | None
-    tool: str | None
-    tool_input: str | None
-    message_files: list[str] | None
+    id: Field[str | None]
+    position: Field[int | None]
+    thought: Field[str | None]
+    observation: Field[str | None]
+    tool: Field[str | None]
+    tool_input: Field[str | None]
+    message_files: Field[list[str] | None]
 
 
 class DifyMessageFileEvent(DifyEvent):
@@ -233,10 +233,10 @@ class DifyMessageFileEvent(DifyEvent):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("event", "type", "url")
 
-    id: str | None
-    type: str | None
-    belongs_to: str | None
-    url: str | None
+    id: Field[str | None]
+    type: Field[str | None]
+    belongs_to: Field[str | None]
+    url: Field[str | None]
 
 
 class DifyMessageReplaceEvent(DifyEvent):
@@ -244,8 +244,8 @@ class DifyMessageReplaceEvent(DifyEvent):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("event", "answer", "reason")
 
-    answer: str
-    reason: str | None
+    answer: Field[str]
+    reason: Field[str | None]
 
 
 class DifyMessageEndEvent(DifyEvent):
@@ -253,9 +253,9 @@ class DifyMessageEndEvent(DifyEvent):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("event", "message_id")
 
-    id: str | None
-    metadata: DifyMetadata | None
-    files: list[DifyFile] | None
+    id: Field[str | None]
+    metadata: Field[DifyMetadata | None]
+    files: Field[list[DifyFile] | None]
 
     @property
     def usage(self) -> DifyUsage | None:
@@ -268,7 +268,7 @@ class DifyTTSMessageEvent(DifyEvent):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("event",)
 
-    audio: str | None
+    audio: Field[str | None]
 
     @property
     def audio_bytes(self) -> bytes:
@@ -288,8 +288,8 @@ class DifyWorkflowEvent(DifyEvent):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("event", "workflow_run_id")
 
-    workflow_run_id: str | None
-    data: dict[str, Any] | None
+    workflow_run_id: Field[str | None]
+    data: Field[dict[str, Any] | None]
 
 
 _EVENT_TYPES: dict[str, type[DifyEvent]] = {
@@ -328,15 +328,15 @@ class DifyUploadedFile(ResponseModel):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("id", "name", "size", "mime_type")
 
-    id: str
-    name: str | None
-    size: int | None
-    extension: str | None
-    mime_type: str | None
-    created_by: str | None
-    created_at: int | None
-    preview_url: str | None
-    source_url: str | None
+    id: Field[str]
+    name: Field[str | None]
+    size: Field[int | None]
+    extension: Field[str | None]
+    mime_type: Field[str | None]
+    created_by: Field[str | None]
+    created_at: Field[int | None]
+    preview_url: Field[str | None]
+    source_url: Field[str | None]
 
     def __tela_json__(self) -> dict[str, Any]:
         # The core recognises an upload record and turns it into a local_file reference.
@@ -349,23 +349,23 @@ class DifyInputField(Model):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("variable", "type", "required")
 
-    type: str
-    variable: str
-    label: str | None
-    required: bool | None
-    default: Any
-    options: list[str] | None
-    max_length: int | None
+    type: Field[str]
+    variable: Field[str]
+    label: Field[str | None]
+    required: Field[bool | None]
+    default: Field[Any]
+    options: Field[list[str] | None]
+    max_length: Field[int | None]
 
 
 class DifySystemParameters(Model):
     """Upload size limits in MB."""
 
-    file_size_limit: int | None
-    image_file_size_limit: int | None
-    audio_file_size_limit: int | None
-    video_file_size_limit: int | None
-    workflow_file_upload_limit: int | None
+    file_size_limit: Field[int | None]
+    image_file_size_limit: Field[int | None]
+    audio_file_size_limit: Field[int | None]
+    video_file_size_limit: Field[int | None]
+    workflow_file_upload_limit: Field[int | None]
 
 
 class DifyParameters(ResponseModel):
@@ -373,18 +373,18 @@ class DifyParameters(ResponseModel):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("opening_statement",)
 
-    opening_statement: str | None
-    suggested_questions: list[str] | None
-    suggested_questions_after_answer: dict[str, Any] | None
-    speech_to_text: dict[str, Any] | None
-    text_to_speech: dict[str, Any] | None
-    retriever_resource: dict[str, Any] | None
-    annotation_reply: dict[str, Any] | None
-    more_like_this: dict[str, Any] | None
-    user_input_form: list[dict[str, Any]] | None
-    sensitive_word_avoidance: dict[str, Any] | None
-    file_upload: dict[str, Any] | None
-    system_parameters: DifySystemParameters | None
+    opening_statement: Field[str | None]
+    suggested_questions: Field[list[str] | None]
+    suggested_questions_after_answer: Field[dict[str, Any] | None]
+    speech_to_text: Field[dict[str, Any] | None]
+    text_to_speech: Field[dict[str, Any] | None]
+    retriever_resource: Field[dict[str, Any] | None]
+    annotation_reply: Field[dict[str, Any] | None]
+    more_like_this: Field[dict[str, Any] | None]
+    user_input_form: Field[list[dict[str, Any]] | None]
+    sensitive_word_avoidance: Field[dict[str, Any] | None]
+    file_upload: Field[dict[str, Any] | None]
+    system_parameters: Field[DifySystemParameters | None]
 
     @property
     def input_fields(self) -> list[DifyInputField]:
@@ -401,7 +401,7 @@ class DifyParameters(ResponseModel):
 class DifyMeta(ResponseModel):
     """``GET /meta``: icons of the app's tools (URL, or ``{"background", "content"}``)."""
 
-    tool_icons: dict[str, Any] | None
+    tool_icons: Field[dict[str, Any] | None]
 
 
 class DifyAppInfo(ResponseModel):
@@ -409,14 +409,14 @@ class DifyAppInfo(ResponseModel):
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("name", "mode")
 
-    name: str | None
-    description: str | None
-    tags: list[str] | None
-    mode: str | None
-    author_name: str | None
+    name: Field[str | None]
+    description: Field[str | None]
+    tags: Field[list[str] | None]
+    mode: Field[str | None]
+    author_name: Field[str | None]
 
 
 class DifyResult(ResponseModel):
     """``{"result": "success"}`` of stop and feedback."""
 
-    result: str | None
+    result: Field[str | None]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
-from ._base import NOT_GIVEN
+from . import _docs
+from ._base import NOT_GIVEN, NotGiven
 from ._exceptions import RunFailedError, RunNotFinishedError, TelaError
-from ._models import Model, ResponseModel
+from ._models import Field, Model, ResponseModel
 
 if TYPE_CHECKING:
     from ._tela.client import AsyncClient, Client
+
+_T = TypeVar("_T")
 
 __all__ = [
     "FunctionCall",
@@ -35,33 +38,33 @@ __all__ = [
 
 
 class FunctionCall(Model):
-    name: str | None
-    arguments: str | None
+    name: Field[str | None]
+    arguments: Field[str | None]
 
 
 class ToolCall(Model):
-    name: str | None
-    arguments: str | None
+    name: Field[str | None]
+    arguments: Field[str | None]
 
 
 class Message(Model):
-    role: str
+    role: Field[str]
     #: Text for ordinary canvases; a dict when the canvas has a structured Output Format.
-    content: Any
-    function_call: FunctionCall | None
-    tool_calls: list[ToolCall] | None
+    content: Field[Any]
+    function_call: Field[FunctionCall | None]
+    tool_calls: Field[list[ToolCall] | None]
 
 
 class Choice(Model):
-    index: int | None
-    message: Message
-    finish_reason: str | None
+    index: Field[int | None]
+    message: Field[Message]
+    finish_reason: Field[str | None]
 
 
 class Usage(Model):
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    total_tokens: int | None
+    prompt_tokens: Field[int | None]
+    completion_tokens: Field[int | None]
+    total_tokens: Field[int | None]
 
 
 class Completion(ResponseModel):
@@ -69,12 +72,12 @@ class Completion(ResponseModel):
 
     _repr_fields = ("id", "content", "request_id")
 
-    id: str
-    object: str
-    created: int
-    model: str | None
-    choices: list[Choice]
-    usage: Usage | None
+    id: Field[str]
+    object: Field[str]
+    created: Field[int]
+    model: Field[str | None]
+    choices: Field[list[Choice]]
+    usage: Field[Usage | None]
 
     @property
     def content(self) -> Any:
@@ -84,35 +87,36 @@ class Completion(ResponseModel):
             return None
         return (choices[0].get("message") or {}).get("content")
 
-    def parse(self, model: type[Any]) -> Any:
-        """Validates the structured content into a pydantic model class (or any class with
-        ``model_validate``); pydantic itself is not a dependency of tela_sdk."""
-        validate = getattr(model, "model_validate", None)
-        if validate is None:
-            raise TypeError(f"{model!r} has no model_validate(); pass a pydantic model class")
-        return validate(self.content)
+    def parse(self, model: type[_T]) -> _T:
+        """The structured content as a ``model``: a pydantic model class, a dataclass or a
+        TypedDict (a JSON string is decoded first). Raises ``tela_sdk.ParseError`` naming the
+        first field that does not fit. pydantic is not a dependency of tela_sdk: only a
+        pydantic target uses it."""
+        from ._structured import parse  # lazy: json and dataclasses are not needed to import
+
+        return parse(self.content, model)
 
 
 class Delta(Model):
-    role: str | None
-    content: str | None
-    function_call: FunctionCall | None
+    role: Field[str | None]
+    content: Field[str | None]
+    function_call: Field[FunctionCall | None]
 
 
 class ChunkChoice(Model):
-    index: int | None
-    delta: Delta
-    finish_reason: str | None
+    index: Field[int | None]
+    delta: Field[Delta]
+    finish_reason: Field[str | None]
 
 
 class ChunkMessage(Model):
     """The message accumulated so far, as the server reports it in every chunk."""
 
-    role: str | None
-    content: Any
-    function_call: FunctionCall | None
-    tool_calls: list[ToolCall] | None
-    structured_content: Any
+    role: Field[str | None]
+    content: Field[Any]
+    function_call: Field[FunctionCall | None]
+    tool_calls: Field[list[ToolCall] | None]
+    structured_content: Field[Any]
 
 
 class CompletionChunk(Model):
@@ -120,12 +124,12 @@ class CompletionChunk(Model):
 
     _repr_fields = ("id", "text", "finish_reason")
 
-    id: str | None
-    object: str | None
-    created: int | None
-    model: str | None
-    choices: list[ChunkChoice]
-    message: ChunkMessage | None
+    id: Field[str | None]
+    object: Field[str | None]
+    created: Field[int | None]
+    model: Field[str | None]
+    choices: Field[list[ChunkChoice]]
+    message: Field[ChunkMessage | None]
 
     @property
     def text(self) -> str | None:
@@ -150,46 +154,46 @@ RunStatus = Literal["created", "running", "succeeded", "failed"]
 
 #: "Not given": the native core applies its default (a 10-minute wait deadline). The same
 #: object as every other "not given" of the SDK (``tela_sdk._base.NOT_GIVEN``).
-DEFAULT: Any = NOT_GIVEN
+DEFAULT: Final = NOT_GIVEN
 
 
 class RunInformation(Model):
     """Cost and usage of a finished run, as the API reports them (``duration`` in ms)."""
 
-    duration: float | None
-    cost: float | None
-    input_tokens: int | None
-    output_tokens: int | None
+    duration: Field[float | None]
+    cost: Field[float | None]
+    input_tokens: Field[int | None]
+    output_tokens: Field[int | None]
 
 
 class RunOutput(Model):
     """``output_content`` of a finished run."""
 
-    role: str | None
+    role: Field[str | None]
     #: Text, or a dict when the canvas has a structured Output Format.
-    content: Any
-    tool_calls: list[ToolCall] | None
-    information: RunInformation | None
-    has_structured_output: bool | None
-    input_messages: Any
+    content: Field[Any]
+    tool_calls: Field[list[ToolCall] | None]
+    information: Field[RunInformation | None]
+    has_structured_output: Field[bool | None]
+    input_messages: Field[Any]
 
 
 class RunFile(Model):
     """A file the run read, from its variables or messages."""
 
-    name: str | None
-    used_at: str | None
-    parsed_content: str | None
-    url: str | None
-    type: str | None
+    name: Field[str | None]
+    used_at: Field[str | None]
+    parsed_content: Field[str | None]
+    url: Field[str | None]
+    type: Field[str | None]
 
 
 class RunInput(Model):
     """``input_content``: what the run was given."""
 
-    variables: dict[str, Any] | None
-    messages: list[Message] | None
-    files: list[RunFile] | None
+    variables: Field[dict[str, Any] | None]
+    messages: Field[list[Message] | None]
+    files: Field[list[RunFile] | None]
 
 
 class BaseRun(ResponseModel):
@@ -201,23 +205,24 @@ class BaseRun(ResponseModel):
     """
 
     __slots__ = ("_client",)
+    _client: Any
     _repr_fields = ("id", "status", "content")
 
-    id: str
-    status: RunStatus
-    input_content: RunInput | None
-    output_content: RunOutput | None
-    raw_input: dict[str, Any] | None
-    raw_output: Any
+    id: Field[str]
+    status: Field[RunStatus]
+    input_content: Field[RunInput | None]
+    output_content: Field[RunOutput | None]
+    raw_input: Field[dict[str, Any] | None]
+    raw_output: Field[Any]
     #: Why a ``failed`` run failed, when the API says (its shape is not documented).
-    error: Any
-    compatibility_date: str | None
-    prompt_version_id: str | None
-    prompt_application_id: str | None
-    workspace_id: str | None
-    created_at: str | None
-    updated_at: str | None
-    deleted_at: str | None
+    error: Field[Any]
+    compatibility_date: Field[str | None]
+    prompt_version_id: Field[str | None]
+    prompt_application_id: Field[str | None]
+    workspace_id: Field[str | None]
+    created_at: Field[str | None]
+    updated_at: Field[str | None]
+    deleted_at: Field[str | None]
 
     def __init__(self, data: dict[str, Any], request_id: str | None = None, client: Any = None) -> None:
         super().__init__(data, request_id)
@@ -274,11 +279,14 @@ class Run(BaseRun):
     def wait(
         self,
         *,
-        timeout: float | None = DEFAULT,
+        timeout: float | NotGiven | None = DEFAULT,
         poll_interval: float | None = None,
         on_status: Callable[[Run], object] | None = None,
     ) -> Run:
-        """Polls until the run is final and returns it; see ``Completions.wait``."""
+        """Polls until the run is final and returns it (raises ``RunFailedError`` if it
+        failed). ``timeout``: seconds to wait in all (default 10 minutes; None: no limit);
+        ``poll_interval``: the first pause between polls (default 1 s, growing to 10 s);
+        ``on_status(run)`` is called with every status change. See ``Completions.wait``."""
         client: Client = self._bound_client()
         return client.completions.wait(self, timeout=timeout, poll_interval=poll_interval, on_status=on_status)
 
@@ -296,10 +304,13 @@ class AsyncRun(BaseRun):
     async def wait(
         self,
         *,
-        timeout: float | None = DEFAULT,
+        timeout: float | NotGiven | None = DEFAULT,
         poll_interval: float | None = None,
         on_status: Callable[[AsyncRun], object] | None = None,
     ) -> AsyncRun:
-        """Polls until the run is final and returns it; see ``AsyncCompletions.wait``."""
+        """Async twin of ``Run.wait``."""
         client: AsyncClient = self._bound_client()
         return await client.completions.wait(self, timeout=timeout, poll_interval=poll_interval, on_status=on_status)
+
+
+_docs.share(AsyncRun, Run)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import _docs
 from .._base import AsyncClientBase, BaseClient, RequestOptions, SyncClient, given, native_options
 from .._timeout import TimeoutTypes
 from ..dify_types import DifyAppInfo, DifyMeta, DifyParameters
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._models import ResponseModel
+    from .raw import AsyncDifyWithRawResponse, DifyWithRawResponse
 
 __all__ = ["DifyClient", "AsyncDifyClient"]
 
@@ -93,16 +95,26 @@ class DifyClient(_DifyBase, SyncClient):
         self.files = DifyFiles(self)
         self.messages = DifyMessages(self)
 
+    @property
+    def with_raw_response(self) -> DifyWithRawResponse:
+        """The message and file calls, each returning a ``RawResponse``: ``status_code``,
+        ``headers``, ``request_id`` and ``parse()`` (the usual result). Not for streams."""
+        from .raw import DifyWithRawResponse  # lazy: most code never needs it
+
+        return DifyWithRawResponse(self)
+
     def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
-        """The app's input form (``input_fields``), features and upload limits."""
+        """The app's input form (``input_fields``), features and upload limits, as ``user``
+        (an end user id) sees them. Takes the per-call options."""
         return self._info("dify.parameters", DifyParameters, user, options)
 
     def meta(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyMeta:
-        """The icons of the app's tools."""
+        """The icons of the app's tools, as ``user`` sees them. Takes the per-call options."""
         return self._info("dify.meta", DifyMeta, user, options)
 
     def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
-        """The app's name, description, tags and mode."""
+        """The app's name, description, tags and mode, as ``user`` sees them. Takes the
+        per-call options."""
         return self._info("dify.info", DifyAppInfo, user, options)
 
 
@@ -120,6 +132,13 @@ class AsyncDifyClient(_DifyBase, AsyncClientBase):
         self.files = AsyncDifyFiles(self)
         self.messages = AsyncDifyMessages(self)
 
+    @property
+    def with_raw_response(self) -> AsyncDifyWithRawResponse:
+        """The message and file calls, each awaited to a ``RawResponse``. Not for streams."""
+        from .raw import AsyncDifyWithRawResponse
+
+        return AsyncDifyWithRawResponse(self)
+
     async def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
         """Async twin of ``DifyClient.parameters``."""
         return await self._ainfo("dify.parameters", DifyParameters, user, options)
@@ -131,3 +150,6 @@ class AsyncDifyClient(_DifyBase, AsyncClientBase):
     async def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
         """Async twin of ``DifyClient.info``."""
         return await self._ainfo("dify.info", DifyAppInfo, user, options)
+
+
+_docs.share(AsyncDifyClient, DifyClient)

@@ -7,6 +7,7 @@ import os
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, Union
 
+from .. import _docs
 from .._base import AsyncResource, RequestOptions, SyncResource, given
 from .._exceptions import InvalidRequestError
 from .._files import File, _disk_path, _stream_name
@@ -70,9 +71,11 @@ class DifyFiles(SyncResource):
         mime_type: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> DifyUploadedFile:
-        """Uploads one file for ``user`` (only that user can use it) and returns its record;
+        """Uploads ``file`` (a path, bytes or a binary file object) for ``user`` (only that
+        user can use it) and returns its record;
         pass the record in ``files=[...]``. A path is streamed from disk (multipart); bytes
-        need ``filename=``. ``mime_type`` defaults to a guess from the filename."""
+        need ``filename=``. ``mime_type`` defaults to a guess from the filename. Takes the
+        per-call options."""
         body = _upload_body(file, user, filename, mime_type)
         return DifyUploadedFile(*self._call("dify.files.upload", body, options))
 
@@ -93,3 +96,6 @@ class AsyncDifyFiles(AsyncResource):
         off the event loop)."""
         body = _upload_body(file, user, filename, mime_type)
         return DifyUploadedFile(*await self._call("dify.files.upload", body, options))
+
+
+_docs.share(AsyncDifyFiles, DifyFiles)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .._base import NOT_GIVEN, OPTION_NAMES, AsyncResource, RequestOptions, SyncResource, given, split_params
+from .. import _docs
+from .._base import NOT_GIVEN, OPTION_NAMES, AsyncResource, NotGiven, RequestOptions, SyncResource, given, split_params
 from .._exceptions import InvalidRequestError
 from .._files import File
 from ..dify_types import DifyChatCompletion, DifyCompletion, DifyResult, DifyUploadedFile
@@ -115,7 +116,7 @@ class _Stop(SyncResource):
     _ops: str
 
     def stop(self, task_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyResult:
-        """Stops a streaming answer (``stream.task_id``); the stream then ends with
+        """Stops the streaming answer ``task_id`` (``stream.task_id``); the stream then ends with
         ``message_end``. Pass the same ``user`` as the answer: Dify ignores a stop from
         another user and still answers success."""
         return DifyResult(*self._call(f"{self._ops}.stop", given(task_id=task_id, user=user), options))
@@ -150,6 +151,14 @@ class DifyCompletionMessages(_Stop):
         **params: Unpack[CompletionMessageParams],
     ) -> DifyStream: ...
 
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyCompletion | DifyStream: ...
+
     def create(
         self,
         *,
@@ -160,8 +169,11 @@ class DifyCompletionMessages(_Stop):
         events).
 
         ``inputs`` are the app's variables (``parameters().input_fields``); ``user`` is your
-        end user's id and is required. ``files`` takes upload results, ``{"type", "url"}``
-        dicts or ``File("https://...")``. The POST is retried only when the app cannot have
+        end user's id and is required. ``query`` is the user's text for apps that take one.
+        ``files`` takes upload results, ``{"type", "url"}`` dicts or ``File("https://...")``.
+        ``stream``: True returns a ``DifyStream`` of events (``.text()``, ``.final()``).
+        Takes the per-call options (``extra_headers``, ``extra_query``, ``extra_body``,
+        ``timeout``, ``max_retries``). The POST is retried only when the app cannot have
         started (connection refused, 429).
         """
         body, options = _message_body(params, _COMPLETION_ARGS)
@@ -191,15 +203,29 @@ class DifyChatMessages(_Stop):
         **params: Unpack[ChatMessageParams],
     ) -> DifyStream: ...
 
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyChatCompletion | DifyStream: ...
+
     def create(
         self,
         *,
         stream: bool = False,
         **params: Unpack[ChatMessageParams],
     ) -> DifyChatCompletion | DifyStream:
-        """Sends the user's message ``query`` and returns the answer (or a stream).
-        Leave ``conversation_id`` out to start a conversation; pass the answer's
-        ``conversation_id`` to continue it. Agent apps answer only with ``stream=True``."""
+        """Sends the user's message ``query`` and returns the answer (or, with
+        ``stream=True``, a ``DifyStream``). ``user`` is your end user's id (required);
+        ``inputs`` the app's variables. Leave ``conversation_id`` out to start a
+        conversation; pass the answer's ``conversation_id`` to continue it.
+        ``files`` takes upload results, ``{"type", "url"}`` dicts or ``File("https://...")``;
+        ``auto_generate_name`` (default on) lets Dify title a new conversation;
+        ``workflow_id`` picks a published chatflow version. Agent apps answer only with
+        ``stream=True``. Takes the per-call options (``extra_headers``, ``extra_query``,
+        ``extra_body``, ``timeout``, ``max_retries``)."""
         body, options = _message_body(params, _CHAT_ARGS)
         if stream:
             return DifyStream(self._stream("dify.chat_messages.create", body, options))
@@ -213,13 +239,14 @@ class DifyMessages(SyncResource):
         self,
         message_id: str,
         *,
-        rating: Literal["like", "dislike"] | None = NOT_GIVEN,
+        rating: Literal["like", "dislike"] | NotGiven | None = NOT_GIVEN,
         user: str | None = None,
         content: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> DifyResult:
-        """Rates an answer: ``rating="like"`` or ``"dislike"`` (with optional ``content``),
-        or ``rating=None`` to revoke an earlier rating."""
+        """Rates the answer ``message_id``: ``rating="like"`` or ``"dislike"`` (with
+        optional ``content``, the user's words), or ``rating=None`` to revoke an earlier
+        rating; ``user`` is the end user who rates. Takes the per-call options."""
         body = _feedback_body(message_id, rating, user, content)
         return DifyResult(*self._call("dify.messages.feedback", body, options))
 
@@ -244,6 +271,14 @@ class AsyncDifyCompletionMessages(_AsyncStop):
         stream: Literal[True],
         **params: Unpack[CompletionMessageParams],
     ) -> AsyncDifyStream: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[CompletionMessageParams],
+    ) -> DifyCompletion | AsyncDifyStream: ...
 
     async def create(
         self,
@@ -279,6 +314,14 @@ class AsyncDifyChatMessages(_AsyncStop):
         **params: Unpack[ChatMessageParams],
     ) -> AsyncDifyStream: ...
 
+    @overload
+    async def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[ChatMessageParams],
+    ) -> DifyChatCompletion | AsyncDifyStream: ...
+
     async def create(
         self,
         *,
@@ -299,7 +342,7 @@ class AsyncDifyMessages(AsyncResource):
         self,
         message_id: str,
         *,
-        rating: Literal["like", "dislike"] | None = NOT_GIVEN,
+        rating: Literal["like", "dislike"] | NotGiven | None = NOT_GIVEN,
         user: str | None = None,
         content: str | None = None,
         **options: Unpack[RequestOptions],
@@ -307,3 +350,9 @@ class AsyncDifyMessages(AsyncResource):
         """Async twin of ``DifyClient.messages.feedback``."""
         body = _feedback_body(message_id, rating, user, content)
         return DifyResult(*await self._call("dify.messages.feedback", body, options))
+
+
+_docs.share(_AsyncStop, _Stop)
+_docs.share(AsyncDifyCompletionMessages, DifyCompletionMessages)
+_docs.share(AsyncDifyChatMessages, DifyChatMessages)
+_docs.share(AsyncDifyMessages, DifyMessages)

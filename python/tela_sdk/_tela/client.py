@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._base import AsyncClientBase, SyncClient
 from .completions import AsyncCompletions, Completions
 from .files import AsyncFiles, Files
+
+if TYPE_CHECKING:
+    from .raw import AsyncWithRawResponse, WithRawResponse
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -22,6 +27,15 @@ class Client(SyncClient):
         self.completions = Completions(self)
         self.files = Files(self)
 
+    @property
+    def with_raw_response(self) -> WithRawResponse:
+        """The same calls, each returning a ``RawResponse``: ``status_code``, ``headers``,
+        ``request_id`` and ``parse()`` (the usual result), e.g.
+        ``client.with_raw_response.completions.create(canvas_id=...)``. Not for streams."""
+        from .raw import WithRawResponse  # lazy: most code never needs it
+
+        return WithRawResponse(self)
+
 
 class AsyncClient(AsyncClientBase):
     """The asyncio Tela client: every call is awaited on the caller's event loop."""
@@ -32,3 +46,11 @@ class AsyncClient(AsyncClientBase):
     def _setup(self) -> None:
         self.completions = AsyncCompletions(self)
         self.files = AsyncFiles(self)
+
+    @property
+    def with_raw_response(self) -> AsyncWithRawResponse:
+        """The same calls, each awaited to a ``RawResponse`` (``status_code``, ``headers``,
+        ``request_id``, ``parse()``). Not for streams."""
+        from .raw import AsyncWithRawResponse
+
+        return AsyncWithRawResponse(self)

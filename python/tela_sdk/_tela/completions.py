@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .. import _batch
+from .. import _batch, _docs
 from .._base import (
     NOT_GIVEN,
     OPTION_NAMES,
     AsyncResource,
+    NotGiven,
     RequestOptions,
     SyncResource,
     given,
@@ -120,6 +121,14 @@ class Completions(SyncResource):
         **params: Unpack[RunParams],
     ) -> Stream[CompletionChunk]: ...
 
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[RunParams],
+    ) -> Completion | Stream[CompletionChunk]: ...
+
     def create(
         self,
         *,
@@ -128,10 +137,32 @@ class Completions(SyncResource):
     ) -> Completion | Stream[CompletionChunk]:
         """Runs a canvas and returns its answer (or, with ``stream=True``, a chunk stream).
 
-        Say what to run with exactly one of ``canvas_id`` (optionally with
-        ``environment_name``), ``version_id`` or ``application_id`` (Workstation apps go
-        through ``submit``). The POST is retried only when the server cannot have started
-        the run (see README, "Retries").
+        What to run, exactly one of:
+
+        - ``canvas_id``: the canvas (its promoted version, or the one deployed to
+          ``environment_name``, e.g. ``"production"``).
+        - ``version_id``: one version of a canvas.
+        - ``application_id``: a Workstation app (only through ``submit``; here it is refused).
+
+        Its input:
+
+        - ``variables``: the canvas's variables by name: text, numbers, bools, or files
+          (``client.file(path)``, ``tela_sdk.File``, an uploaded file), or a list of files.
+        - ``messages``: chat history appended after the prompt, ``{"role", "content"}`` each.
+        - ``override``: per-call settings (``model``, ``temperature``, ``type``,
+          ``structured_output``, ...).
+        - ``tags`` and ``label``: how the run shows up in the Tela workspace.
+
+        ``stream``: True returns a ``Stream`` of ``CompletionChunk`` (``.text()``,
+        ``.final()``); False (the default) waits for the ``Completion``.
+
+        Per-call options (all calls take them): ``extra_headers``, ``extra_query``,
+        ``extra_body`` (merged into the JSON body), ``timeout`` (seconds or a ``Timeout``),
+        ``max_retries``. The POST is retried only when the server cannot have started the run.
+
+        Raises ``InvalidRequestError`` before sending for bad arguments, ``NotFoundError``
+        (naming what was sent) for an unknown canvas or version, and the other ``APIError``
+        classes by HTTP status.
         """
         body, options = split_params(params, _RUN_ARGS, "create")
         if stream:
@@ -148,8 +179,9 @@ class Completions(SyncResource):
         resume: bool = False,
         **defaults: Any,
     ) -> list[BatchResult[Completion]]:
-        """Runs ``create(**{**defaults, **item})`` for every item, at most ``concurrency`` at
-        once, and returns one ``BatchResult`` per item in input order (``.ok``,
+        """Runs ``create(**{**defaults, **item})`` for every one of ``items`` (each a dict of
+        ``create()``'s arguments, ``**defaults`` filling what an item leaves out), at most
+        ``concurrency`` at once, and returns one ``BatchResult`` per item in input order (``.ok``,
         ``.completion``, ``.error``): a failed item never fails the batch.
 
         ``progress`` shows done / failed / rate / ETA and tokens (tqdm when installed).
@@ -169,23 +201,30 @@ class Completions(SyncResource):
         **params: Unpack[SubmitParams],
     ) -> Run:
         """Starts a run without waiting for it and returns it: ``status`` is ``created``
-        (a Workstation ``application_id`` task starts ``running``). Takes what ``create``
-        takes, plus ``webhook_url``, where Tela POSTs the finished run (read it with
-        ``tela_sdk.webhooks.parse``). ``run.wait()`` polls until the run is done. Like
-        ``create``, the POST is retried only when the server cannot have started the run.
+        (a Workstation ``application_id`` task starts ``running``). ``run.wait()`` polls
+        until the run is done.
+
+        Takes what ``create`` takes (exactly one of ``canvas_id`` with an optional
+        ``environment_name``, ``version_id`` or ``application_id``; then ``variables``,
+        ``messages``, ``override``, ``tags``, ``label``, and the per-call options), plus
+        ``webhook_url``: where Tela POSTs the finished run (read it with
+        ``tela_sdk.webhooks.parse``). Like ``create``, the POST is retried only when the
+        server cannot have started the run.
         """
         body, options = split_params(params, _SUBMIT_ARGS, "submit")
         return Run(*self._call("completions.submit", body, options), self._client)
 
     def retrieve(self, run_id: str, **options: Unpack[RequestOptions]) -> Run:
-        """The run as it is now (``GET /v2/chat/completions/{id}``)."""
+        """The run ``run_id`` as it is now (``GET /v2/chat/completions/{id}``); a 404 raises
+        ``NotFoundError`` naming the id. Takes the per-call options (``extra_headers``,
+        ``extra_query``, ``timeout``, ``max_retries``)."""
         return Run(*self._call("completions.retrieve", {"id": run_id}, options), self._client)
 
     def wait(
         self,
         run: str | BaseRun,
         *,
-        timeout: float | None = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
         poll_interval: float | None = None,
         on_status: Callable[[Run], object] | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -193,7 +232,7 @@ class Completions(SyncResource):
         request_timeout: TimeoutTypes = None,
         max_retries: int | None = None,
     ) -> Run:
-        """Polls a run (an id, or a Run) until it is final: returns it once ``succeeded``,
+        """Polls ``run`` (an id, or a Run) until it is final: returns it once ``succeeded``,
         raises ``RunFailedError`` (with ``.run``) once ``failed``.
 
         ``timeout``: seconds to wait in all (default 10 minutes; None: no limit). Past it,
@@ -202,7 +241,8 @@ class Completions(SyncResource):
         (default 1 s), 1.5x longer after each poll up to 10 s, with jitter. Connection
         errors, 429 and 5xx answers are polled through until the deadline.
         ``on_status(run)`` is called with every status change seen (a Run passed in counts
-        as seen). ``request_timeout`` and ``max_retries`` apply to each poll.
+        as seen). ``request_timeout`` and ``max_retries`` apply to each poll, as do
+        ``extra_headers`` and ``extra_query``.
         """
         opts = _wait_options(extra_headers, extra_query, request_timeout, max_retries)
         return runs.wait(
@@ -221,7 +261,9 @@ class Completions(SyncResource):
     ) -> RunPage:
         """A page of the workspace's runs, newest first (``GET /v1/completion-run``):
         ``limit`` 1 to 100 (server default 10), filtered by canvas (``prompt_id``), version
-        or application. Iterating the page goes through every run, page after page."""
+        (``prompt_version_id``) or application (``prompt_application_id``); ``cursor``
+        continues from an earlier page's ``next_cursor``. Iterating the page goes through
+        every run, page after page."""
         body = runs.list_body(limit, prompt_id, prompt_version_id, prompt_application_id, cursor)
         return runs.list_runs(self._client, body, native_options(options))
 
@@ -245,13 +287,21 @@ class AsyncCompletions(AsyncResource):
         **params: Unpack[RunParams],
     ) -> AsyncStream[CompletionChunk]: ...
 
+    @overload
+    async def create(
+        self,
+        *,
+        stream: bool,
+        **params: Unpack[RunParams],
+    ) -> Completion | AsyncStream[CompletionChunk]: ...
+
     async def create(
         self,
         *,
         stream: bool = False,
         **params: Unpack[RunParams],
     ) -> Completion | AsyncStream[CompletionChunk]:
-        """Async twin of ``Client.completions.create``."""
+        """Async twin of ``Client.completions.create``: awaits the answer, or an ``AsyncStream``."""
         body, options = split_params(params, _RUN_ARGS, "create")
         if stream:
             return AsyncStream(await self._stream("completions.create", body, options), CompletionChunk)
@@ -305,7 +355,7 @@ class AsyncCompletions(AsyncResource):
         self,
         run: str | BaseRun,
         *,
-        timeout: float | None = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
         poll_interval: float | None = None,
         on_status: Callable[[AsyncRun], object] | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -333,3 +383,6 @@ class AsyncCompletions(AsyncResource):
         """Async twin of ``Client.completions.list``; ``async for`` goes through every run."""
         body = runs.list_body(limit, prompt_id, prompt_version_id, prompt_application_id, cursor)
         return await runs.list_runs_async(self._client, body, native_options(options))
+
+
+_docs.share(AsyncCompletions, Completions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import _docs
 from .._base import AsyncResource, RequestOptions, SyncResource
 from .._exceptions import InvalidRequestError
 from .._files import File, FileInfo, FileInput, UploadedFile
@@ -34,11 +35,14 @@ class Files(SyncResource):
     ) -> UploadedFile:
         """Uploads local content (``POST /v3/files``, then a streamed ``PUT``) and returns its
         vault reference, usable as a variable value. ``file`` is a ``File`` or anything
-        ``File`` accepts. Raises ``FileUploadError`` when either step fails."""
+        ``File`` accepts (a path, bytes, a binary file object); ``name`` and ``mime_type``
+        name it when ``file`` does not (a ``File`` carries its own). Takes the per-call
+        options. Raises ``FileUploadError`` when either step fails."""
         return UploadedFile(*self._call("files.upload", _upload_body(file, name, mime_type), options))
 
     def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> FileInfo:
-        """``GET /v3/files/{id}`` (``file_id`` may be a ``vault://`` URL)."""
+        """The vault file ``file_id`` (``GET /v3/files/{id}``; ``file_id`` may be a
+        ``vault://`` URL). Takes the per-call options."""
         data, _ = self._call("files.retrieve", {"id": file_id}, options)
         return FileInfo(data)
 
@@ -59,3 +63,6 @@ class AsyncFiles(AsyncResource):
         """Async twin of ``Client.files.retrieve``."""
         data, _ = await self._call("files.retrieve", {"id": file_id}, options)
         return FileInfo(data)
+
+
+_docs.share(AsyncFiles, Files)

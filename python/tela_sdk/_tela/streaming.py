@@ -45,10 +45,20 @@ class FinalMessage:
 
     @property
     def content(self) -> Any:
-        """The accumulated message content as the server reports it, else the joined text."""
+        """What ``completion.content`` would be without streaming: the structured content (a
+        dict) for a canvas with an Output Format, else the accumulated message content, else
+        the joined text."""
+        if self.structured_content is not None:
+            return self.structured_content
         if self.message is not None and self.message.content is not None:
             return self.message.content
         return self.text
+
+    def parse(self, model: type[T]) -> T:
+        """The structured content as a ``model``, like ``Completion.parse``."""
+        from .._structured import parse
+
+        return parse(self.content, model)
 
     def _fields(self) -> dict[str, Any]:
         return {
@@ -68,6 +78,7 @@ class FinalMessage:
         return copy
 
     def to_json(self, *, indent: int | None = 2) -> str:
+        """``to_dict()`` as JSON text, ``indent`` spaces deep (None: one line)."""
         import json
 
         return json.dumps(self._fields(), indent=indent, ensure_ascii=False)

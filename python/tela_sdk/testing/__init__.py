@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from .._models import Model
+from .._models import Field, Model
 from .._native import NativeEmulator
 from .._tela.client import AsyncClient, Client
 from ._dify import DifyAnswerRequest, DifyApp, DifyEmulatorMixin, DifyFeedback, DifyUpload
@@ -57,14 +57,14 @@ class RecordedRequest(Model):
 
     _repr_fields = ("method", "path", "status")
 
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: Any
-    body_len: int
-    status: int
-    time_ms: int
+    method: Field[str]
+    path: Field[str]
+    query: Field[str]
+    headers: Field[dict[str, str]]
+    body: Field[Any]
+    body_len: Field[int]
+    status: Field[int]
+    time_ms: Field[int]
 
 
 class WebhookDelivery(Model):
@@ -73,29 +73,29 @@ class WebhookDelivery(Model):
 
     _repr_fields = ("run_id", "attempt", "status", "delivered")
 
-    run_id: str
-    url: str
-    attempt: int
-    status: int | None
-    error: str | None
-    delivered: bool
-    payload: Any
-    time_ms: int
+    run_id: Field[str]
+    url: Field[str]
+    attempt: Field[int]
+    status: Field[int | None]
+    error: Field[str | None]
+    delivered: Field[bool]
+    payload: Field[Any]
+    time_ms: Field[int]
 
 
 class ReplyRequest(Model):
     """What a reply callback sees about the call it answers."""
 
-    canvas_id: str | None
-    version_id: str | None
-    environment_name: str | None
-    variables: dict[str, Any]
-    messages: list[Any]
-    override: Any
-    prompt: str
-    headers: dict[str, str]
+    canvas_id: Field[str | None]
+    version_id: Field[str | None]
+    environment_name: Field[str | None]
+    variables: Field[dict[str, Any]]
+    messages: Field[list[Any]]
+    override: Field[Any]
+    prompt: Field[str]
+    headers: Field[dict[str, str]]
     #: Every file reference of the call, resolved (name, MIME type, size, sha256, text...).
-    files: list[ReplyFile]
+    files: Field[list[ReplyFile]]
 
 
 Reply = str | Mapping[str, Any] | Callable[[ReplyRequest], Any] | None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._dify.client import AsyncDifyClient, DifyClient
-from .._models import Model
+from .._models import Field, Model
 
 if TYPE_CHECKING:
     from .._native import NativeEmulator
@@ -35,17 +35,17 @@ class DifyApp:
 class DifyAnswerRequest(Model):
     """What an answer callback sees about the message it answers."""
 
-    app_id: str
-    mode: str
-    inputs: dict[str, Any]
-    query: str
-    user: str
+    app_id: Field[str]
+    mode: Field[str]
+    inputs: Field[dict[str, Any]]
+    query: Field[str]
+    user: Field[str]
     #: The files the app received (uploads carry ``filename``, ``size``, ``sha256``).
-    files: list[dict[str, Any]]
-    conversation_id: str | None
+    files: Field[list[dict[str, Any]]]
+    conversation_id: Field[str | None]
     #: The app's template rendered with the inputs (and ``{{query}}``).
-    prompt: str
-    headers: dict[str, str]
+    prompt: Field[str]
+    headers: Field[dict[str, str]]
 
 
 class DifyUpload(Model):
@@ -53,15 +53,15 @@ class DifyUpload(Model):
 
     _repr_fields = ("name", "size", "user")
 
-    id: str
-    app_id: str
-    user: str
-    name: str
-    size: int
-    extension: str
-    mime_type: str
-    sha256: str
-    created_at: int
+    id: Field[str]
+    app_id: Field[str]
+    user: Field[str]
+    name: Field[str]
+    size: Field[int]
+    extension: Field[str]
+    mime_type: Field[str]
+    sha256: Field[str]
+    created_at: Field[int]
 
 
 class DifyFeedback(Model):
@@ -69,11 +69,11 @@ class DifyFeedback(Model):
 
     _repr_fields = ("message_id", "rating", "user")
 
-    message_id: str
-    app_id: str
-    user: str
-    rating: str
-    content: str | None
+    message_id: Field[str]
+    app_id: Field[str]
+    user: Field[str]
+    rating: Field[str]
+    content: Field[str | None]
 
 
 DifyAnswer = str | Callable[[DifyAnswerRequest], Any] | None

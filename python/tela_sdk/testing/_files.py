@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._models import Model
+from .._models import Field, Model
 
 if TYPE_CHECKING:
     from .._native import NativeEmulator
@@ -33,18 +33,18 @@ class ReplyFile(Model):
 
     _repr_fields = ("variable", "source", "name", "mime_type", "size")
 
-    variable: str
-    used_at: str
-    source: str
-    name: str | None
-    mime_type: str | None
-    size: int | None
-    sha256: str | None
-    text: str | None
-    range: list[int] | None
-    parser_type: str | None
-    id: str | None
-    url: str | None
+    variable: Field[str]
+    used_at: Field[str]
+    source: Field[str]
+    name: Field[str | None]
+    mime_type: Field[str | None]
+    size: Field[int | None]
+    sha256: Field[str | None]
+    text: Field[str | None]
+    range: Field[list[int] | None]
+    parser_type: Field[str | None]
+    id: Field[str | None]
+    url: Field[str | None]
 
 
 class StoredFile(Model):
@@ -54,16 +54,16 @@ class StoredFile(Model):
 
     _repr_fields = ("id", "file_name", "uploaded", "size")
 
-    id: str
-    file_name: str | None
-    uploaded: bool
-    mime_type: str | None
-    size: int | None
-    sha256: str | None
-    text: str | None
-    uploads: int
-    file_url: str
-    created_ms: int
+    id: Field[str]
+    file_name: Field[str | None]
+    uploaded: Field[bool]
+    mime_type: Field[str | None]
+    size: Field[int | None]
+    sha256: Field[str | None]
+    text: Field[str | None]
+    uploads: Field[int]
+    file_url: Field[str]
+    created_ms: Field[int]
 
 
 class FilesEmulatorMixin:
