@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._base import AsyncResource, RequestOptions, SyncResource
+from .._base import AsyncResource, RequestOptions, SyncResource, native_options
 from .._exceptions import InvalidRequestError
 from .._files import File, FileInfo, FileInput, UploadedFile
+from .._upload_progress import Progress, progress_option
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -30,12 +31,21 @@ class Files(SyncResource):
         *,
         name: str | None = None,
         mime_type: str | None = None,
+        progress: Progress = None,
         **options: Unpack[RequestOptions],
     ) -> UploadedFile:
         """Uploads local content (``POST /v3/files``, then a streamed ``PUT``) and returns its
         vault reference, usable as a variable value. ``file`` is a ``File`` or anything
-        ``File`` accepts. Raises ``FileUploadError`` when either step fails."""
-        return UploadedFile(*self._call("files.upload", _upload_body(file, name, mime_type), options))
+        ``File`` accepts. Raises ``FileUploadError`` when either step fails.
+
+        ``progress=True`` shows a bar while the content is sent (tqdm when installed, else a
+        line on stderr); a callable is called as ``progress(sent_bytes, total_bytes)``: once
+        with 0, about every 1% and at the end with the total, never going back (also across
+        a retried PUT), from the thread driving the upload. Bytes are counted by the core as
+        they are streamed."""
+        body = _upload_body(file, name, mime_type)
+        with progress_option(progress, body["file"].name) as extra:
+            return UploadedFile(*self._native().call("files.upload", body, **native_options(options), **extra))
 
     def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> FileInfo:
         """``GET /v3/files/{id}`` (``file_id`` may be a ``vault://`` URL)."""
@@ -50,10 +60,14 @@ class AsyncFiles(AsyncResource):
         *,
         name: str | None = None,
         mime_type: str | None = None,
+        progress: Progress = None,
         **options: Unpack[RequestOptions],
     ) -> UploadedFile:
-        """Async twin of ``Client.files.upload``."""
-        return UploadedFile(*await self._call("files.upload", _upload_body(file, name, mime_type), options))
+        """Async twin of ``Client.files.upload`` (a ``progress`` callable is called from a
+        worker thread of the core, not from the event loop)."""
+        body = _upload_body(file, name, mime_type)
+        with progress_option(progress, body["file"].name) as extra:
+            return UploadedFile(*await self._native().acall("files.upload", body, **native_options(options), **extra))
 
     async def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> FileInfo:
         """Async twin of ``Client.files.retrieve``."""
