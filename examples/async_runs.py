@@ -1,25 +1,24 @@
 """Async runs: submit three runs, wait for all of them concurrently, print results and costs.
 
-Runs against the embedded emulator (no account, no network) unless TELA_API_KEY is set, in
-which case it calls the real Tela API with the canvas named by TELA_CANVAS_ID.
+Without TELA_API_KEY it runs on an embedded emulator's demo canvas "demo"; with TELA_API_KEY
+and TELA_CANVAS_ID (a canvas with a "document" variable) on the real Tela API.
 
     python examples/async_runs.py
 """
-
-from __future__ import annotations
 
 import asyncio
 import os
 import sys
 
-from tela_sdk import AsyncClient, AsyncRun, RunFailedError, RunTimeoutError
-from tela_sdk.testing import Emulator
+from tela_sdk import AsyncRun, RunFailedError, RunTimeoutError
+from tela_sdk.testing import async_client_or_emulator
 
 DOCUMENTS = [
     "Invoice #1042: 1,250 EUR due 30 November",
     "Contract renewal for the Lisbon office, 3 years",
     "Incident report: API latency spike on 2 October",
 ]
+CANVAS_ID = os.environ.get("TELA_CANVAS_ID", "demo")
 
 
 def progress(run: AsyncRun) -> None:
@@ -27,36 +26,13 @@ def progress(run: AsyncRun) -> None:
 
 
 async def main() -> int:
-    emulator = None
-    if os.environ.get("TELA_API_KEY"):
-        canvas_id = os.environ.get("TELA_CANVAS_ID")
-        if not canvas_id:
-            print("TELA_API_KEY is set: also set TELA_CANVAS_ID to the canvas to run", file=sys.stderr)
-            return 2
-        client = AsyncClient()  # TELA_API_KEY / TELA_BASE_URL from the environment
-        poll_interval = None  # the SDK's default: 1 s, growing to 10 s
-    else:
-        emulator = Emulator()
-        canvas_id = emulator.add_canvas(
-            template="Summarize: {{document}}",
-            reply="Summary of {{document}}",
-            run={"created_ms": 100, "running_ms": 400},
-        ).id
-        client = emulator.async_client()
-        poll_interval = 0.05
-        print(f"(using the local emulator at {emulator.url})")
-
-    try:
-        async with client:
-            runs = [await client.completions.submit(canvas_id=canvas_id, variables={"document": d}) for d in DOCUMENTS]
-            print(f"submitted {len(runs)} runs; waiting for all of them:")
-            outcomes = await asyncio.gather(
-                *(run.wait(timeout=600, poll_interval=poll_interval, on_status=progress) for run in runs),
-                return_exceptions=True,
-            )
-    finally:
-        if emulator is not None:
-            emulator.close()
+    async with async_client_or_emulator() as client:
+        runs = [await client.completions.submit(canvas_id=CANVAS_ID, variables={"document": d}) for d in DOCUMENTS]
+        print(f"submitted {len(runs)} runs; waiting for all of them:")
+        outcomes = await asyncio.gather(
+            *(run.wait(timeout=600, on_status=progress) for run in runs),  # polls from 1 s, growing to 10 s
+            return_exceptions=True,
+        )
 
     total = 0.0
     failures = 0

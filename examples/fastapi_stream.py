@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
 from tela_sdk import AsyncClient
-from tela_sdk.testing import Emulator
+from tela_sdk.testing import async_client_or_emulator
 
 
 def make_app(client: AsyncClient, canvas_id: str) -> FastAPI:
@@ -37,41 +37,38 @@ def make_app(client: AsyncClient, canvas_id: str) -> FastAPI:
     return app
 
 
-async def main(serve: bool) -> None:
-    emulator = None
-    if os.environ.get("TELA_API_KEY") and os.environ.get("TELA_CANVAS_ID"):
-        client, canvas_id = AsyncClient(), os.environ["TELA_CANVAS_ID"]
-    else:
-        emulator = Emulator()
-        canvas_id = emulator.add_canvas(
-            template="A haiku about {{topic}}",
-            reply="Frost on {{topic}} / the kettle hums to itself / steam writes, then forgets.",
-            stream={"chunk_size": 6, "delay_ms": 20},
-        ).id
-        client = emulator.async_client()
+HAIKU = {  # registered on the emulator only
+    "id": "haiku",
+    "template": "A haiku about {{topic}}",
+    "reply": "Frost on {{topic}} / the kettle hums to itself / steam writes, then forgets.",
+    "stream": {"chunk_size": 6, "delay_ms": 20},
+}
 
-    # Our own listening socket: the port is known (and accepting) before uvicorn starts.
-    sock = socket.create_server(("127.0.0.1", 8000 if serve else 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(make_app(client, canvas_id), log_level="info" if serve else "warning")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    if serve:
-        print(f"serving on http://127.0.0.1:{port}/haiku?topic=autumn (Ctrl-C to stop)")
-        await serving
-    else:
-        async with (
-            httpx.AsyncClient() as http,
-            http.stream("GET", f"http://127.0.0.1:{port}/haiku", params={"topic": "the window"}) as resp,
-        ):
-            async for piece in resp.aiter_text():
-                print(piece, end="", flush=True)
-        print()
-        server.should_exit = True
-        await serving
-    await client.close()
-    if emulator is not None:
-        emulator.close()
+
+async def main(serve: bool) -> None:
+    canvas_id = os.environ.get("TELA_CANVAS_ID", "haiku")
+    async with async_client_or_emulator(canvases=[HAIKU]) as client:
+        # Our own listening socket: the port is known (and accepting) before uvicorn starts.
+        sock = socket.create_server(("127.0.0.1", 8000 if serve else 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(make_app(client, canvas_id), log_level="info" if serve else "warning")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            if serve:
+                print(f"serving on http://127.0.0.1:{port}/haiku?topic=autumn (Ctrl-C to stop)")
+                await serving
+                return
+            async with (
+                httpx.AsyncClient() as http,
+                http.stream("GET", f"http://127.0.0.1:{port}/haiku", params={"topic": "the window"}) as resp,
+            ):
+                async for piece in resp.aiter_text():
+                    print(piece, end="", flush=True)
+            print()
+        finally:
+            server.should_exit = True
+            await serving
 
 
 if __name__ == "__main__":

@@ -122,12 +122,13 @@ fn config_input(
 }
 
 /// The per-call options every operation takes, as keyword arguments.
-const OPTIONS: [&str; 5] = [
+const OPTIONS: [&str; 6] = [
     "extra_body",
     "extra_headers",
     "extra_query",
     "timeout",
     "max_retries",
+    "progress",
 ];
 
 impl NativeClient {
@@ -167,7 +168,7 @@ impl NativeClient {
                     .map_err(|_| invalid("max_retries must be an int (0 disables retries)"))
             })
             .transpose()?;
-        let opts = CallOptions::new(
+        let mut opts = CallOptions::new(
             headers_from_py(option("extra_headers")?.as_ref(), "extra_headers")?,
             headers_from_py(option("extra_query")?.as_ref(), "extra_query")?,
             self.inner.config.timeouts,
@@ -175,6 +176,7 @@ impl NativeClient {
             max_retries,
         )
         .py()?;
+        opts.progress = crate::files::on_progress(option("progress")?)?;
         Ok((args, opts))
     }
 }

@@ -3,6 +3,7 @@
 //! straight from bytes, with a string cache, without an intermediate tree.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
@@ -105,10 +106,32 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
     if let Ok(method) = obj.getattr("__tela_json__") {
         return walk(&method.call0()?, at, depth + 1);
     }
+    // Where files are accepted, a path object, bytes or a binary file object is one, exactly
+    // as `File(value)`: the rules live in Python (`tela_sdk._files._as_file`), not twice.
+    if crate::files::collecting()
+        && let Some(file) = as_file(obj, at)?
+    {
+        return walk(&file, at, depth + 1);
+    }
     Err(invalid(format!(
-        "{at}: cannot send a {} object; pass str, int, float, bool, list, dict or tela_sdk.File",
+        "{at}: cannot send a {} object; pass str, int, float, bool, list, dict, or a file \
+         (tela_sdk.File, a pathlib.Path, bytes, a binary file object)",
         type_name(obj)
     )))
+}
+
+static AS_FILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `tela_sdk._files._as_file(obj, at)`: a `File`, or `None` when `obj` is not a file.
+fn as_file<'py>(obj: &Bound<'py, PyAny>, at: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = obj.py();
+    let helper = AS_FILE.get_or_try_init(py, || {
+        py.import("tela_sdk._files")?
+            .getattr("_as_file")
+            .map(Bound::unbind)
+    })?;
+    let file = helper.bind(py).call1((obj, at))?;
+    Ok((!file.is_none()).then_some(file))
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::mem::MaybeUninit;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use pyo3::exceptions::PyValueError;
@@ -14,7 +15,9 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 use serde_json::{Map, Value};
 use tela_core::Client;
-use tela_core::files::{Description, FilePolicy, FileSource, PLACEHOLDER_KEY, UploadMode};
+use tela_core::files::{
+    Description, FilePolicy, FileSource, OnProgress, PLACEHOLDER_KEY, UploadMode,
+};
 
 use crate::errors::IntoPyResult;
 
@@ -242,6 +245,34 @@ impl Drop for Collecting {
     fn drop(&mut self) {
         self.end();
     }
+}
+
+/// The `progress=` callable of an upload, called as `progress(sent, total)` from the thread
+/// that drives the upload (the core throttles it to about 100 calls), holding the GIL only
+/// for the call. An exception it raises goes to `sys.unraisablehook` and the upload goes on:
+/// a display glitch must not fail a transfer.
+pub fn on_progress(callback: Option<Bound<'_, PyAny>>) -> PyResult<Option<OnProgress>> {
+    let Some(callback) = callback else {
+        return Ok(None);
+    };
+    if !callback.is_callable() {
+        return Err(crate::errors::invalid(
+            "progress must be a callable taking (sent_bytes, total_bytes), True or None",
+        ));
+    }
+    let callback = callback.unbind();
+    Ok(Some(OnProgress(Arc::new(move |sent, total| {
+        Python::attach(|py| {
+            if let Err(e) = callback.call1(py, (sent, total)) {
+                e.write_unraisable(py, Some(callback.bind(py)));
+            }
+        });
+    }))))
+}
+
+/// Whether a call's arguments are being converted, so files are accepted here.
+pub fn collecting() -> bool {
+    FOUND.with(|f| f.borrow().is_some())
 }
 
 /// `{"$tela_file": i}` when `obj` is a `NativeFile` and files are being collected; an error

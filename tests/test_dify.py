@@ -755,8 +755,9 @@ def test_example_runs_against_the_emulator() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "answer:    Hola, mundo. ¿Cómo estás?" in out
-    assert "streamed:  Hola, mundo. ¿Cómo estás?" in out
+    assert "app:       Demo (completion); input 'text'" in out
+    assert "answer:    Echo: Hello, world. How are you?" in out
+    assert "streamed:  Echo: Hello, world. How are you?" in out
     assert "finish_reason='message_end'" in out
     assert "uploaded:  notes.txt (20 bytes)" in out
     assert "InvalidRequestError" in out

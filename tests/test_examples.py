@@ -21,8 +21,8 @@ def run_example(name: str) -> str:
 
 def test_quickstart() -> None:
     out = run_example("quickstart.py")
-    assert "answer:     The document 'Invoice #1042'" in out
-    assert "streamed:   The document 'Invoice #1043'" in out
+    assert "answer:     Summary of: Invoice #1042" in out
+    assert "streamed:   Summary of: Invoice #1043" in out
     assert "NotFoundError (HTTP 404, code NOT_FOUND)" in out
 
 
@@ -42,7 +42,7 @@ def test_async_runs() -> None:
     out = run_example("async_runs.py")
     assert "submitted 3 runs; waiting for all of them:" in out
     assert out.count("succeeded") == 3
-    assert "result: Summary of Invoice #1042" in out
+    assert "result: Summary of: Invoice #1042" in out
     assert "total cost: $0.000" in out
 
 
@@ -55,7 +55,7 @@ def test_webhook_receiver() -> None:
 
 def test_batch() -> None:
     out = run_example("batch.py")
-    assert "200 items, 1 failed; first answer: Summary of Invoice #1000" in out
+    assert "200 items, 1 failed; first answer: Summary of: Invoice #1000" in out
     assert "item 13: NotFoundError" in out
     assert "resumed: 199 ok from results.jsonl, 200 lines" in out
 

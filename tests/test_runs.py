@@ -38,7 +38,9 @@ POLL = 0.01
 
 @pytest.fixture
 def canvas(emulator: Emulator) -> Canvas:
-    return emulator.add_canvas(template="Summarize: {{document}}", reply="Summary of {{document}}", run=FAST)
+    return emulator.add_canvas(
+        template="Summarize: {{document}}", reply="Summary of {{document}}", run=FAST, allow_missing_variables=True
+    )
 
 
 @pytest.fixture

@@ -107,7 +107,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def canvas(emulator: Emulator) -> Canvas:
-    return emulator.add_canvas(template="Summarize: {{document}}", reply="Summary of {{document}}", run=FAST)
+    return emulator.add_canvas(
+        template="Summarize: {{document}}", reply="Summary of {{document}}", run=FAST, allow_missing_variables=True
+    )
 
 
 # --- parse --------------------------------------------------------------------------------

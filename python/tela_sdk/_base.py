@@ -117,13 +117,16 @@ def _name_what_was_sent(err: NotFoundError, body: Mapping[str, Any]) -> None:
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
-    def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
+    def _call(
+        self, op: str, body: dict[str, Any], options: Mapping[str, Any], **native: Any
+    ) -> tuple[Any, str | None]:
+        """``native``: binding-only arguments a resource adds (an upload's progress sink)."""
         try:
             if self._raw is not None:
-                data, request_id, meta = self._native().call(op, body, raw=True, **native_options(options))
+                data, request_id, meta = self._native().call(op, body, raw=True, **native_options(options), **native)
                 self._raw.append((*meta, request_id))
                 return data, request_id
-            return self._native().call(op, body, **native_options(options))
+            return self._native().call(op, body, **native_options(options), **native)
         except NotFoundError as e:
             _name_what_was_sent(e, body)
             raise
@@ -139,13 +142,17 @@ class SyncResource(_Resource):
 class AsyncResource(_Resource):
     """The asyncio face of the same ops."""
 
-    async def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
+    async def _call(
+        self, op: str, body: dict[str, Any], options: Mapping[str, Any], **native: Any
+    ) -> tuple[Any, str | None]:
         try:
             if self._raw is not None:
-                data, request_id, meta = await self._native().acall(op, body, raw=True, **native_options(options))
+                data, request_id, meta = await self._native().acall(
+                    op, body, raw=True, **native_options(options), **native
+                )
                 self._raw.append((*meta, request_id))
                 return data, request_id
-            out: tuple[Any, str | None] = await self._native().acall(op, body, **native_options(options))
+            out: tuple[Any, str | None] = await self._native().acall(op, body, **native_options(options), **native)
             return out
         except NotFoundError as e:
             _name_what_was_sent(e, body)

@@ -224,7 +224,13 @@ def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     from .testing.__main__ import serve
 
-    return serve(port=args.port, api_keys=args.api_keys, demo=not args.no_demo, out=out)
+    return serve(
+        port=args.port,
+        api_keys=args.api_keys,
+        demo=not args.no_demo,
+        allow_missing_variables=args.allow_missing_variables,
+        out=out,
+    )
 
 
 def _add_client_flags(p: argparse.ArgumentParser, *, dify: bool = False) -> None:
@@ -315,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     emu.add_argument("--api-key", action="append", dest="api_keys", help="accepted Tela key (repeatable)")
     emu.add_argument("--no-demo", action="store_true", help="do not register the demo canvas and Dify app")
+    emu.add_argument(
+        "--allow-missing-variables",
+        action="store_true",
+        help="run canvases even when the request lacks a variable their template uses (default: 400 MISSING_VARIABLES)",
+    )
     emu.set_defaults(handler=_cmd_emulator)
     return parser
 

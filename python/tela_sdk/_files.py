@@ -204,6 +204,30 @@ class FileInfo(Model):
     id: Field[str]
 
 
+def _as_file(value: Any, at: str) -> File | None:
+    """The ``File`` for a value that is a file by its type, met in ``variables`` or
+    ``messages`` (called by the native JSON conversion for objects it does not know): an
+    ``os.PathLike`` (``pathlib.Path``), ``bytes``/``bytearray``/``memoryview``, or a binary
+    file object (``io.BufferedIOBase``/``io.RawIOBase``, or anything with ``read`` and a
+    ``mode`` containing ``"b"``). ``None`` for anything else. A ``str`` never reaches here:
+    it is sent as text, never read as a path. A text-mode file object is an error naming
+    where it was (``variables["doc"]: ... open it with 'rb'``)."""
+    if isinstance(value, io.TextIOBase):
+        raise InvalidRequestError(
+            f"{at}: {_stream_label(value)} is opened in text mode; files are sent as bytes: open it with 'rb'."
+        )
+    mode = getattr(value, "mode", None)
+    binary_stream = isinstance(value, (io.BufferedIOBase, io.RawIOBase)) or (
+        callable(getattr(value, "read", None)) and isinstance(mode, str) and "b" in mode
+    )
+    if not (isinstance(value, (os.PathLike, bytes, bytearray, memoryview)) or binary_stream):
+        return None
+    try:
+        return File(value)
+    except InvalidRequestError as e:
+        raise InvalidRequestError(f"{at}: {e}") from None
+
+
 def _range(value: Any) -> tuple[int, int] | None:
     if value is None:
         return None

@@ -24,6 +24,8 @@ pub struct CallOptions {
     pub max_retries: Option<u32>,
     /// Where attempt and retry lines go; `None` (the default) logs nothing.
     pub log: Option<Logger>,
+    /// Told the bytes sent of each vault upload body (`files.upload`).
+    pub progress: Option<crate::files::OnProgress>,
 }
 
 impl CallOptions {
@@ -53,6 +55,7 @@ impl CallOptions {
             timeouts,
             max_retries,
             log: None,
+            progress: None,
         })
     }
 

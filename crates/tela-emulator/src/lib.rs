@@ -97,6 +97,9 @@ pub struct EmulatorConfig {
     pub api_keys: Vec<String>,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// Let every canvas run without a variable its template uses (see
+    /// [`CanvasSpec::allow_missing_variables`]); default false.
+    pub allow_missing_variables: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -104,6 +107,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             api_keys: vec!["test-key".to_owned()],
             port: 0,
+            allow_missing_variables: false,
         }
     }
 }
@@ -120,7 +124,7 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State::new(config.api_keys));
+        let state = Arc::new(State::new(config.api_keys, config.allow_missing_variables));
         let (shutdown, stopped) = watch::channel(false);
         tokio::spawn(server::serve(listener, state.clone(), stopped));
         Ok(Emulator {

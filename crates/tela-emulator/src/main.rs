@@ -1,4 +1,4 @@
-//! `tela-emulator [--port N] [--api-key KEY]... [--canvas FILE.json]... [--exit-on-stdin-close]`
+//! `tela-emulator [--port N] [--api-key KEY]... [--canvas FILE.json]... [--allow-missing-variables] [--exit-on-stdin-close]`
 //!
 //! Runs the emulator standalone (e.g. for the examples or another language's tests). It
 //! prints exactly one line to stdout, `listening on http://127.0.0.1:PORT`, once it accepts
@@ -10,12 +10,14 @@ use std::process::ExitCode;
 
 use tela_emulator::{CanvasSpec, Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: tela-emulator [--port N] [--api-key KEY]... [--canvas FILE.json]... [--exit-on-stdin-close]
+const USAGE: &str = "usage: tela-emulator [--port N] [--api-key KEY]... [--canvas FILE.json]... [--allow-missing-variables] [--exit-on-stdin-close]
 
-  --port N               port on 127.0.0.1 (default 0: any free port)
-  --api-key KEY          accepted bearer token, repeatable (default: test-key)
-  --canvas FILE.json     register a canvas: a CanvasSpec object or an array of them, repeatable
-  --exit-on-stdin-close  stop when standard input reaches end of file (for a parent process)";
+  --port N                   port on 127.0.0.1 (default 0: any free port)
+  --api-key KEY              accepted bearer token, repeatable (default: test-key)
+  --canvas FILE.json         register a canvas: a CanvasSpec object or an array of them, repeatable
+  --allow-missing-variables  run canvases even when a template variable was not sent (default:
+                             400 MISSING_VARIABLES naming it)
+  --exit-on-stdin-close      stop when standard input reaches end of file (for a parent process)";
 
 struct Args {
     config: EmulatorConfig,
@@ -47,6 +49,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--api-key" => keys.push(value()?),
             "--canvas" => canvases.push(value()?),
             "--exit-on-stdin-close" => exit_on_stdin_close = true,
+            "--allow-missing-variables" => config.allow_missing_variables = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -159,6 +162,13 @@ mod tests {
         assert_eq!(a.config.port, 8080);
         assert_eq!(a.config.api_keys, ["a", "b"]);
         assert_eq!(a.canvases, ["c.json"]);
+        assert!(!a.config.allow_missing_variables);
+        assert!(
+            parse(&["--allow-missing-variables"])
+                .unwrap()
+                .config
+                .allow_missing_variables
+        );
         assert_eq!(parse(&[]).unwrap().config.api_keys, ["test-key"]);
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--port", "x"]).is_err());

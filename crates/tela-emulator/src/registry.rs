@@ -43,6 +43,8 @@ pub(crate) struct Canvas {
     /// When set, answers for every version of the canvas instead of `Version::reply`.
     pub callback: Option<ReplyFn>,
     pub run: RunSpec,
+    /// The spec's `allow_missing_variables`.
+    pub allow_missing_variables: bool,
 }
 
 /// A resolved request target.
@@ -188,6 +190,7 @@ impl Registry {
                 stream: spec.stream,
                 callback,
                 run: spec.run,
+                allow_missing_variables: spec.allow_missing_variables,
             }),
         );
         Ok(info)

@@ -38,6 +38,10 @@ pub struct CanvasSpec {
     pub application_id: Option<String>,
     /// How async runs of this canvas progress and how their webhooks are delivered.
     pub run: RunSpec,
+    /// Run even when the request lacks a variable the template (or a text reply) uses,
+    /// leaving `{{name}}` in the text. Default false: such a run answers 400
+    /// `MISSING_VARIABLES` naming them (an emulator check, so typos fail in tests).
+    pub allow_missing_variables: bool,
 }
 
 impl Default for CanvasSpec {
@@ -52,6 +56,7 @@ impl Default for CanvasSpec {
             stream: StreamSpec::default(),
             application_id: None,
             run: RunSpec::default(),
+            allow_missing_variables: false,
         }
     }
 }

@@ -11,6 +11,8 @@ use crate::spec::WebhookDelivery;
 pub(crate) struct State {
     /// Accepted bearer tokens; empty accepts any non-empty token.
     pub api_keys: Vec<String>,
+    /// [`crate::EmulatorConfig::allow_missing_variables`]: for every canvas.
+    pub allow_missing_variables: bool,
     pub registry: Mutex<Registry>,
     pub faults: Mutex<Faults>,
     pub log: Mutex<RequestLog>,
@@ -25,9 +27,10 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(api_keys: Vec<String>) -> State {
+    pub(crate) fn new(api_keys: Vec<String>, allow_missing_variables: bool) -> State {
         State {
             api_keys,
+            allow_missing_variables,
             registry: Mutex::default(),
             faults: Mutex::default(),
             log: Mutex::default(),

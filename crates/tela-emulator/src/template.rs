@@ -1,9 +1,46 @@
 //! Prompt rendering: `{{ name }}` placeholders filled from the request's variables.
 //!
 //! Deliberately tiny (no logic, no escaping): enough to show in a test or a demo that the
-//! variables reached the canvas. Unknown placeholders stay as written so a typo is visible.
+//! variables reached the canvas. Unknown placeholders stay as written; by default a run never
+//! gets that far, since [`missing`] lets the handler answer 400 `MISSING_VARIABLES` first.
 
 use serde_json::{Map, Value};
+
+/// The placeholder names of `template`, in order of first use, each once.
+pub(crate) fn placeholders(template: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            break;
+        };
+        let name = after[..end].trim();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+        rest = &after[end + 2..];
+    }
+    names
+}
+
+/// The placeholders of `templates` that `variables` does not fill, in order, each once: a
+/// typo in a variable name (or a forgotten one) that would otherwise leave `{{name}}` in the
+/// prompt and the reply.
+pub(crate) fn missing<'a>(
+    templates: impl IntoIterator<Item = &'a str>,
+    variables: &Map<String, Value>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for template in templates {
+        for name in placeholders(template) {
+            if !variables.contains_key(name) && !out.iter().any(|n| n == name) {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
+}
 
 /// Replaces each `{{name}}` / `{{ name }}` whose name is a known variable.
 pub(crate) fn render(template: &str, variables: &Map<String, Value>) -> String {
@@ -114,6 +151,19 @@ mod tests {
             render("Hi {{name}} {{ n }} {{ok}} {{tags}} {{missing}}", &v),
             r#"Hi Ada 3 true ["a","b"] {{missing}}"#
         );
+    }
+
+    #[test]
+    fn missing_names_each_unfilled_placeholder_once() {
+        let v = vars(json!({"name": "Ada", "empty": null}));
+        assert_eq!(
+            missing(
+                ["{{name}} {{ documnet }} {{empty}} {{x}}", "{{x}} {{y}} {{"],
+                &v
+            ),
+            ["documnet", "x", "y"]
+        );
+        assert!(missing(["no placeholders", "{{}}"], &v).is_empty());
     }
 
     #[test]

@@ -33,7 +33,7 @@ async fn auth_is_required_and_checked() {
 async fn empty_key_list_accepts_any_bearer_token() {
     let emu = tela_emulator::Emulator::start(tela_emulator::EmulatorConfig {
         api_keys: vec![],
-        port: 0,
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -136,6 +136,7 @@ async fn sync_completion_renders_the_template() {
         &emu,
         CanvasSpec {
             template: "Summarise {{ doc }} in {{lang}} ({{n}} words) {{unknown}}".into(),
+            allow_missing_variables: true,
             ..Default::default()
         },
     );
@@ -176,6 +177,63 @@ async fn sync_completion_renders_the_template() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_variables_are_a_400_naming_them() {
+    let emu = start().await;
+    let info = canvas(
+        &emu,
+        CanvasSpec {
+            template: "Summarise {{document}} in {{lang}}".into(),
+            reply: Some(json!("Summary ({{tone}})")),
+            ..Default::default()
+        },
+    );
+    let typo = complete(
+        &emu,
+        json!({"canvas_id": info.id, "variables": {"documnet": "x", "lang": "en"}}),
+    )
+    .await;
+    assert_error(&typo, 400, "MISSING_VARIABLES");
+    let message = typo.body["message"].as_str().unwrap();
+    assert!(message.contains(r#""document", "tone""#), "{message}");
+    assert!(
+        message.contains(r#"(sent: "documnet", "lang")"#),
+        "{message}"
+    );
+    assert!(message.contains("allow_missing_variables"), "{message}");
+    // Async runs are checked before a run is created.
+    let run = complete(&emu, json!({"canvas_id": info.id, "async": true})).await;
+    assert_error(&run, 400, "MISSING_VARIABLES");
+    // A null value counts as sent.
+    let ok = complete(
+        &emu,
+        json!({"canvas_id": info.id, "variables": {"document": null, "lang": "en", "tone": "dry"}}),
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+
+    // Server-wide opt-out: the placeholders stay in the text.
+    let lax = tela_emulator::Emulator::start(tela_emulator::EmulatorConfig {
+        allow_missing_variables: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let info = canvas(
+        &lax,
+        CanvasSpec {
+            template: "Summarise {{document}}".into(),
+            ..Default::default()
+        },
+    );
+    let a = complete(&lax, json!({"canvas_id": info.id})).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        a.body["choices"][0]["message"]["content"],
+        "Summarise {{document}}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_and_structured_replies_and_model_override() {
     let emu = start().await;
     let text = canvas(
@@ -195,7 +253,7 @@ async fn text_and_structured_replies_and_model_override() {
     assert_eq!(a.body["model"], "claude-x");
     let a = complete(
         &emu,
-        json!({"canvas_id": text.id, "override": {"model": "gpt-5", "type": "chat"}}),
+        json!({"canvas_id": text.id, "variables": {"name": "Ada"}, "override": {"model": "gpt-5", "type": "chat"}}),
     )
     .await;
     assert_eq!(a.body["model"], "gpt-5");
@@ -386,7 +444,11 @@ async fn callback_replies() {
     // Serially this would take 900 ms.
     assert!(t.elapsed() < std::time::Duration::from_millis(800));
 
-    let err = complete(&emu, json!({"canvas_id": info.id})).await;
+    let err = complete(
+        &emu,
+        json!({"canvas_id": info.id, "variables": {"mode": null}}),
+    )
+    .await;
     assert_error(&err, 500, "CALLBACK_ERROR");
     assert_eq!(err.body["message"], "no mode");
     let panicked = complete(

@@ -137,7 +137,11 @@ async fn a_canvas_can_be_made_to_fail() {
             ..Default::default()
         },
     );
-    let run = complete(&emu, json!({"canvas_id": id, "async": true})).await;
+    let run = complete(
+        &emu,
+        json!({"canvas_id": id, "variables": {"document": "d"}, "async": true}),
+    )
+    .await;
     assert_eq!(run.status, 200);
     let (done, seen) = until_final(&emu, run.body["id"].as_str().unwrap()).await;
     assert_progress(&seen, &["created", "running", "failed"]);
@@ -204,9 +208,9 @@ async fn runs_are_listed_newest_first_in_camel_case_pages() {
     );
     let mut ids = Vec::new();
     for body in [
-        json!({"canvas_id": a, "async": true}),
-        json!({"canvas_id": a, "async": true}),
-        json!({"canvas_id": b.id, "async": true}),
+        json!({"canvas_id": a, "variables": {"document": "d"}, "async": true}),
+        json!({"canvas_id": a, "variables": {"document": "d"}, "async": true}),
+        json!({"canvas_id": b.id, "variables": {"document": "d"}, "async": true}),
         json!({"application_id": "app-b"}),
     ] {
         let run = complete(&emu, body).await;
@@ -429,7 +433,11 @@ async fn unreachable_webhooks_are_given_up_after_the_attempts() {
             ..Default::default()
         },
     );
-    let run = complete(&emu, json!({"canvas_id": id, "webhook_url": closed})).await;
+    let run = complete(
+        &emu,
+        json!({"canvas_id": id, "variables": {"document": "d"}, "webhook_url": closed}),
+    )
+    .await;
     let sent = deliveries(&emu, 2).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let sent_after = emu.webhook_deliveries();

@@ -8,6 +8,7 @@ from .. import _docs
 from .._base import AsyncResource, RequestOptions, SyncResource
 from .._exceptions import InvalidRequestError
 from .._files import File, FileInfo, FileInput, UploadedFile
+from .._upload_progress import Progress, progress_option
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,14 +32,23 @@ class Files(SyncResource):
         *,
         name: str | None = None,
         mime_type: str | None = None,
+        progress: Progress = None,
         **options: Unpack[RequestOptions],
     ) -> UploadedFile:
         """Uploads local content (``POST /v3/files``, then a streamed ``PUT``) and returns its
         vault reference, usable as a variable value. ``file`` is a ``File`` or anything
         ``File`` accepts (a path, bytes, a binary file object); ``name`` and ``mime_type``
         name it when ``file`` does not (a ``File`` carries its own). Takes the per-call
-        options. Raises ``FileUploadError`` when either step fails."""
-        return UploadedFile(*self._call("files.upload", _upload_body(file, name, mime_type), options))
+        options. Raises ``FileUploadError`` when either step fails.
+
+        ``progress=True`` shows a bar while the content is sent (tqdm when installed, else a
+        line on stderr); a callable is called as ``progress(sent_bytes, total_bytes)``: once
+        with 0, about every 1% and at the end with the total, never going back (also across
+        a retried PUT), from the thread driving the upload. Bytes are counted by the core as
+        they are streamed."""
+        body = _upload_body(file, name, mime_type)
+        with progress_option(progress, body["file"].name) as extra:
+            return UploadedFile(*self._call("files.upload", body, options, **extra))
 
     def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> FileInfo:
         """The vault file ``file_id`` (``GET /v3/files/{id}``; ``file_id`` may be a
@@ -54,10 +64,14 @@ class AsyncFiles(AsyncResource):
         *,
         name: str | None = None,
         mime_type: str | None = None,
+        progress: Progress = None,
         **options: Unpack[RequestOptions],
     ) -> UploadedFile:
-        """Async twin of ``Client.files.upload``."""
-        return UploadedFile(*await self._call("files.upload", _upload_body(file, name, mime_type), options))
+        """Async twin of ``Client.files.upload`` (a ``progress`` callable is called from a
+        worker thread of the core, not from the event loop)."""
+        body = _upload_body(file, name, mime_type)
+        with progress_option(progress, body["file"].name) as extra:
+            return UploadedFile(*await self._call("files.upload", body, options, **extra))
 
     async def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> FileInfo:
         """Async twin of ``Client.files.retrieve``."""

@@ -21,6 +21,16 @@ from .._models import Field, Model
 from .._native import NativeEmulator
 from .._tela.client import AsyncClient, Client
 from ._dify import DifyAnswerRequest, DifyApp, DifyEmulatorMixin, DifyFeedback, DifyUpload
+from ._either import (
+    AsyncEmulatorClient,
+    AsyncEmulatorDifyClient,
+    EmulatorClient,
+    EmulatorDifyClient,
+    async_client_or_emulator,
+    async_dify_client_or_emulator,
+    client_or_emulator,
+    dify_client_or_emulator,
+)
 from ._files import FilesEmulatorMixin, ReplyFile, StoredFile
 
 __all__ = [
@@ -32,6 +42,16 @@ __all__ = [
     "StoredFile",
     "WebhookDelivery",
     "DEFAULT_API_KEY",
+    "DEMO_CANVAS_ID",
+    "DEMO_DIFY_KEY",
+    "client_or_emulator",
+    "async_client_or_emulator",
+    "dify_client_or_emulator",
+    "async_dify_client_or_emulator",
+    "EmulatorClient",
+    "AsyncEmulatorClient",
+    "EmulatorDifyClient",
+    "AsyncEmulatorDifyClient",
     "DifyApp",
     "DifyAnswerRequest",
     "DifyUpload",
@@ -39,6 +59,10 @@ __all__ = [
 ]
 
 DEFAULT_API_KEY = "test-key"
+#: The demo canvas of ``Emulator.add_demos()``: variable ``document``.
+DEMO_CANVAS_ID = "demo"
+#: The demo Dify app's key, fixed so a standalone emulator can be used from another shell.
+DEMO_DIFY_KEY = "app-demo"
 
 
 @dataclass(frozen=True)
@@ -102,12 +126,26 @@ Reply = str | Mapping[str, Any] | Callable[[ReplyRequest], Any] | None
 
 
 class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
-    """An in-process Tela API server. Use as a context manager, or call ``close()``."""
+    """An in-process Tela API server. Use as a context manager, or call ``close()``.
 
-    def __init__(self, *, api_key: str = DEFAULT_API_KEY, api_keys: Sequence[str] | None = None, port: int = 0) -> None:
+    A canvas run whose template (or text reply) uses a variable the request did not send
+    answers 400 ``MISSING_VARIABLES`` naming it (a ``BadRequestError`` with that ``code``),
+    so a typo fails the test instead of leaving ``{{document}}`` in the reply. This is the
+    emulator's check; ``allow_missing_variables=True`` here (every canvas) or on
+    ``add_canvas`` (one canvas) turns it off.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        api_keys: Sequence[str] | None = None,
+        port: int = 0,
+        allow_missing_variables: bool = False,
+    ) -> None:
         keys = list(api_keys) if api_keys is not None else [api_key]
         self.api_key = keys[0] if keys else api_key
-        self._native = NativeEmulator(keys, port)
+        self._native = NativeEmulator(keys, port, allow_missing_variables)
 
     @property
     def url(self) -> str:
@@ -142,6 +180,7 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
         stream: Mapping[str, Any] | None = None,
         application_id: str | None = None,
         run: Mapping[str, Any] | None = None,
+        allow_missing_variables: bool = False,
     ) -> Canvas:
         """Registers a canvas.
 
@@ -156,6 +195,8 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
         ``fail_message`` to end them ``failed``, ``webhook`` (``"run"``, or ``"completion"``
         for the legacy ``chat.completion`` body), ``webhook_attempts`` (3),
         ``webhook_retry_ms`` (100, doubling), ``webhook_timeout_ms`` (5000).
+        ``allow_missing_variables`` lets a run without a variable the template uses go ahead,
+        leaving ``{{name}}`` in the text (default: 400 ``MISSING_VARIABLES``).
         """
         spec: dict[str, Any] = {"template": template, "versions": [dict(v) for v in versions]}
         if id is not None:
@@ -170,6 +211,8 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
             spec["application_id"] = application_id
         if run:
             spec["run"] = dict(run)
+        if allow_missing_variables:
+            spec["allow_missing_variables"] = True
         callback = None
         if callable(reply):
             user_fn = reply
@@ -181,6 +224,14 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
             spec["reply"] = dict(reply) if isinstance(reply, Mapping) else reply
         info = self._native.add_canvas(spec, callback)
         return Canvas(info["id"], info["production_version_id"], list(info["version_ids"]), info.get("application_id"))
+
+    def add_demos(self) -> None:
+        """Registers the demo canvas ``demo`` (template ``Summarize: {{document}}``, reply
+        ``Summary of: {{document}}``) and a Dify completion app with key ``app-demo`` (input
+        ``text``, answer ``Echo: {{text}}``): what ``tela-sdk emulator`` and
+        ``client_or_emulator()`` serve."""
+        self.add_canvas(id=DEMO_CANVAS_ID, template="Summarize: {{document}}", reply="Summary of: {{document}}")
+        self.add_dify_app(api_key=DEMO_DIFY_KEY, name="Demo", template="Echo: {{text}}", user_input_form=["text"])
 
     def fail(
         self,

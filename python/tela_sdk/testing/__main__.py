@@ -1,4 +1,5 @@
-"""``python -m tela_sdk.testing serve [--port N] [--api-key KEY] [--demo]``: run the emulator."""
+"""``python -m tela_sdk.testing serve [--port N] [--api-key KEY] [--demo] [--allow-missing-variables]``:
+run the emulator."""
 
 from __future__ import annotations
 
@@ -9,26 +10,34 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
-from . import DEFAULT_API_KEY, Emulator
+from . import DEFAULT_API_KEY, DEMO_DIFY_KEY, Emulator
 
-#: The demo Dify app's key, fixed so a standalone emulator can be used from another shell.
-DEMO_DIFY_KEY = "app-demo"
+#: The help of ``--allow-missing-variables`` (here and in ``tela-sdk emulator``).
+ALLOW_MISSING_HELP = (
+    "run canvases even when the request lacks a variable their template uses, leaving {{name}} in "
+    "the text (default: a 400 MISSING_VARIABLES error naming it)"
+)
 
 
 def serve(
-    *, port: int = 0, api_keys: Sequence[str] | None = None, demo: bool = False, out: TextIO | None = None
+    *,
+    port: int = 0,
+    api_keys: Sequence[str] | None = None,
+    demo: bool = False,
+    allow_missing_variables: bool = False,
+    out: TextIO | None = None,
 ) -> int:
     """Serves the emulator on 127.0.0.1 until SIGINT/SIGTERM; prints how to point clients at it.
 
     With ``demo``, a canvas ``demo`` (variable ``document``) and a Dify completion app (key
-    ``app-demo``, input ``text``) are registered.
+    ``app-demo``, input ``text``) are registered. ``allow_missing_variables``: canvases run
+    even when a variable their template uses was not sent (default: 400 MISSING_VARIABLES).
     """
     out = out if out is not None else sys.stdout
     keys = list(api_keys) if api_keys else [DEFAULT_API_KEY]
-    emu = Emulator(api_keys=keys, port=port)
+    emu = Emulator(api_keys=keys, port=port, allow_missing_variables=allow_missing_variables)
     if demo:
-        emu.add_canvas(id="demo", template="Summarize: {{document}}", reply="Summary of: {{document}}")
-        emu.add_dify_app(api_key=DEMO_DIFY_KEY, template="Echo: {{text}}")
+        emu.add_demos()
     print(f"listening on {emu.url}", file=out, flush=True)
     print(f"export TELA_BASE_URL={emu.url} TELA_API_KEY={keys[0]}", file=out, flush=True)
     if demo:
@@ -59,8 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     cmd.add_argument("--api-key", action="append", dest="api_keys", help=f"accepted key (default {DEFAULT_API_KEY!r})")
     cmd.add_argument("--demo", action="store_true", help="register a demo canvas 'demo' and a Dify app 'app-demo'")
+    cmd.add_argument("--allow-missing-variables", action="store_true", help=ALLOW_MISSING_HELP)
     args = parser.parse_args(argv)
-    return serve(port=args.port, api_keys=args.api_keys, demo=args.demo)
+    return serve(
+        port=args.port, api_keys=args.api_keys, demo=args.demo, allow_missing_variables=args.allow_missing_variables
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ pub use resolve::{
     build_body,
 };
 pub use source::{Content, Description, FileOptions, FileSource, UploadMode};
-pub use upload::{COMPATIBILITY_DATE, Uploaded, retrieve, upload};
+pub use upload::{COMPATIBILITY_DATE, OnProgress, PROGRESS_STEP, Uploaded, retrieve, upload};
 
 use crate::client::Client;
 use crate::error::{Error, Result};

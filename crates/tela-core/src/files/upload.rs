@@ -13,10 +13,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use reqwest::Method;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use serde_json::{Value, json};
+use std::io;
 
 use super::local::Opened;
 use crate::client::Client;
@@ -29,6 +31,90 @@ use crate::transport::{
 /// The `x-compatibility-date` the file endpoints require; the date the docs use.
 pub const COMPATIBILITY_DATE: &str = "2025-07-23";
 pub const FILES_PATH: &str = "/v3/files";
+
+/// Told `(sent, total)` bytes of an upload body as they are handed to the connection: once
+/// with 0 before the first attempt, then about every 1% (at least [`PROGRESS_STEP`] bytes
+/// apart, never per read chunk) and at the end (`sent == total`). `sent` never goes back: a
+/// retried PUT reports again only once it passes what the failed attempt had reached. It runs
+/// on the thread that drives the upload, so it must return quickly.
+#[derive(Clone)]
+pub struct OnProgress(pub Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for OnProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnProgress(..)")
+    }
+}
+
+/// The smallest gap, in bytes, between two progress reports (besides the last one).
+pub const PROGRESS_STEP: u64 = 256 * 1024;
+
+/// The progress of one upload across its attempts: the highest count reported so far and
+/// where the next report is due.
+struct Reported {
+    high: u64,
+    next: u64,
+}
+
+/// Counts the bytes of each attempt's body and reports them throttled and monotonic.
+#[derive(Clone)]
+struct Counter {
+    report: OnProgress,
+    total: u64,
+    step: u64,
+    reported: Arc<std::sync::Mutex<Reported>>,
+}
+
+impl Counter {
+    fn new(report: OnProgress, total: u64) -> Counter {
+        (report.0)(0, total);
+        let step = (total / 100).max(PROGRESS_STEP);
+        Counter {
+            report,
+            total,
+            step,
+            reported: Arc::new(std::sync::Mutex::new(Reported {
+                high: 0,
+                next: step,
+            })),
+        }
+    }
+
+    /// `body` (one attempt's) with its bytes counted as the connection takes them; each
+    /// chunk passes through as it is (no buffering).
+    fn count<S>(&self, body: S) -> BoxStream<'static, io::Result<Bytes>>
+    where
+        S: Stream<Item = io::Result<Bytes>> + Send + 'static,
+    {
+        let counter = self.clone();
+        let mut sent = 0u64;
+        body.inspect(move |chunk| {
+            if let Ok(bytes) = chunk {
+                sent += bytes.len() as u64;
+                counter.reached(sent);
+            }
+        })
+        .boxed()
+    }
+
+    fn reached(&self, sent: u64) {
+        let due = {
+            let mut r = self
+                .reported
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if sent <= r.high || (sent < r.next && sent < self.total) {
+                return;
+            }
+            r.high = sent;
+            while r.next <= sent {
+                r.next += self.step;
+            }
+            sent
+        };
+        (self.report.0)(due, self.total);
+    }
+}
 
 /// A file stored in the vault.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,16 +232,22 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
     let max_retries = opts.max_retries.unwrap_or(cfg.max_retries);
     let shown = shown(url);
     let http = client.http();
+    let counter = opts.progress.clone().map(|p| Counter::new(p, file.len));
     let attempts = async {
         let mut retries = 0u32;
         loop {
             let progress = Progress::new();
+            let body = file.stream();
+            let body = match &counter {
+                Some(counter) => counter.count(body),
+                None => body,
+            };
             let rb = http
                 .put(url)
                 .header(CONTENT_TYPE, &file.mime_type)
                 .header(CONTENT_LENGTH, file.len)
                 .header(USER_AGENT, &cfg.user_agent)
-                .body(reqwest::Body::wrap_stream(progress.track(file.stream())));
+                .body(reqwest::Body::wrap_stream(progress.track(body)));
             let (err, failure_delay) = match progress.watch(rb.send(), timeouts.read).await {
                 None => (
                     timeout(TimeoutKind::Read, timeouts.read, &shown),
@@ -311,6 +403,55 @@ mod tests {
         for bad in ["", "a\"b", "a b", "a/b", "a\\b"] {
             assert!(!valid_id(bad), "{bad:?}");
         }
+    }
+
+    /// Every `(sent, total)` a recorder was told.
+    type Seen = Arc<std::sync::Mutex<Vec<(u64, u64)>>>;
+
+    fn recorder() -> (OnProgress, Seen) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let report = OnProgress(Arc::new(move |sent, total| {
+            sink.lock().unwrap().push((sent, total));
+        }));
+        (report, seen)
+    }
+
+    async fn drain(body: BoxStream<'static, io::Result<Bytes>>, upto: usize) -> u64 {
+        body.take(upto)
+            .fold(0, |n, c| async move { n + c.unwrap().len() as u64 })
+            .await
+    }
+
+    #[tokio::test]
+    async fn progress_is_counted_throttled_and_monotonic() {
+        // 64 MiB in 8 KiB chunks: 8192 chunks, reported about every 1%.
+        let total = 64u64 << 20;
+        let chunks = || (0..total / 8192).map(|_| Ok(Bytes::from_static(&[0u8; 8192])));
+        let (report, seen) = recorder();
+        let counter = Counter::new(report, total);
+        // A first attempt that fails halfway, then a full one.
+        let half = drain(counter.count(futures::stream::iter(chunks())), 4096).await;
+        assert_eq!(half, total / 2);
+        let high = seen.lock().unwrap().last().unwrap().0;
+        let full = drain(counter.count(futures::stream::iter(chunks())), usize::MAX).await;
+        assert_eq!(full, total);
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.first(), Some(&(0, total)));
+        assert_eq!(seen.last(), Some(&(total, total)));
+        assert!(seen.len() <= 102, "{} reports", seen.len());
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+        assert!(seen.iter().filter(|(s, _)| *s == high).count() == 1);
+
+        // A small body: the start and the end only.
+        let (report, seen) = recorder();
+        let counter = Counter::new(report, 5);
+        let body = futures::stream::iter([
+            Ok(Bytes::from_static(b"abc")),
+            Ok(Bytes::from_static(b"de")),
+        ]);
+        drain(counter.count(body), usize::MAX).await;
+        assert_eq!(*seen.lock().unwrap(), [(0, 5), (5, 5)]);
     }
 
     #[tokio::test]

@@ -187,6 +187,42 @@ impl CompletionRequest {
     }
 }
 
+/// The emulator's typo check (not a documented Tela rule): a run whose template or text reply
+/// uses a variable the request did not send would answer with `{{name}}` left in, which
+/// a test would likely not notice. Answered as 400 `MISSING_VARIABLES` instead, naming them;
+/// a canvas's `allow_missing_variables` (or the server-wide flag) turns it off.
+fn missing_variables(target: &Target, variables: &Map<String, Value>) -> Option<Invalid> {
+    let reply = match &target.version.reply {
+        crate::registry::Reply::Text(text) => Some(text.as_str()),
+        _ => None,
+    };
+    let templates = std::iter::once(target.version.template.as_str()).chain(reply);
+    let names = crate::template::missing(templates, variables);
+    if names.is_empty() {
+        return None;
+    }
+    let quoted = |names: &mut dyn Iterator<Item = &String>| {
+        names
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let list = quoted(&mut names.iter());
+    let sent = if variables.is_empty() {
+        "none".to_owned()
+    } else {
+        quoted(&mut variables.keys())
+    };
+    Some(Invalid {
+        code: "MISSING_VARIABLES",
+        message: format!(
+            "The canvas uses variables the request did not send: {list} (sent: {sent}). Add \
+             them to `variables` (check the spelling); this is the emulator's check, off with \
+             allow_missing_variables"
+        ),
+    })
+}
+
 /// The target, or the message of the 404.
 fn resolve(state: &State, target: &TargetRef) -> Result<Target, &'static str> {
     let registry = lock(&state.registry);
@@ -217,6 +253,11 @@ pub(crate) async fn create(
         Ok(target) => target,
         Err(message) => return envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", message),
     };
+    if !(state.allow_missing_variables || target.canvas.allow_missing_variables)
+        && let Some(invalid) = missing_variables(&target, &request.variables)
+    {
+        return invalid.response();
+    }
     request.files = match super::files::resolve(&state, &request.variables, &request.messages) {
         Ok(files) => files,
         Err(resp) => return *resp,
