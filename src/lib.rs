@@ -1,6 +1,7 @@
 //! PyO3 bindings: the native module `tela_sdk._native`. Thin glue only: it translates
 //! arguments, results and errors, and bridges the runtime; all policy is in `tela-core`.
 
+mod chunks;
 mod client;
 mod convert;
 mod emulator;
@@ -15,6 +16,8 @@ use pyo3::prelude::*;
 
 #[pymodule(gil_used = false)]
 mod _native {
+    #[pymodule_export]
+    use super::chunks::{ChunkChoice, ChunkModel, CompletionChunk, Delta};
     #[pymodule_export]
     use super::client::NativeClient;
     #[pymodule_export]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._base import NOT_GIVEN
 from ._exceptions import RunFailedError, RunNotFinishedError, TelaError
 from ._models import Model, ResponseModel
+from ._native import ChunkChoice, ChunkModel, CompletionChunk, Delta
 
 if TYPE_CHECKING:
     from ._tela.client import AsyncClient, Client
@@ -19,6 +20,7 @@ __all__ = [
     "Choice",
     "Usage",
     "Completion",
+    "ChunkModel",
     "Delta",
     "ChunkChoice",
     "ChunkMessage",
@@ -93,18 +95,6 @@ class Completion(ResponseModel):
         return validate(self.content)
 
 
-class Delta(Model):
-    role: str | None
-    content: str | None
-    function_call: FunctionCall | None
-
-
-class ChunkChoice(Model):
-    index: int | None
-    delta: Delta
-    finish_reason: str | None
-
-
 class ChunkMessage(Model):
     """The message accumulated so far, as the server reports it in every chunk."""
 
@@ -115,32 +105,10 @@ class ChunkMessage(Model):
     structured_content: Any
 
 
-class CompletionChunk(Model):
-    """One streamed chunk (``chat.completion.chunk``)."""
-
-    _repr_fields = ("id", "text", "finish_reason")
-
-    id: str | None
-    object: str | None
-    created: int | None
-    model: str | None
-    choices: list[ChunkChoice]
-    message: ChunkMessage | None
-
-    @property
-    def text(self) -> str | None:
-        """The first choice's text delta, if any."""
-        choices = self._data.get("choices") or []
-        if not choices:
-            return None
-        text: str | None = (choices[0].get("delta") or {}).get("content")
-        return text
-
-    @property
-    def finish_reason(self) -> str | None:
-        choices = self._data.get("choices") or []
-        reason: str | None = choices[0].get("finish_reason") if choices else None
-        return reason
+# Stream chunks are native (built per event in the batch hand-over, hot fields read in Rust):
+# they keep the models' behaviour (attribute access to every field, get(), to_dict(), repr,
+# pickling, read-only) without a Python object walk per chunk. See src/chunks.rs. Imported
+# above: ChunkModel (their base), Delta, ChunkChoice, CompletionChunk.
 
 
 # --- async runs (protocol.md §4.1) ---------------------------------------------------------------
