@@ -3,6 +3,7 @@
 
 #[cfg(unix)]
 mod aio;
+mod chunks;
 mod client;
 mod convert;
 mod emulator;
@@ -17,6 +18,8 @@ use pyo3::prelude::*;
 
 #[pymodule(gil_used = false)]
 mod _native {
+    #[pymodule_export]
+    use super::chunks::{ChunkChoice, ChunkModel, CompletionChunk, Delta};
     #[pymodule_export]
     use super::client::NativeClient;
     #[pymodule_export]

@@ -97,13 +97,17 @@ impl JsonResponse {
     }
 }
 
-/// The payloads of one stream read; becomes a list of parsed events.
-pub struct JsonBatch(pub Vec<String>);
+/// The payloads of one stream hand-over; becomes a list of parsed events: Tela chunks as
+/// native `CompletionChunk` objects when `chunks` is set, plain dicts otherwise.
+pub struct JsonBatch {
+    pub events: Vec<String>,
+    pub chunks: bool,
+}
 
 impl JsonBatch {
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let list = PyList::empty(py);
-        for data in &self.0 {
+        let mut items = Vec::with_capacity(self.events.len());
+        for data in &self.events {
             // The core checked every event's shape; this only catches a parser disagreement.
             let item = from_json(py, data.as_bytes()).map_err(|e| {
                 errors::to_py(tela_core::Error::Decode {
@@ -114,9 +118,13 @@ impl JsonBatch {
                     request_id: None,
                 })
             })?;
-            list.append(item)?;
+            items.push(if self.chunks {
+                crate::chunks::CompletionChunk::build(item)?
+            } else {
+                item
+            });
         }
-        Ok(list.into_any())
+        Ok(PyList::new(py, items)?.into_any())
     }
 }
 

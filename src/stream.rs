@@ -7,11 +7,15 @@
 
 use std::sync::Arc;
 
+use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBool;
-use tela_core::events::{Batch, EventStream};
+use pyo3::types::{PyBool, PyTuple};
+use tela_core::events::{Batch, EventStream, Flavor};
+use tela_core::tally::Tally;
 use tokio::sync::Mutex;
 
+use crate::convert::from_json;
 use crate::outcome::{JsonBatch, Outcome};
 use crate::runtime::{awaitable, block_on, settle_local};
 
@@ -24,6 +28,24 @@ struct State {
     stream: Option<EventStream>,
     /// A read that a `wait_batch` completed and nobody has taken yet.
     parked: Option<Next>,
+    /// The totals of a Tela stream, kept when the stream itself is dropped at its end.
+    tally: Option<Tally>,
+}
+
+impl State {
+    /// Drops the stream (closing the connection), keeping its totals for `final()`.
+    fn end(&mut self) {
+        if let Some(mut stream) = self.stream.take() {
+            self.tally = stream.take_tally();
+        }
+    }
+
+    fn tally(&self) -> Option<&Tally> {
+        match &self.stream {
+            Some(stream) => stream.tally(),
+            None => self.tally.as_ref(),
+        }
+    }
 }
 
 #[pyclass(frozen, module = "tela_sdk._native")]
@@ -31,19 +53,24 @@ pub struct NativeStream {
     inner: Arc<Mutex<State>>,
     abort: tokio::task::AbortHandle,
     request_id: Option<String>,
+    /// Tela streams hand over native `CompletionChunk`s instead of dicts.
+    chunks: bool,
 }
 
 impl NativeStream {
     pub fn new(stream: EventStream) -> Self {
         let request_id = stream.request_id.clone();
         let abort = stream.abort_handle();
+        let chunks = stream.flavor() == Some(Flavor::Tela);
         NativeStream {
             inner: Arc::new(Mutex::new(State {
                 stream: Some(stream),
                 parked: None,
+                tally: None,
             })),
             abort,
             request_id,
+            chunks,
         }
     }
 }
@@ -51,7 +78,7 @@ impl NativeStream {
 impl NativeStream {
     /// What can be had without waiting: a parked or buffered batch, or the end of an ended
     /// stream. `None` when nothing has arrived yet (or a wait holds the stream right now).
-    fn ready(&self) -> Option<Outcome<Option<JsonBatch>>> {
+    fn ready(&self) -> Option<Outcome<Option<Batch>>> {
         let mut guard = self.inner.try_lock().ok()?;
         let state = &mut *guard;
         let next = match state.parked.take() {
@@ -61,7 +88,21 @@ impl NativeStream {
                 None => None,
             },
         };
-        Some(finish(&mut state.stream, next))
+        Some(finish(state, next))
+    }
+
+    /// A read's outcome as the Python objects it hands over.
+    fn to_py<'py>(
+        &self,
+        py: Python<'py>,
+        outcome: Outcome<Option<Batch>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let chunks = self.chunks;
+        match outcome {
+            Outcome::Ok(batch) => Outcome::Ok(batch.map(|events| JsonBatch { events, chunks })),
+            Outcome::Err(e) => Outcome::Err(e),
+        }
+        .into_pyobject(py)
     }
 }
 
@@ -75,13 +116,13 @@ impl Drop for NativeStream {
 }
 
 /// One blocking step of the stream; the stream is dropped (connection closed) once it ends or fails.
-async fn step(state: &mut State) -> Outcome<Option<JsonBatch>> {
+async fn step(state: &mut State) -> Outcome<Option<Batch>> {
     let next = match (state.parked.take(), state.stream.as_mut()) {
         (Some(next), _) => next,
         (None, Some(s)) => s.next_batch().await,
         (None, None) => None,
     };
-    finish(&mut state.stream, next)
+    finish(state, next)
 }
 
 /// Waits until a read is ready and parks it. Cancel-safe: dropping this future at any await
@@ -95,15 +136,15 @@ async fn park(state: &mut State) {
     }
 }
 
-fn finish(slot: &mut Option<EventStream>, next: Next) -> Outcome<Option<JsonBatch>> {
+fn finish(state: &mut State, next: Next) -> Outcome<Option<Batch>> {
     match next {
-        Some(Ok(batch)) => Outcome::Ok(Some(JsonBatch(batch))),
+        Some(Ok(batch)) => Outcome::Ok(Some(batch)),
         Some(Err(e)) => {
-            *slot = None;
+            state.end();
             Outcome::Err(e)
         }
         None => {
-            *slot = None;
+            state.end();
             Outcome::Ok(None)
         }
     }
@@ -114,11 +155,11 @@ impl NativeStream {
     /// The next list of events, or None at the end. Blocks with the GIL released.
     fn next_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         if let Some(ready) = self.ready() {
-            return ready.into_pyobject(py);
+            return self.to_py(py, ready);
         }
         let inner = self.inner.clone();
         let outcome = block_on(py, async move { Ok(step(&mut *inner.lock().await).await) })?;
-        outcome.into_pyobject(py)
+        self.to_py(py, outcome)
     }
 
     /// The next list of events if one is ready now, without waiting: a list, None at the
@@ -126,7 +167,7 @@ impl NativeStream {
     /// Lets an async consumer skip the asyncio round trip whenever the producer is ahead.
     fn poll_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self.ready() {
-            Some(ready) => ready.into_pyobject(py),
+            Some(ready) => self.to_py(py, ready),
             None => Ok(PyBool::new(py, false).to_owned().into_any()),
         }
     }
@@ -145,7 +186,13 @@ impl NativeStream {
     /// taken by a cancelled await is lost); for callers that stop reading when cancelled.
     fn anext_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
-        awaitable(py, async move { Ok(step(&mut *inner.lock().await).await) })
+        let chunks = self.chunks;
+        awaitable(py, async move {
+            Ok(match step(&mut *inner.lock().await).await {
+                Outcome::Ok(batch) => Outcome::Ok(batch.map(|events| JsonBatch { events, chunks })),
+                Outcome::Err(e) => Outcome::Err(e),
+            })
+        })
     }
 
     /// Stops reading and closes the connection. Idempotent.
@@ -154,10 +201,38 @@ impl NativeStream {
         // reader blocked on the channel, which then sees the end.
         self.abort.abort();
         if let Ok(mut guard) = self.inner.try_lock() {
-            guard.stream = None;
+            guard.end();
             guard.parked = None;
         }
         settle_local();
+    }
+
+    /// What a Tela stream added up to over the events handed over so far, tallied in the
+    /// core: `(text, finish_reason, message, structured_content, chunks, id, usage)`, the
+    /// JSON fields parsed. None for other streams, or while a wait holds the stream.
+    fn tally<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let Ok(guard) = self.inner.try_lock() else {
+            return Ok(None);
+        };
+        let Some(t) = guard.tally() else {
+            return Ok(None);
+        };
+        let json = |field: &Option<String>| -> PyResult<Bound<'py, PyAny>> {
+            match field {
+                Some(text) => from_json(py, text.as_bytes()).map_err(PyValueError::new_err),
+                None => Ok(py.None().into_bound(py)),
+            }
+        };
+        let items: [Bound<'py, PyAny>; 7] = [
+            t.text.as_str().into_bound_py_any(py)?,
+            t.finish_reason.as_deref().into_bound_py_any(py)?,
+            json(&t.message)?,
+            json(&t.structured_content)?,
+            t.chunks.into_bound_py_any(py)?,
+            t.id.as_deref().into_bound_py_any(py)?,
+            json(&t.usage)?,
+        ];
+        Ok(Some(PyTuple::new(py, items)?))
     }
 
     #[getter]

@@ -9,6 +9,7 @@ from . import _docs
 from ._base import NOT_GIVEN, NotGiven
 from ._exceptions import RunFailedError, RunNotFinishedError, TelaError
 from ._models import Field, Model, ResponseModel
+from ._native import ChunkChoice, ChunkModel, CompletionChunk, Delta
 
 if TYPE_CHECKING:
     from ._tela.client import AsyncClient, Client
@@ -22,6 +23,7 @@ __all__ = [
     "Choice",
     "Usage",
     "Completion",
+    "ChunkModel",
     "Delta",
     "ChunkChoice",
     "ChunkMessage",
@@ -97,18 +99,6 @@ class Completion(ResponseModel):
         return parse(self.content, model)
 
 
-class Delta(Model):
-    role: Field[str | None]
-    content: Field[str | None]
-    function_call: Field[FunctionCall | None]
-
-
-class ChunkChoice(Model):
-    index: Field[int | None]
-    delta: Field[Delta]
-    finish_reason: Field[str | None]
-
-
 class ChunkMessage(Model):
     """The message accumulated so far, as the server reports it in every chunk."""
 
@@ -119,32 +109,10 @@ class ChunkMessage(Model):
     structured_content: Field[Any]
 
 
-class CompletionChunk(Model):
-    """One streamed chunk (``chat.completion.chunk``)."""
-
-    _repr_fields = ("id", "text", "finish_reason")
-
-    id: Field[str | None]
-    object: Field[str | None]
-    created: Field[int | None]
-    model: Field[str | None]
-    choices: Field[list[ChunkChoice]]
-    message: Field[ChunkMessage | None]
-
-    @property
-    def text(self) -> str | None:
-        """The first choice's text delta, if any."""
-        choices = self._data.get("choices") or []
-        if not choices:
-            return None
-        text: str | None = (choices[0].get("delta") or {}).get("content")
-        return text
-
-    @property
-    def finish_reason(self) -> str | None:
-        choices = self._data.get("choices") or []
-        reason: str | None = choices[0].get("finish_reason") if choices else None
-        return reason
+# Stream chunks are native (built per event in the batch hand-over, hot fields read in Rust):
+# they keep the models' behaviour (attribute access to every field, get(), to_dict(), repr,
+# pickling, read-only) without a Python object walk per chunk. See src/chunks.rs. Imported
+# above: ChunkModel (their base), Delta, ChunkChoice, CompletionChunk.
 
 
 # --- async runs (protocol.md §4.1) ---------------------------------------------------------------

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use crate::error::{ConnectionKind, Error, Result, TimeoutKind, classify_transport};
 use crate::shape::{self, Shape};
 use crate::sse::{SseDecoder, SseEvent};
+use crate::tally::Tally;
 use crate::transport::OpenResponse;
 
 /// Which API's stream rules apply.
@@ -57,6 +58,11 @@ pub struct EventStream {
     pending: Option<Result<Batch>>,
     task: tokio::task::AbortHandle,
     pub request_id: Option<String>,
+    /// Which API's events these are; `None` for a caller's task (`from_task`).
+    flavor: Option<Flavor>,
+    /// What a Tela stream adds up to, counted as batches are handed over (so it matches
+    /// what the consumer was given, not what the producer read ahead).
+    tally: Option<Tally>,
 }
 
 impl EventStream {
@@ -68,9 +74,15 @@ impl EventStream {
         total: Option<Duration>,
     ) -> Self {
         let request_id = open.request_id.clone();
-        Self::from_task(request_id, move |tx| {
+        let flavor = decoding.flavor;
+        let mut stream = Self::from_task(request_id, move |tx| {
             produce(open, decoding, idle, total, tx)
-        })
+        });
+        stream.flavor = Some(flavor);
+        if flavor == Flavor::Tela {
+            stream.tally = Some(Tally::default());
+        }
+        stream
     }
 
     /// A stream fed by a task of the caller's (a poll loop, say) instead of a response body.
@@ -88,6 +100,8 @@ impl EventStream {
             pending: None,
             task,
             request_id,
+            flavor: None,
+            tally: None,
         }
     }
 
@@ -124,7 +138,27 @@ impl EventStream {
                 Err(_) => break,
             }
         }
+        if let Some(tally) = self.tally.as_mut() {
+            for event in &batch {
+                tally.add(event);
+            }
+        }
         Ok(batch)
+    }
+
+    /// Which API's stream rules decode this stream (`None` for a caller's task).
+    pub fn flavor(&self) -> Option<Flavor> {
+        self.flavor
+    }
+
+    /// The totals of a Tela stream over the events handed over so far (`None` for others).
+    pub fn tally(&self) -> Option<&Tally> {
+        self.tally.as_ref()
+    }
+
+    /// Takes the totals out (the stream is about to be dropped).
+    pub fn take_tally(&mut self) -> Option<Tally> {
+        self.tally.take()
     }
 
     /// A handle that stops the producer from anywhere, even while a reader awaits a batch.

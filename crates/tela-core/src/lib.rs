@@ -17,6 +17,7 @@ pub mod retry;
 pub mod runtime;
 pub mod shape;
 pub mod sse;
+pub mod tally;
 pub mod tela;
 pub mod transport;
 

@@ -1,7 +1,9 @@
 """``Stream`` and ``AsyncStream``: iterators over a native event stream.
 
-The native side hands over *batches* (all events of one network read, already parsed from
-JSON in Rust), so Python pays one boundary crossing per read, not per event. The connection
+The native side hands over *batches* (every event that has arrived, already parsed from JSON
+in Rust), so Python pays one boundary crossing per hand-over, not per event, and serves the
+events from its buffer. Tela chunks arrive as native ``CompletionChunk`` objects and the
+core tallies ``final()`` as they pass, so a chunk costs Python one list index. The connection
 is closed on ``close()``/``aclose()``, on leaving a ``with`` block, at the end of the stream,
 on an error, and when the stream object is garbage collected.
 """
@@ -87,43 +89,13 @@ class FinalMessage:
         return f"FinalMessage(text={self.text[:60]!r}, finish_reason={self.finish_reason!r}, chunks={self.chunks})"
 
 
-class _Accumulator:
-    """Tracks a Tela chunk stream on raw dicts (cheap per chunk); builds FinalMessage on demand."""
-
-    __slots__ = ("chunks", "finish_reason", "message", "parts", "structured")
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.message: dict[str, Any] | None = None
-        self.structured: Any = None
-        self.finish_reason: str | None = None
-        self.chunks = 0
-
-    def add(self, raw: Any) -> None:
-        self.chunks += 1
-        if type(raw) is not dict:
-            return
-        choices = raw.get("choices")
-        if choices:
-            first = choices[0]
-            delta = first.get("delta")
-            if delta:
-                text = delta.get("content")
-                if text:
-                    self.parts.append(text)
-            reason = first.get("finish_reason")
-            if reason:
-                self.finish_reason = reason
-        message = raw.get("message")
-        if message is not None:
-            self.message = message
-            structured = message.get("structured_content")
-            if structured is not None:
-                self.structured = structured
-
-    def final(self) -> FinalMessage:
-        message = ChunkMessage(self.message) if self.message is not None else None
-        return FinalMessage("".join(self.parts), message, self.structured, self.finish_reason, self.chunks)
+def _native_final(native: NativeStream) -> FinalMessage:
+    """The ``final()`` of a Tela stream, from the totals the core kept as chunks passed."""
+    tally = native.tally()
+    if tally is None:  # not a Tela stream, or a wait holds it: nothing was tallied
+        return FinalMessage("", None, None, None, 0)
+    text, finish_reason, message, structured, chunks, _id, _usage = tally
+    return FinalMessage(text, ChunkMessage(message) if message is not None else None, structured, finish_reason, chunks)
 
 
 class Accumulator(Protocol):
@@ -137,12 +109,25 @@ class Accumulator(Protocol):
 class _Base(Generic[T]):
     def __init__(self, native: NativeStream, cast: Callable[[Any], T], acc: Accumulator | None = None) -> None:
         self._native = native
+        # Tela chunks arrive typed and tallied by the core: served as they are. Other APIs'
+        # streams bring a cast and an accumulator that see every raw event.
+        self._typed = acc is None and cast is CompletionChunk
         self._cast = cast
+        self._acc = acc
         self._batch: list[Any] = []
         self._pos = 0
-        # Tela chunks by default; other APIs' streams bring their own.
-        self._acc: Accumulator = acc if acc is not None else _Accumulator()
         self._done = False
+
+    def _take(self, raw: Any) -> T:
+        """An event of a stream with a Python cast and accumulator (off the Tela fast path)."""
+        if self._acc is not None:
+            self._acc.add(raw)
+        return self._cast(raw)
+
+    def _final(self) -> FinalMessage:
+        if self._acc is not None:
+            return self._acc.final()
+        return _native_final(self._native)
 
     @property
     def request_id(self) -> str | None:
@@ -183,9 +168,10 @@ class Stream(_Base[T], Iterator[T]):
             batch = self._batch
             if pos < len(batch):
                 self._pos = pos + 1
-                raw = batch[pos]
-                self._acc.add(raw)
-                return self._cast(raw)
+                if self._typed:
+                    chunk: T = batch[pos]
+                    return chunk
+                return self._take(batch[pos])
             if self._done or not self._refill(self._native.next_batch()):
                 raise StopIteration
 
@@ -214,7 +200,7 @@ class Stream(_Base[T], Iterator[T]):
     def final(self) -> FinalMessage:
         """Consumes the rest and returns the accumulated text, message and structured content."""
         self.until_done()
-        return self._acc.final()
+        return self._final()
 
 
 class AsyncStream(_Base[T], AsyncIterator[T]):
@@ -238,9 +224,10 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
             batch = self._batch
             if pos < len(batch):
                 self._pos = pos + 1
-                raw = batch[pos]
-                self._acc.add(raw)
-                return self._cast(raw)
+                if self._typed:
+                    chunk: T = batch[pos]
+                    return chunk
+                return self._take(batch[pos])
             if self._done:
                 raise StopAsyncIteration
             native = self._native
@@ -330,4 +317,4 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
     async def final(self) -> FinalMessage:
         """Consumes the rest and returns the accumulated text, message and structured content."""
         await self.until_done()
-        return self._acc.final()
+        return self._final()
