@@ -12,7 +12,7 @@ import pytest
 from tela_sdk import AsyncClient, NotFoundError
 from tela_sdk.testing import Canvas, Emulator
 
-from .rawserver import RawServer
+from .rawserver import RawConn, RawServer
 
 
 async def _burst(emulator: Emulator, canvas: Canvas, n: int) -> list[str]:
@@ -65,8 +65,11 @@ def test_errors_arrive_as_the_typed_exception(emulator: Emulator) -> None:
 def _cancel_then_ask(emulator: Emulator, canvas: Canvas, loop: asyncio.AbstractEventLoop) -> str:
     """Cancels a request the server never answers, then makes one that it does."""
 
+    def never_answer(conn: RawConn) -> None:
+        conn.wait_peer_close(30)
+
     async def main() -> str:
-        with RawServer(lambda conn: conn.wait_peer_close(30)) as silent:
+        with RawServer(never_answer) as silent:
             async with AsyncClient(api_key="k", base_url=silent.url, max_retries=0) as stuck:
                 task = asyncio.ensure_future(stuck.completions.create(canvas_id="c"))
                 assert await asyncio.to_thread(silent.accepted.wait, 10)

@@ -14,7 +14,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def run_example(name: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELA_", "DIFY_"))}
-    proc = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=120, env=env)
+    proc = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -60,11 +60,14 @@ def test_batch() -> None:
     assert "resumed: 199 ok from results.jsonl, 200 lines" in out
 
 
+@pytest.mark.timeout(300)
 def test_dask_batch() -> None:
     out = run_example("dask_batch.py")
     assert "dask: 400 of 400 ok over 8 partitions; first: Summary of Report 0" in out
 
 
+# Starting a Ray or Dask cluster takes tens of seconds on a loaded 2-core machine.
+@pytest.mark.timeout(300)
 def test_ray_batch() -> None:
     out = run_example("ray_batch.py")
     assert "ray: 300 of 300 ok; first: Summary of Contract 0" in out

@@ -84,9 +84,9 @@ def test_odd_events_read_like_the_json_sent() -> None:
     assert isinstance(first.choices[0], ChunkChoice)
     assert isinstance(first.choices[0].delta, Delta)
     assert first.choices[0].delta.role == "assistant"
-    assert (first.choices[0].index, first.choices[0].finish_reason, first.choices[0].x) == (0, None, 1)
+    assert (first.choices[0].index, first.choices[0].finish_reason, first.choices[0].x) == (0, None, 1)  # type: ignore[attr-defined]
     assert (first.created, first.model) == (1, "m")
-    assert first.novel == {"deep": [1, {"k": "v"}]}  # an unknown field, readable
+    assert first.novel == {"deep": [1, {"k": "v"}]}  # type: ignore[attr-defined]  # unknown, readable
     assert first.get("missing", 7) == 7
     assert first["novel"]["deep"][0] == 1
     assert isinstance(first.message, ChunkMessage)
@@ -139,7 +139,7 @@ def test_chunks_are_read_only_and_keep_the_model_conveniences() -> None:
     with pytest.raises(AttributeError, match="read-only"):
         del chunk.id
     with pytest.raises(AttributeError, match="has no field 'missing'"):
-        _ = chunk.missing
+        _ = chunk.missing  # type: ignore[attr-defined]
     with pytest.raises(KeyError):
         _ = chunk["missing"]
     copied = chunk.to_dict()

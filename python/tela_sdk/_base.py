@@ -117,9 +117,7 @@ def _name_what_was_sent(err: NotFoundError, body: Mapping[str, Any]) -> None:
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
-    def _call(
-        self, op: str, body: dict[str, Any], options: Mapping[str, Any], **native: Any
-    ) -> tuple[Any, str | None]:
+    def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any], **native: Any) -> tuple[Any, str | None]:
         """``native``: binding-only arguments a resource adds (an upload's progress sink)."""
         try:
             if self._raw is not None:
