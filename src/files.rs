@@ -14,7 +14,8 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 use serde_json::{Map, Value};
 use tela_core::Client;
-use tela_core::files::{Description, FilePolicy, FileSource, PLACEHOLDER_KEY, UploadMode};
+use tela_core::files::{Description, FileSource, PLACEHOLDER_KEY, UploadMode};
+use tela_core::tela::files::FilePolicy;
 
 use crate::errors::IntoPyResult;
 

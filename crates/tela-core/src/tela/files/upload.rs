@@ -18,9 +18,9 @@ use reqwest::Method;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use serde_json::{Value, json};
 
-use super::local::Opened;
 use crate::client::Client;
 use crate::error::{Error, Result, StatusError, TimeoutKind};
+use crate::files::local::Opened;
 use crate::retry::{self, Failure, Safety};
 use crate::transport::{
     CallOptions, Request, Response, header_string, maybe_timeout, transport_error, with_total,
