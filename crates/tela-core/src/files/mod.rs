@@ -4,9 +4,11 @@
 //!
 //! - [`source`]: what the user passed, checked when the `File` is built.
 //! - [`sniff`]: names and MIME types for files given without them.
+//! - `data_url`: parsing and decoding `data:` URLs.
 //! - [`local`]: opened local content: a stream of known length for any sink, and the
 //!   `data:` URL encoded chunk by chunk into a caller's buffer.
 
+mod data_url;
 pub mod local;
 pub mod sniff;
 pub mod source;
