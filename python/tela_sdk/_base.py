@@ -19,6 +19,8 @@ from ._timeout import TimeoutTypes, timeout_arg
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._operations import Operation
+
 __all__ = ["NOT_GIVEN", "RequestOptions", "given", "native_options", "split_params"]
 
 
@@ -91,20 +93,20 @@ class _Resource:
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
-    def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
+    def _call(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
         return self._native().call(op, body, **native_options(options))
 
-    def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+    def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
         return self._native().stream(op, body, **native_options(options))
 
 
 class AsyncResource(_Resource):
     """The asyncio face of the same ops."""
 
-    async def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
+    async def _call(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> tuple[Any, str | None]:
         return await self._native().acall(op, body, **native_options(options))
 
-    async def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+    async def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
         return await self._native().astream(op, body, **native_options(options))
 
 

@@ -4,9 +4,21 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Final, Literal, final
 
-__all__ = ["NativeClient", "NativeEmulator", "NativeFile", "NativeStream", "_shutdown", "__version__"]
+from tela_sdk._operations import Operation
+
+__all__ = [
+    "OPERATIONS",
+    "NativeClient",
+    "NativeEmulator",
+    "NativeFile",
+    "NativeStream",
+    "_shutdown",
+    "__version__",
+]
 
 __version__: Final[str]
+# Every operation the core runs (crates/tela-core/src/{tela,dify}/ops.rs).
+OPERATIONS: Final[tuple[Operation, ...]]
 
 def _shutdown() -> None: ...
 
@@ -56,10 +68,10 @@ class NativeClient:
     def timeout(self) -> dict[str, float | None]: ...
     @property
     def api_key_hint(self) -> str: ...
-    def call(self, op: str, body: dict[str, Any], **options: Any) -> tuple[Any, str | None]: ...
-    def acall(self, op: str, body: dict[str, Any], **options: Any) -> Awaitable[tuple[Any, str | None]]: ...
-    def stream(self, op: str, body: dict[str, Any], **options: Any) -> NativeStream: ...
-    def astream(self, op: str, body: dict[str, Any], **options: Any) -> Awaitable[NativeStream]: ...
+    def call(self, op: Operation, body: dict[str, Any], **options: Any) -> tuple[Any, str | None]: ...
+    def acall(self, op: Operation, body: dict[str, Any], **options: Any) -> Awaitable[tuple[Any, str | None]]: ...
+    def stream(self, op: Operation, body: dict[str, Any], **options: Any) -> NativeStream: ...
+    def astream(self, op: Operation, body: dict[str, Any], **options: Any) -> Awaitable[NativeStream]: ...
 
 @final
 class NativeStream:

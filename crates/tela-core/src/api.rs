@@ -65,7 +65,7 @@ pub fn names() -> Vec<&'static str> {
 pub async fn call(client: &Client, op: &str, args: Args, opts: &CallOptions) -> Result<Response> {
     let entry = find(client, op)?;
     let run = entry.call.ok_or_else(|| wrong_shape(op, "stream"))?;
-    check(entry, &args, opts)?;
+    check(entry, &args)?;
     let resp = run(client, args, opts).await?;
     check_answer(entry, resp)
 }
@@ -79,13 +79,13 @@ pub async fn stream(
 ) -> Result<EventStream> {
     let entry = find(client, op)?;
     let run = entry.stream.ok_or_else(|| wrong_shape(op, "call"))?;
-    check(entry, &args, opts)?;
+    check(entry, &args)?;
     run(client, args, opts).await
 }
 
-/// The checks every operation shares, before anything is sent.
-fn check(entry: &Operation, args: &Args, opts: &CallOptions) -> Result<()> {
-    opts.validate()?;
+/// The check every operation shares, before anything is sent. (The call options were
+/// checked when they were built, by `CallOptions::new`.)
+fn check(entry: &Operation, args: &Args) -> Result<()> {
     if args.files.is_empty() || entry.takes_files {
         return Ok(());
     }

@@ -23,7 +23,8 @@ pub struct CallOptions {
 
 impl CallOptions {
     /// Builds the options of one call from what the user passed, checking each: a mistake
-    /// here is an `InvalidRequest`, raised before anything is sent.
+    /// here is an `InvalidRequest`, raised before anything is sent. This is the one place
+    /// per-call options are checked; the faces only translate types.
     pub fn new(
         extra_headers: Vec<(String, String)>,
         extra_query: Vec<(String, String)>,
@@ -49,24 +50,6 @@ impl CallOptions {
             max_retries,
             log: None,
         })
-    }
-
-    pub fn validate(&self) -> Result<()> {
-        for (k, v) in &self.extra_headers {
-            crate::config::validate_header(k, v)?;
-        }
-        if let Some(t) = &self.timeouts {
-            crate::config::validate_timeouts(t)?;
-        }
-        if let Some(n) = self.max_retries
-            && n > crate::config::MAX_RETRIES_LIMIT
-        {
-            return Err(Error::InvalidRequest(format!(
-                "max_retries={n} is too many; use 0 to {}.",
-                crate::config::MAX_RETRIES_LIMIT
-            )));
-        }
-        Ok(())
     }
 }
 
