@@ -48,6 +48,7 @@ def test_the_native_methods_take_an_operation() -> None:
     for name in ("call", "acall", "stream", "astream"):
         op = methods[name].args.args[1]
         assert op.arg == "op"
+        assert op.annotation is not None
         assert ast.unparse(op.annotation) == "Operation", name
 
 
@@ -113,7 +114,7 @@ def test_call_options_are_checked_once_before_any_request(
     server: RawServer, options: dict[str, object], message: str
 ) -> None:
     client = Client(api_key="k", base_url=server.url, max_retries=0)
-    with pytest.raises(InvalidRequestError, match=None) as info:
+    with pytest.raises(InvalidRequestError) as info:
         client.completions.list(**options)  # type: ignore[arg-type]
     assert message in str(info.value)
     assert not server.accepted.is_set()
