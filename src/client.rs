@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use serde_json::{Map, Value};
 use tela_core::api::{self, Args};
 use tela_core::config::Api;
@@ -31,18 +31,21 @@ fn api_of(name: &str) -> PyResult<Api> {
     }
 }
 
-/// `timeout=` as given: a number, or a dict of the named deadlines that were set.
+/// `timeout=` as given: a number, or a dict of the named deadlines that were set. Only the
+/// Python types are checked here (the one place they are); the values are the core's.
 fn timeout_spec(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeoutSpec>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
-    if obj.cast::<PyFloat>().is_ok() || obj.cast::<PyInt>().is_ok() {
+    let is_bool = obj.cast::<PyBool>().is_ok();
+    if !is_bool && (obj.cast::<PyFloat>().is_ok() || obj.cast::<PyInt>().is_ok()) {
         return Ok(Some(TimeoutSpec::Seconds(obj.extract::<f64>()?)));
     }
     let Ok(d) = obj.cast::<PyDict>() else {
-        return Err(invalid(
-            "timeout must be a number of seconds or a tela_sdk.Timeout",
-        ));
+        return Err(invalid(format!(
+            "timeout must be a number of seconds or a tela_sdk.Timeout, got {}",
+            obj.get_type().name()?
+        )));
     };
     let mut fields = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {

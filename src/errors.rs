@@ -1,14 +1,114 @@
 //! Core errors -> the Python exception classes of `tela_sdk._exceptions`.
 //! The classes are defined in Python (docstrings, multiple inheritance with TimeoutError /
-//! ValueError); this module only picks the class and fills in the attributes.
+//! ValueError); this module only picks the class and fills in the attributes. The classes
+//! are looked up once per process and cached, so raising costs no import or attribute search.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use tela_core::{Error, StatusError};
 
 use crate::convert::from_json;
 
 const MODULE: &str = "tela_sdk._exceptions";
+
+/// The Python exception classes, indexed by [`Class`].
+static CLASSES: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
+
+/// Which exception class an error becomes; the discriminant indexes the cache.
+#[derive(Clone, Copy)]
+enum Class {
+    Configuration,
+    InvalidRequest,
+    BadRequest,
+    Authentication,
+    PermissionDenied,
+    NotFound,
+    Conflict,
+    UnprocessableEntity,
+    RateLimit,
+    InternalServer,
+    ApiStatus,
+    ApiConnection,
+    ApiTimeout,
+    Stream,
+    ResponseValidation,
+    Redirect,
+    Tela,
+    FileUpload,
+    RunTimeout,
+}
+
+impl Class {
+    /// Every variant, in discriminant order (checked at compile time below).
+    const ALL: [Class; 19] = [
+        Class::Configuration,
+        Class::InvalidRequest,
+        Class::BadRequest,
+        Class::Authentication,
+        Class::PermissionDenied,
+        Class::NotFound,
+        Class::Conflict,
+        Class::UnprocessableEntity,
+        Class::RateLimit,
+        Class::InternalServer,
+        Class::ApiStatus,
+        Class::ApiConnection,
+        Class::ApiTimeout,
+        Class::Stream,
+        Class::ResponseValidation,
+        Class::Redirect,
+        Class::Tela,
+        Class::FileUpload,
+        Class::RunTimeout,
+    ];
+
+    /// The class's name in `tela_sdk._exceptions`.
+    const fn name(self) -> &'static str {
+        match self {
+            Class::Configuration => "ConfigurationError",
+            Class::InvalidRequest => "InvalidRequestError",
+            Class::BadRequest => "BadRequestError",
+            Class::Authentication => "AuthenticationError",
+            Class::PermissionDenied => "PermissionDeniedError",
+            Class::NotFound => "NotFoundError",
+            Class::Conflict => "ConflictError",
+            Class::UnprocessableEntity => "UnprocessableEntityError",
+            Class::RateLimit => "RateLimitError",
+            Class::InternalServer => "InternalServerError",
+            Class::ApiStatus => "APIStatusError",
+            Class::ApiConnection => "APIConnectionError",
+            Class::ApiTimeout => "APITimeoutError",
+            Class::Stream => "StreamError",
+            Class::ResponseValidation => "APIResponseValidationError",
+            Class::Redirect => "RedirectError",
+            Class::Tela => "TelaError",
+            Class::FileUpload => "FileUploadError",
+            Class::RunTimeout => "RunTimeoutError",
+        }
+    }
+}
+
+// `CLASSES[class as usize]` relies on `ALL` listing the variants in declaration order.
+const _: () = {
+    let mut i = 0;
+    while i < Class::ALL.len() {
+        assert!(Class::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
+/// The class object for `class`, importing `tela_sdk._exceptions` on first use only.
+fn class_object<'py>(py: Python<'py>, class: Class) -> PyResult<Bound<'py, PyAny>> {
+    let classes = CLASSES.get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
+        let module = py.import(MODULE)?;
+        Class::ALL
+            .iter()
+            .map(|class| Ok(module.getattr(class.name())?.unbind()))
+            .collect()
+    })?;
+    Ok(classes[class as usize].bind(py).clone())
+}
 
 pub fn to_py(err: Error) -> PyErr {
     Python::attach(|py| build(py, err).unwrap_or_else(|e| e))
@@ -18,17 +118,17 @@ fn build(py: Python<'_>, err: Error) -> PyResult<PyErr> {
     let message = err.to_string();
     let kwargs = PyDict::new(py);
     let class = fill(py, &kwargs, err)?;
-    let cls = py.import(MODULE)?.getattr(class)?;
+    let cls = class_object(py, class)?;
     let exc = cls.call((message,), Some(&kwargs))?;
     Ok(PyErr::from_value(exc))
 }
 
 /// Sets the attributes `err` carries and names its class. An upload failure also carries
 /// the attributes of the error that caused it (status, body, connection kind...).
-fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<&'static str> {
+fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<Class> {
     Ok(match err {
-        Error::Config(_) => "ConfigurationError",
-        Error::InvalidRequest(_) => "InvalidRequestError",
+        Error::Config(_) => Class::Configuration,
+        Error::InvalidRequest(_) => Class::InvalidRequest,
         Error::Status(s) => {
             let StatusError {
                 status,
@@ -45,12 +145,12 @@ fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<&'st
         }
         Error::Connection { kind, .. } => {
             kwargs.set_item("kind", kind.name())?;
-            "APIConnectionError"
+            Class::ApiConnection
         }
         Error::Timeout { kind, after, .. } => {
             kwargs.set_item("kind", kind.name())?;
             kwargs.set_item("after", after.as_secs_f64())?;
-            "APITimeoutError"
+            Class::ApiTimeout
         }
         Error::Stream {
             code, data, status, ..
@@ -58,23 +158,23 @@ fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<&'st
             kwargs.set_item("code", code)?;
             kwargs.set_item("status_code", status)?;
             kwargs.set_item("body", body_to_py(py, data.as_bytes()))?;
-            "StreamError"
+            Class::Stream
         }
         Error::Decode {
             status, request_id, ..
         } => {
             kwargs.set_item("status_code", status)?;
             kwargs.set_item("request_id", request_id)?;
-            "APIResponseValidationError"
+            Class::ResponseValidation
         }
         Error::Redirect {
             status, location, ..
         } => {
             kwargs.set_item("status_code", status)?;
             kwargs.set_item("location", location)?;
-            "RedirectError"
+            Class::Redirect
         }
-        Error::Cancelled(_) => "TelaError",
+        Error::Cancelled(_) => Class::Tela,
         Error::Upload {
             file,
             stage,
@@ -83,7 +183,7 @@ fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<&'st
             kwargs.set_item("file_name", file)?;
             kwargs.set_item("stage", stage)?;
             fill(py, kwargs, *source)?;
-            "FileUploadError"
+            Class::FileUpload
         }
         Error::RunTimeout {
             run_id,
@@ -95,22 +195,22 @@ fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<&'st
             kwargs.set_item("after", after.as_secs_f64())?;
             kwargs.set_item("run_id", run_id)?;
             kwargs.set_item("last_status", status)?;
-            "RunTimeoutError"
+            Class::RunTimeout
         }
     })
 }
 
-fn status_class(status: u16) -> &'static str {
+fn status_class(status: u16) -> Class {
     match status {
-        400 => "BadRequestError",
-        401 => "AuthenticationError",
-        403 => "PermissionDeniedError",
-        404 => "NotFoundError",
-        409 => "ConflictError",
-        422 => "UnprocessableEntityError",
-        429 => "RateLimitError",
-        s if s >= 500 => "InternalServerError",
-        _ => "APIStatusError",
+        400 => Class::BadRequest,
+        401 => Class::Authentication,
+        403 => Class::PermissionDenied,
+        404 => Class::NotFound,
+        409 => Class::Conflict,
+        422 => Class::UnprocessableEntity,
+        429 => Class::RateLimit,
+        s if s >= 500 => Class::InternalServer,
+        _ => Class::ApiStatus,
     }
 }
 

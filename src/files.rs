@@ -15,9 +15,8 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 use serde_json::{Map, Value};
 use tela_core::Client;
-use tela_core::files::{
-    Description, FilePolicy, FileSource, OnProgress, PLACEHOLDER_KEY, UploadMode,
-};
+use tela_core::files::{Description, FileSource, PLACEHOLDER_KEY, UploadMode};
+use tela_core::tela::files::{FilePolicy, OnProgress};
 
 use crate::errors::IntoPyResult;
 

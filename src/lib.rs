@@ -36,6 +36,9 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // The core's operation names: `tela_sdk._operations.Operation` types against them.
+        let ops = pyo3::types::PyTuple::new(m.py(), tela_core::api::names())?;
+        m.add("OPERATIONS", ops)?;
         super::runtime::remember_main_thread(m.py())?;
         // Stop handing results to asyncio before the interpreter finalizes (see runtime.rs).
         let atexit = m.py().import("atexit")?;

@@ -19,6 +19,8 @@ from ._timeout import TimeoutTypes, timeout_arg
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._operations import Operation
+
 __all__ = ["NOT_GIVEN", "NotGiven", "RequestOptions", "given", "native_options", "split_params"]
 
 
@@ -117,7 +119,9 @@ def _name_what_was_sent(err: NotFoundError, body: Mapping[str, Any]) -> None:
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
-    def _call(self, op: str, body: dict[str, Any], options: Mapping[str, Any], **native: Any) -> tuple[Any, str | None]:
+    def _call(
+        self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
+    ) -> tuple[Any, str | None]:
         """``native``: binding-only arguments a resource adds (an upload's progress sink)."""
         try:
             if self._raw is not None:
@@ -129,7 +133,7 @@ class SyncResource(_Resource):
             _name_what_was_sent(e, body)
             raise
 
-    def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+    def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
         try:
             return self._native().stream(op, body, **native_options(options))
         except NotFoundError as e:
@@ -141,7 +145,7 @@ class AsyncResource(_Resource):
     """The asyncio face of the same ops."""
 
     async def _call(
-        self, op: str, body: dict[str, Any], options: Mapping[str, Any], **native: Any
+        self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> tuple[Any, str | None]:
         try:
             if self._raw is not None:
@@ -156,7 +160,7 @@ class AsyncResource(_Resource):
             _name_what_was_sent(e, body)
             raise
 
-    async def _stream(self, op: str, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+    async def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
         try:
             return await self._native().astream(op, body, **native_options(options))
         except NotFoundError as e:

@@ -6,10 +6,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal, final, overload
 
 from typing_extensions import Self, disjoint_base
 
+from tela_sdk._operations import Operation
+
 if TYPE_CHECKING:
     from .types import ChunkMessage, FunctionCall
 
 __all__ = [
+    "OPERATIONS",
     "ChunkChoice",
     "ChunkModel",
     "CompletionChunk",
@@ -23,6 +26,8 @@ __all__ = [
 ]
 
 __version__: Final[str]
+# Every operation the core runs (crates/tela-core/src/{tela,dify}/ops.rs).
+OPERATIONS: Final[tuple[Operation, ...]]
 
 def _shutdown() -> None: ...
 
@@ -74,22 +79,22 @@ class NativeClient:
     def api_key_hint(self) -> str: ...
     @overload
     def call(
-        self, op: str, body: dict[str, Any], *, raw: Literal[False] = False, **options: Any
+        self, op: Operation, body: dict[str, Any], *, raw: Literal[False] = False, **options: Any
     ) -> tuple[Any, str | None]: ...
     @overload
     def call(
-        self, op: str, body: dict[str, Any], *, raw: Literal[True], **options: Any
+        self, op: Operation, body: dict[str, Any], *, raw: Literal[True], **options: Any
     ) -> tuple[Any, str | None, tuple[int, dict[str, str]]]: ...
     @overload
     def acall(
-        self, op: str, body: dict[str, Any], *, raw: Literal[False] = False, **options: Any
+        self, op: Operation, body: dict[str, Any], *, raw: Literal[False] = False, **options: Any
     ) -> Awaitable[tuple[Any, str | None]]: ...
     @overload
     def acall(
-        self, op: str, body: dict[str, Any], *, raw: Literal[True], **options: Any
+        self, op: Operation, body: dict[str, Any], *, raw: Literal[True], **options: Any
     ) -> Awaitable[tuple[Any, str | None, tuple[int, dict[str, str]]]]: ...
-    def stream(self, op: str, body: dict[str, Any], **options: Any) -> NativeStream: ...
-    def astream(self, op: str, body: dict[str, Any], **options: Any) -> Awaitable[NativeStream]: ...
+    def stream(self, op: Operation, body: dict[str, Any], **options: Any) -> NativeStream: ...
+    def astream(self, op: Operation, body: dict[str, Any], **options: Any) -> Awaitable[NativeStream]: ...
 
 @final
 class NativeStream:

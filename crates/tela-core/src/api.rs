@@ -1,15 +1,17 @@
-//! The operations a face can call, by name. One entry point per shape (JSON answer or event
-//! stream) keeps the bindings free of per-endpoint code: a new endpoint is a new arm here.
+//! The operations a face can call, by name. Each API keeps one table of its operations
+//! (`tela::ops`, `dify::ops`); the client's API picks the table, so a call can only reach the
+//! endpoints of the service it talks to, and the bindings stay free of per-endpoint code:
+//! a new endpoint is a new table entry.
 
+use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::dify::{self, App, Info};
+use crate::config::Api;
 use crate::error::{Error, Result};
 use crate::events::EventStream;
-use crate::files::{self, FileSource};
+use crate::files::FileSource;
 use crate::shape::{self, Shape};
-use crate::tela::{self, runs};
 use crate::transport::{CallOptions, Response};
 
 /// Arguments of one call: the typed fields the user passed, and the unchecked extras.
@@ -22,96 +24,50 @@ pub struct Args {
 }
 
 /// Runs an operation that answers with JSON.
+pub type CallFn = for<'a> fn(&'a Client, Args, &'a CallOptions) -> BoxFuture<'a, Result<Response>>;
+
+/// Runs an operation that answers with an event stream.
+pub type StreamFn =
+    for<'a> fn(&'a Client, Args, &'a CallOptions) -> BoxFuture<'a, Result<EventStream>>;
+
+/// One entry of an API's operation table.
+pub struct Operation {
+    /// The name the faces pass (`tela_sdk._native.OPERATIONS` lists them all).
+    pub name: &'static str,
+    /// The request line it sends, for error messages.
+    pub method: &'static str,
+    pub path: &'static str,
+    /// The shape a JSON answer must have (streams are checked event by event instead).
+    pub answer: Shape,
+    /// Whether it delivers `tela_sdk.File` values; anywhere else they would be dropped.
+    pub takes_files: bool,
+    pub call: Option<CallFn>,
+    pub stream: Option<StreamFn>,
+}
+
+/// The operations of one API.
+pub fn table(api: Api) -> &'static [Operation] {
+    match api {
+        Api::Tela => crate::tela::ops::OPERATIONS,
+        Api::Dify => crate::dify::ops::OPERATIONS,
+    }
+}
+
+/// Every operation name, Tela's first; the faces export this list and type against it.
+pub fn names() -> Vec<&'static str> {
+    [Api::Tela, Api::Dify]
+        .into_iter()
+        .flat_map(|api| table(api).iter().map(|op| op.name))
+        .collect()
+}
+
+/// Runs an operation that answers with JSON.
 pub async fn call(client: &Client, op: &str, args: Args, opts: &CallOptions) -> Result<Response> {
-    let resp = dispatch(client, op, args, opts).await?;
-    check_answer(op, resp)
-}
-
-/// A 2xx answer the SDK cannot read is an error now, naming the call, not a broken result later.
-fn check_answer(op: &str, resp: Response) -> Result<Response> {
-    let (method, path, expected) = answer_of(op);
-    match shape::check(&resp.body, expected) {
-        Ok(()) => Ok(resp),
-        Err(message) => Err(Error::Decode {
-            status: resp.status,
-            message,
-            method: method.into(),
-            path: path.into(),
-            request_id: resp.request_id,
-        }),
-    }
-}
-
-/// The request line an operation sends (for messages) and the shape its answer must have.
-fn answer_of(op: &str) -> (&'static str, &'static str, Shape) {
-    match op {
-        "completions.create" => ("POST", tela::COMPLETIONS_PATH, Shape::Completion),
-        "completions.submit" => ("POST", tela::COMPLETIONS_PATH, Shape::Object),
-        "completions.retrieve" => ("GET", "/v2/chat/completions/{id}", Shape::Object),
-        "completions.list" => ("GET", runs::RUNS_LIST_PATH, Shape::Object),
-        "files.upload" => ("POST", "/v3/files", Shape::Object),
-        "files.retrieve" => ("GET", "/v3/files/{id}", Shape::Object),
-        "dify.completion_messages.create" => ("POST", "/completion-messages", Shape::Dify),
-        "dify.chat_messages.create" => ("POST", "/chat-messages", Shape::Dify),
-        "dify.completion_messages.stop" => {
-            ("POST", "/completion-messages/{task_id}/stop", Shape::Object)
-        }
-        "dify.chat_messages.stop" => ("POST", "/chat-messages/{task_id}/stop", Shape::Object),
-        "dify.files.upload" => ("POST", dify::UPLOAD_PATH, Shape::Object),
-        "dify.messages.feedback" => ("POST", "/messages/{message_id}/feedbacks", Shape::Object),
-        "dify.parameters" => ("GET", "/parameters", Shape::Object),
-        "dify.meta" => ("GET", "/meta", Shape::Object),
-        "dify.info" => ("GET", "/info", Shape::Object),
-        _ => ("", "", Shape::Object),
-    }
-}
-
-async fn dispatch(client: &Client, op: &str, args: Args, opts: &CallOptions) -> Result<Response> {
-    opts.validate()?;
-    check_files(
-        op,
-        &args,
-        &[
-            "completions.create",
-            "completions.submit",
-            "files.upload",
-            "dify.files.upload",
-        ],
-    )?;
-    match op {
-        "completions.create" => {
-            tela::create(client, args.body, args.extra_body, args.files, opts).await
-        }
-        "files.upload" => files::upload_op(client, args.files, opts).await,
-        "files.retrieve" => files::retrieve_op(client, args.body, opts).await,
-        "completions.submit" => {
-            runs::submit(client, args.body, args.extra_body, args.files, opts).await
-        }
-        "completions.retrieve" => runs::retrieve(client, args.body, opts).await,
-        "completions.list" => runs::list(client, args.body, opts).await,
-        "dify.completion_messages.create" => {
-            dify::create(client, App::Completion, args.body, args.extra_body, opts).await
-        }
-        "dify.completion_messages.stop" => {
-            dify::stop(client, App::Completion, args.body, args.extra_body, opts).await
-        }
-        "dify.chat_messages.create" => {
-            dify::create(client, App::Chat, args.body, args.extra_body, opts).await
-        }
-        "dify.chat_messages.stop" => {
-            dify::stop(client, App::Chat, args.body, args.extra_body, opts).await
-        }
-        "dify.files.upload" => {
-            dify::upload(client, args.body, args.extra_body, args.files, opts).await
-        }
-        "dify.messages.feedback" => dify::feedback(client, args.body, args.extra_body, opts).await,
-        "dify.parameters" => {
-            dify::get_info(client, Info::Parameters, args.body, args.extra_body, opts).await
-        }
-        "dify.meta" => dify::get_info(client, Info::Meta, args.body, args.extra_body, opts).await,
-        "dify.info" => dify::get_info(client, Info::Info, args.body, args.extra_body, opts).await,
-        other => Err(unknown(other)),
-    }
+    let entry = find(client, op)?;
+    let run = entry.call.ok_or_else(|| wrong_shape(op, "stream"))?;
+    check(entry, &args)?;
+    let resp = run(client, args, opts).await?;
+    check_answer(entry, resp)
 }
 
 /// Runs an operation that answers with an event stream.
@@ -121,36 +77,99 @@ pub async fn stream(
     args: Args,
     opts: &CallOptions,
 ) -> Result<EventStream> {
-    opts.validate()?;
-    check_files(op, &args, &["completions.create"])?;
-    match op {
-        "completions.create" => {
-            tela::stream(client, args.body, args.extra_body, args.files, opts).await
-        }
-        "runs.wait" => runs::wait(client, args.body, opts).await,
-        "dify.completion_messages.create" => {
-            dify::stream(client, App::Completion, args.body, args.extra_body, opts).await
-        }
-        "dify.chat_messages.create" => {
-            dify::stream(client, App::Chat, args.body, args.extra_body, opts).await
-        }
-        other => Err(unknown(other)),
-    }
+    let entry = find(client, op)?;
+    let run = entry.stream.ok_or_else(|| wrong_shape(op, "call"))?;
+    check(entry, &args)?;
+    run(client, args, opts).await
 }
 
-/// Files reach only the operations that deliver them; anywhere else they would be dropped.
-fn check_files(op: &str, args: &Args, accepting: &[&str]) -> Result<()> {
-    if args.files.is_empty() || accepting.contains(&op) {
+/// The check every operation shares, before anything is sent. (The call options were
+/// checked when they were built, by `CallOptions::new`.)
+fn check(entry: &Operation, args: &Args) -> Result<()> {
+    if args.files.is_empty() || entry.takes_files {
         return Ok(());
     }
     Err(Error::InvalidRequest(format!(
-        "{op} does not take tela_sdk.File values yet: upload local files first with files.upload() and pass \
-         the UploadedFile it returns, or pass {{\"file_url\": ...}} for a URL."
+        "{} does not take tela_sdk.File values yet: upload local files first with files.upload() and pass \
+         the UploadedFile it returns, or pass {{\"file_url\": ...}} for a URL.",
+        entry.name
     )))
 }
 
-fn unknown(op: &str) -> Error {
+/// The entry of `op` in the client's table; an operation of the other API names the client
+/// to use instead.
+fn find(client: &Client, op: &str) -> Result<&'static Operation> {
+    let api = client.config.api;
+    if let Some(entry) = table(api).iter().find(|e| e.name == op) {
+        return Ok(entry);
+    }
+    let other = match api {
+        Api::Tela => Api::Dify,
+        Api::Dify => Api::Tela,
+    };
+    if table(other).iter().any(|e| e.name == op) {
+        return Err(Error::InvalidRequest(match other {
+            Api::Dify => {
+                format!("{op} is a Dify call; use tela_sdk.DifyClient (this client talks to Tela).")
+            }
+            Api::Tela => {
+                format!("{op} is a Tela call; use tela_sdk.Client (this client talks to Dify).")
+            }
+        }));
+    }
+    Err(Error::InvalidRequest(format!(
+        "unknown operation {op:?} (a tela_sdk bug: please report it); known operations: {}",
+        names().join(", ")
+    )))
+}
+
+fn wrong_shape(op: &str, use_instead: &str) -> Error {
     Error::InvalidRequest(format!(
-        "unknown operation {op:?} (a tela_sdk bug: please report it)"
+        "operation {op:?} is only available as a {use_instead} (a tela_sdk bug: please report it)"
     ))
+}
+
+/// A 2xx answer the SDK cannot read is an error now, naming the call, not a broken result later.
+fn check_answer(entry: &Operation, resp: Response) -> Result<Response> {
+    match shape::check(&resp.body, entry.answer) {
+        Ok(()) => Ok(resp),
+        Err(message) => Err(Error::Decode {
+            status: resp.status,
+            message,
+            method: entry.method.into(),
+            path: entry.path.into(),
+            request_id: resp.request_id,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_each_entry_runs_somehow() {
+        let all = names();
+        let mut sorted = all.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), all.len(), "duplicate operation name");
+        assert_eq!(all.len(), 16);
+        for api in [Api::Tela, Api::Dify] {
+            for op in table(api) {
+                assert!(op.call.is_some() || op.stream.is_some(), "{}", op.name);
+                assert!(op.path.starts_with('/'), "{}", op.name);
+            }
+        }
+        assert!(
+            table(Api::Dify)
+                .iter()
+                .all(|op| op.name.starts_with("dify."))
+        );
+        assert!(
+            table(Api::Tela)
+                .iter()
+                .all(|op| !op.name.starts_with("dify."))
+        );
+    }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::config::{ClientConfig, ConfigInput};
 use crate::error::Result;
 use crate::events::{self, Decoding, EventStream, Flavor};
-use crate::files::FilePolicy;
+use crate::tela::files::FilePolicy;
 use crate::transport::{CallOptions, Request, Response, Transport};
 
 #[derive(Clone)]

@@ -6,7 +6,8 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tela_core::api::{self, Args};
 use tela_core::config::Api;
-use tela_core::files::{FilePolicy, FileSource, UploadMode};
+use tela_core::files::{FileSource, UploadMode};
+use tela_core::tela::files::FilePolicy;
 use tela_core::transport::CallOptions;
 use tela_core::{Client, ClientConfig, ConfigInput, Error};
 use tela_emulator::{CanvasSpec, Emulator, EmulatorConfig, FaultSpec};
@@ -117,7 +118,7 @@ async fn client_policy_and_auto_threshold() {
             .starts_with("vault://")
     );
     let auto = client.with_file_policy(FilePolicy::default());
-    let big = vec![7u8; (tela_core::files::INLINE_FILE_LIMIT + 1) as usize];
+    let big = vec![7u8; (tela_core::tela::files::INLINE_FILE_LIMIT + 1) as usize];
     let src = FileSource::from_bytes(Bytes::from(big)).unwrap();
     api::call(
         &auto,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._models import ResponseModel
+    from .._operations import Operation
     from .raw import AsyncDifyWithRawResponse, DifyWithRawResponse
 
 __all__ = ["DifyClient", "AsyncDifyClient"]
@@ -69,10 +70,10 @@ class _DifyBase(BaseClient):
             trust_env=trust_env,
         )
 
-    def _info(self, op: str, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
+    def _info(self, op: Operation, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
         return model(*self._live().call(op, given(user=user), **native_options(options)))
 
-    async def _ainfo(self, op: str, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
+    async def _ainfo(self, op: Operation, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
         return model(*await self._live().acall(op, given(user=user), **native_options(options)))
 
 

@@ -21,6 +21,8 @@ from .streaming import AsyncDifyStream, DifyStream
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .._operations import Operation
+
 __all__ = [
     "DifyFileInput",
     "DifyCompletionMessages",
@@ -113,27 +115,27 @@ def _feedback_body(message_id: str, rating: Any, user: str | None, content: str 
 
 class _Stop(SyncResource):
     #: The op family: ``dify.completion_messages`` or ``dify.chat_messages``.
-    _ops: str
+    _stop_op: Operation
 
     def stop(self, task_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyResult:
         """Stops the streaming answer ``task_id`` (``stream.task_id``); the stream then ends with
         ``message_end``. Pass the same ``user`` as the answer: Dify ignores a stop from
         another user and still answers success."""
-        return DifyResult(*self._call(f"{self._ops}.stop", given(task_id=task_id, user=user), options))
+        return DifyResult(*self._call(self._stop_op, given(task_id=task_id, user=user), options))
 
 
 class _AsyncStop(AsyncResource):
-    _ops: str
+    _stop_op: Operation
 
     async def stop(self, task_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyResult:
         """Async twin of ``DifyClient.completion_messages.stop`` (and ``chat_messages.stop``)."""
-        return DifyResult(*await self._call(f"{self._ops}.stop", given(task_id=task_id, user=user), options))
+        return DifyResult(*await self._call(self._stop_op, given(task_id=task_id, user=user), options))
 
 
 class DifyCompletionMessages(_Stop):
     """``POST /completion-messages`` of a completion (text generator) app."""
 
-    _ops = "dify.completion_messages"
+    _stop_op = "dify.completion_messages.stop"
 
     @overload
     def create(
@@ -185,7 +187,7 @@ class DifyCompletionMessages(_Stop):
 class DifyChatMessages(_Stop):
     """``POST /chat-messages`` of a chat, agent or chatflow app."""
 
-    _ops = "dify.chat_messages"
+    _stop_op = "dify.chat_messages.stop"
 
     @overload
     def create(
@@ -254,7 +256,7 @@ class DifyMessages(SyncResource):
 class AsyncDifyCompletionMessages(_AsyncStop):
     """Async twin of ``DifyClient.completion_messages``."""
 
-    _ops = "dify.completion_messages"
+    _stop_op = "dify.completion_messages.stop"
 
     @overload
     async def create(
@@ -296,7 +298,7 @@ class AsyncDifyCompletionMessages(_AsyncStop):
 class AsyncDifyChatMessages(_AsyncStop):
     """Async twin of ``DifyClient.chat_messages``."""
 
-    _ops = "dify.chat_messages"
+    _stop_op = "dify.chat_messages.stop"
 
     @overload
     async def create(

@@ -1,96 +1,26 @@
-//! Files: every way a user holds one (URL, path, bytes), delivered inline or through the vault
-//! in bounded memory.
+//! Files, whatever API they go to: every way a user holds one (URL, path, bytes), checked
+//! when the `File` is built and read in bounded memory. Where they are sent is the API's
+//! business: `tela::files` (inline `data:` URL or the vault), `dify::upload` (multipart).
 //!
 //! - [`source`]: what the user passed, checked when the `File` is built.
 //! - [`sniff`]: names and MIME types for files given without them.
+//! - `data_url`: parsing and decoding `data:` URLs.
 //! - [`local`]: opened local content: a stream of known length for any sink, and the
 //!   `data:` URL encoded chunk by chunk into a caller's buffer.
-//! - [`upload`]: `POST /v3/files` + streamed `PUT`.
-//! - [`resolve`]: placeholders in a request body -> references, inline or uploaded.
 
+mod data_url;
 pub mod local;
-pub mod resolve;
 pub mod sniff;
 pub mod source;
-pub mod upload;
-
-use reqwest::header::HeaderMap;
-use serde_json::{Map, Value, json};
 
 pub use local::Opened;
-pub use resolve::{
-    FilePolicy, INLINE_FILE_LIMIT, INLINE_REQUEST_LIMIT, PLACEHOLDER_KEY, UPLOAD_CONCURRENCY,
-    build_body,
-};
 pub use source::{Content, Description, FileOptions, FileSource, UploadMode};
-pub use upload::{COMPATIBILITY_DATE, OnProgress, PROGRESS_STEP, Uploaded, retrieve, upload};
 
-use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::transport::{CallOptions, Response};
 
-/// `files.upload`: uploads one file and answers its vault reference as JSON
-/// (`id`, `file_url`, `name`, `mime_type`, `size`, and `options` when set). A `vault://`
-/// file is already uploaded and is answered as is; a `data:` URL is decoded and uploaded.
-pub async fn upload_op(
-    client: &Client,
-    mut files: Vec<FileSource>,
-    opts: &CallOptions,
-) -> Result<Response> {
-    let (Some(file), true) = (files.pop(), files.is_empty()) else {
-        return Err(Error::InvalidRequest(
-            "files.upload() takes exactly one file.".into(),
-        ));
-    };
-    let mut out = Map::new();
-    let request_id = match file.url() {
-        Some(url) if url.starts_with("vault://") => {
-            out.insert("id".into(), json!(&url["vault://".len()..]));
-            out.insert("file_url".into(), json!(url));
-            None
-        }
-        Some(url) if !url.starts_with("data:") => {
-            return Err(Error::InvalidRequest(format!(
-                "{url:?} is a public URL: pass it in variables as is (File(url)); only local content is uploaded."
-            )));
-        }
-        _ => {
-            let opened = file.open_async().await?;
-            let uploaded = upload(client, &opened, opts).await?;
-            out.insert("id".into(), json!(uploaded.id));
-            out.insert("file_url".into(), json!(uploaded.file_url()));
-            out.insert("name".into(), json!(opened.name));
-            out.insert("mime_type".into(), json!(opened.mime_type));
-            out.insert("size".into(), json!(opened.len));
-            uploaded.request_id
-        }
-    };
-    if let Some(o) = file.options.to_json() {
-        out.insert("options".into(), o);
-    }
-    let body = crate::json::to_bytes(&out)?;
-    Ok(Response {
-        status: 200,
-        headers: HeaderMap::new(),
-        body,
-        request_id,
-        retries: 0,
-    })
-}
-
-/// `files.retrieve`: `body = {"id": ...}`.
-pub async fn retrieve_op(
-    client: &Client,
-    body: Map<String, Value>,
-    opts: &CallOptions,
-) -> Result<Response> {
-    let Some(id) = body.get("id").and_then(Value::as_str) else {
-        return Err(Error::InvalidRequest(
-            "files.retrieve() needs the file id (a str).".into(),
-        ));
-    };
-    retrieve(client, id, opts).await
-}
+/// The key of the placeholder object the binding puts where a file was: `{"$tela_file": i}`
+/// stands for the i-th file of the call.
+pub const PLACEHOLDER_KEY: &str = "$tela_file";
 
 /// Runs blocking file work (reads, encoding) off the async workers.
 pub(crate) async fn blocking<T: Send + 'static>(

@@ -10,11 +10,14 @@ use serde_json::{Map, Value};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::events::{EventStream, Flavor};
-use crate::files::{FileSource, build_body};
+use crate::files::FileSource;
 use crate::json::{kind, merge, to_bytes};
 use crate::retry::Safety;
+use crate::tela::files::build_body;
 use crate::transport::{CallOptions, Request, Response};
 
+pub mod files;
+pub mod ops;
 pub mod runs;
 
 pub const COMPLETIONS_PATH: &str = "/v2/chat/completions";

@@ -3,150 +3,23 @@
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 
 use crate::Timeouts;
 use crate::config::ClientConfig;
 use crate::error::{ConnectionKind, Error, Result, StatusError, TimeoutKind, classify_transport};
 use crate::limiter::Limiter;
-use crate::logging::{self, Logger};
-use crate::retry::{self, Failure, Safety};
+use crate::logging::{self};
+use crate::retry::{self, Failure};
 use crate::runtime::PerProcess;
 
-/// Per-call knobs (`extra_headers=`, `extra_query=`, `timeout=`, `max_retries=`).
-#[derive(Clone, Debug, Default)]
-pub struct CallOptions {
-    pub extra_headers: Vec<(String, String)>,
-    pub extra_query: Vec<(String, String)>,
-    pub timeouts: Option<Timeouts>,
-    pub max_retries: Option<u32>,
-    /// Where attempt and retry lines go; `None` (the default) logs nothing.
-    pub log: Option<Logger>,
-    /// Told the bytes sent of each vault upload body (`files.upload`).
-    pub progress: Option<crate::files::OnProgress>,
-}
+mod request;
+mod wire;
 
-impl CallOptions {
-    /// Builds the options of one call from what the user passed, checking each: a mistake
-    /// here is an `InvalidRequest`, raised before anything is sent.
-    pub fn new(
-        extra_headers: Vec<(String, String)>,
-        extra_query: Vec<(String, String)>,
-        base: Timeouts,
-        timeout: Option<&crate::config::TimeoutSpec>,
-        max_retries: Option<i64>,
-    ) -> Result<Self> {
-        for (k, v) in &extra_headers {
-            crate::config::validate_header(k, v)?;
-        }
-        let timeouts = match timeout {
-            Some(spec) => Some(base.apply(spec).map_err(Error::InvalidRequest)?),
-            None => None,
-        };
-        let max_retries = max_retries
-            .map(crate::config::check_max_retries)
-            .transpose()
-            .map_err(Error::InvalidRequest)?;
-        Ok(CallOptions {
-            extra_headers,
-            extra_query,
-            timeouts,
-            max_retries,
-            log: None,
-            progress: None,
-        })
-    }
-
-    pub fn validate(&self) -> Result<()> {
-        for (k, v) in &self.extra_headers {
-            crate::config::validate_header(k, v)?;
-        }
-        if let Some(t) = &self.timeouts {
-            crate::config::validate_timeouts(t)?;
-        }
-        if let Some(n) = self.max_retries
-            && n > crate::config::MAX_RETRIES_LIMIT
-        {
-            return Err(Error::InvalidRequest(format!(
-                "max_retries={n} is too many; use 0 to {}.",
-                crate::config::MAX_RETRIES_LIMIT
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// What to send. The body is `Bytes` so every retry resends it without copying.
-#[derive(Clone, Debug)]
-pub struct Request {
-    pub method: Method,
-    /// Appended to the base URL (which may itself carry a path, as Dify's `/v1` does).
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub body: Option<Bytes>,
-    pub content_type: Option<&'static str>,
-    pub headers: Vec<(String, String)>,
-    pub safety: Safety,
-    pub accept: &'static str,
-    /// A multipart body (sent instead of `body`), built afresh for every attempt.
-    pub form: Option<FormFactory>,
-}
-
-/// Builds a multipart form for one attempt: a streamed file part can be sent only once, so
-/// each retry reopens its source instead of buffering the file.
-#[derive(Clone)]
-pub struct FormFactory(
-    pub std::sync::Arc<dyn Fn() -> Result<reqwest::multipart::Form> + Send + Sync>,
-);
-
-impl std::fmt::Debug for FormFactory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FormFactory")
-    }
-}
-
-impl Request {
-    pub fn json(
-        method: Method,
-        path: impl Into<String>,
-        body: Option<Bytes>,
-        safety: Safety,
-    ) -> Self {
-        let has_body = body.is_some();
-        Request {
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            body,
-            content_type: has_body.then_some("application/json"),
-            headers: Vec::new(),
-            safety,
-            accept: "application/json",
-            form: None,
-        }
-    }
-}
-
-/// A complete, successful (2xx) response.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-    pub request_id: Option<String>,
-    pub retries: u32,
-}
-
-/// A successful response whose body has not been read yet (streams).
-pub struct OpenResponse {
-    pub response: reqwest::Response,
-    pub request_id: Option<String>,
-    pub retries: u32,
-    pub url: String,
-    pub method: String,
-}
+pub use request::{CallOptions, FormFactory, OpenResponse, Request, Response};
+pub use wire::new_idempotency_key;
+use wire::{build_headers, build_http};
+pub(crate) use wire::{full_url, header_string, path_segment};
 
 /// The connection pool. One per client family (`with_options` shares it), one per process.
 pub struct Transport {
@@ -622,117 +495,4 @@ fn is_elapsed(e: &reqwest::Error) -> bool {
         cur = c.source();
     }
     false
-}
-
-/// An id as exactly one URL path segment: everything but unreserved characters
-/// (`A-Z a-z 0-9 - _ . ~`) is percent-encoded, so an id can never change the path.
-pub(crate) fn path_segment(id: &str) -> String {
-    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    utf8_percent_encode(id, SEGMENT).to_string()
-}
-
-pub(crate) fn full_url(cfg: &ClientConfig, path: &str) -> String {
-    let mut url = String::with_capacity(cfg.base_url.len() + path.len());
-    url.push_str(&cfg.base_url);
-    url.push_str(path);
-    url
-}
-
-pub(crate) fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn build_headers(cfg: &ClientConfig, req: &Request, opts: &CallOptions) -> Result<HeaderMap> {
-    let mut h = HeaderMap::with_capacity(8 + cfg.default_headers.len() + opts.extra_headers.len());
-    let mut auth =
-        HeaderValue::from_str(&format!("Bearer {}", cfg.api_key.expose())).map_err(|_| {
-            Error::Config("api_key contains characters not allowed in an HTTP header.".into())
-        })?;
-    auth.set_sensitive(true);
-    h.insert(reqwest::header::AUTHORIZATION, auth);
-    h.insert(
-        reqwest::header::USER_AGENT,
-        HeaderValue::from_str(&cfg.user_agent).unwrap_or(HeaderValue::from_static("tela-sdk")),
-    );
-    h.insert(
-        reqwest::header::ACCEPT,
-        HeaderValue::from_static(req.accept),
-    );
-    if let Some(ct) = req.content_type {
-        h.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    }
-    if req.safety == Safety::CreatesWork {
-        // One key for every attempt of this call: a server that honours it deduplicates retries.
-        h.insert(
-            "idempotency-key",
-            HeaderValue::from_str(&new_idempotency_key())
-                .unwrap_or(HeaderValue::from_static("none")),
-        );
-    }
-    let user = cfg
-        .default_headers
-        .iter()
-        .chain(&req.headers)
-        .chain(&opts.extra_headers);
-    for (k, v) in user {
-        let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
-            Error::InvalidRequest(format!("{k:?} is not a valid HTTP header name."))
-        })?;
-        let value = HeaderValue::from_str(v).map_err(|_| {
-            Error::InvalidRequest(format!("the value of header {k:?} is not valid."))
-        })?;
-        h.insert(name, value);
-    }
-    Ok(h)
-}
-
-pub fn new_idempotency_key() -> String {
-    format!(
-        "tela-sdk-{:016x}{:016x}",
-        fastrand::u64(..),
-        fastrand::u64(..)
-    )
-}
-
-fn build_http(cfg: &ClientConfig) -> Result<reqwest::Client> {
-    let mut b = reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(256)
-        .tcp_nodelay(true)
-        .tcp_keepalive(Duration::from_secs(60))
-        .redirect(crate::redirect::policy());
-    if !cfg.trust_env {
-        // Before `proxy` below: this drops the environment's proxies, not an explicit one.
-        b = b.no_proxy();
-    }
-    if let Some(c) = cfg.timeouts.connect {
-        b = b.connect_timeout(c);
-    }
-    if let Some(p) = &cfg.proxy {
-        let proxy = reqwest::Proxy::all(p)
-            .map_err(|e| Error::Config(format!("proxy {p:?} is not usable: {e}")))?;
-        b = b.proxy(proxy);
-    }
-    if let Some(ca) = &cfg.ca_bundle {
-        let pem = std::fs::read(ca)
-            .map_err(|e| Error::Config(format!("cannot read ca_bundle {}: {e}", ca.display())))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            Error::Config(format!(
-                "ca_bundle {} is not a PEM bundle: {e}",
-                ca.display()
-            ))
-        })?;
-        for c in certs {
-            b = b.add_root_certificate(c);
-        }
-    }
-    b.build()
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }

@@ -20,9 +20,9 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use serde_json::{Value, json};
 use std::io;
 
-use super::local::Opened;
 use crate::client::Client;
 use crate::error::{Error, Result, StatusError, TimeoutKind};
+use crate::files::local::Opened;
 use crate::retry::{self, Failure, Safety};
 use crate::transport::{
     CallOptions, Request, Response, header_string, maybe_timeout, transport_error, with_total,

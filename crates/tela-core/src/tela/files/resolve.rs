@@ -14,16 +14,13 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
 
-use super::blocking;
-use super::local::Opened;
-use super::source::{FileSource, UploadMode, reference};
 use super::upload::{Uploaded, upload};
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::files::local::Opened;
+use crate::files::source::{FileSource, UploadMode, reference};
+use crate::files::{PLACEHOLDER_KEY, blocking};
 use crate::transport::CallOptions;
-
-/// The key of the placeholder object the binding puts where a file was.
-pub const PLACEHOLDER_KEY: &str = "$tela_file";
 
 /// Largest file `auto` inlines. Tela documents no limit, so this weighs the costs: base64
 /// makes the body a third larger, an inline body is built in memory and cannot be resent
