@@ -7,6 +7,8 @@ import ast
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ("json", "tempfile", "inspect", "shutil", "urllib", "urllib.parse", "pathlib", "base64", "decimal")
 
 
@@ -33,3 +35,32 @@ def test_lazy_imports_still_work_when_needed() -> None:
         "assert f.to_data_url() == 'data:text/plain;base64,aGVsbG8='\n"
     )
     assert "json" in _loaded_after(code)
+
+
+def _modules_after(code: str, prefix: str) -> list[str]:
+    probe = f"import sys\n{code}\nprint(sorted(m for m in sys.modules if m.startswith({prefix!r})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    found: list[str] = ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_dify_batch_and_webhooks_load_on_first_use() -> None:
+    loaded = _modules_after("import tela_sdk", "tela_sdk.")
+    assert not [m for m in loaded if m.startswith(("tela_sdk._dify", "tela_sdk._batch", "tela_sdk.webhooks"))], loaded
+    after_use = _modules_after(
+        "import tela_sdk\n"
+        "assert tela_sdk.DifyClient.__name__ == 'DifyClient'\n"
+        "assert tela_sdk.BatchResult.__name__ == 'BatchResult'\n"
+        "assert callable(tela_sdk.webhooks.parse)\n"
+        "from tela_sdk import AsyncDifyStream, DifyFinal  # from-import goes through the same hook\n"
+        "assert set(tela_sdk.__all__) <= set(dir(tela_sdk))\n",
+        "tela_sdk.",
+    )
+    assert {"tela_sdk._dify.client", "tela_sdk._batch", "tela_sdk.webhooks"} <= set(after_use)
+
+
+def test_unknown_attribute_is_still_an_attribute_error() -> None:
+    import tela_sdk
+
+    with pytest.raises(AttributeError, match="no attribute 'Dify'"):
+        tela_sdk.Dify  # noqa: B018

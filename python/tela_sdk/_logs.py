@@ -7,13 +7,12 @@ an application's own ``logging`` configuration decides.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
 __all__ = ["setup_from_env"]
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+_LEVELS = {"debug": 10, "info": 20}  # logging.DEBUG and logging.INFO, without importing logging
 
 
 def setup_from_env() -> None:
@@ -24,6 +23,8 @@ def setup_from_env() -> None:
     if level is None:
         print(f"tela_sdk: ignoring TELA_LOG={value!r}; use 'debug' or 'info'.", file=sys.stderr)
         return
+    import logging  # lazy: ~6 ms of `import tela_sdk`; the core imports it at the first call
+
     logger = logging.getLogger("tela_sdk")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("[%(asctime)s - %(name)s - %(levelname)s] %(message)s"))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .. import _batch, _docs
+from .. import _docs
 from .._base import (
     NOT_GIVEN,
     OPTION_NAMES,
@@ -22,7 +22,6 @@ from .._base import (
     native_options,
     split_params,
 )
-from .._batch import BatchResult
 from .._timeout import TimeoutTypes
 from ..types import AsyncRun, BaseRun, Completion, CompletionChunk, Run
 from . import runs
@@ -32,6 +31,8 @@ from .streaming import AsyncStream, Stream
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .. import _batch
+    from .._batch import BatchResult
     from .client import AsyncClient, Client
 
 __all__ = ["Completions", "AsyncCompletions"]
@@ -86,6 +87,8 @@ def _batch_plan(
     output: str | PathLike[str] | None,
     resume: bool,
 ) -> _batch.Plan[Completion]:
+    from .. import _batch  # lazy: only batch runs need it, not `import tela_sdk`
+
     return _batch.plan(
         items,
         defaults,
@@ -194,6 +197,8 @@ class Completions(SyncResource):
 
         the_plan = _batch_plan(items, defaults, concurrency, output, resume)
         completions = AsyncClient._wrap(self._client._live()).completions
+        from .. import _batch
+
         return _batch.run_sync(lambda: completions._run_batch(the_plan, concurrency, progress, output))
 
     def submit(
@@ -334,6 +339,8 @@ class AsyncCompletions(AsyncResource):
         async def create(**item: Any) -> Completion:
             out: Completion = await self.create(**item)
             return out
+
+        from .. import _batch
 
         return await _batch.run_async(
             the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
