@@ -20,7 +20,7 @@ rm -f "$BENCH_RESULTS"
 # The 1 GiB upload row is opt-in (FILES_BENCH_UPLOAD_MIB=1024): it takes minutes.
 export FILES_BENCH_UPLOAD_MIB="${FILES_BENCH_UPLOAD_MIB:-0}"
 cd benchmarks
-for b in ${BENCH_ONLY:-bench_requests.py bench_streams.py files_bench.py} ${BENCH_EXTRA:-}; do
+for b in ${BENCH_ONLY:-bench_import.py bench_requests.py bench_streams.py files_bench.py} ${BENCH_EXTRA:-}; do
   echo "== $b"
   "../$VENV/bin/python" "$b"
 done
