@@ -11,19 +11,36 @@ use std::thread::ThreadId;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 use tela_core::logging::{Level, LogSink, Logger};
 use tela_core::transport::CallOptions;
 
 static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
 // Python's logging.DEBUG and logging.INFO.
 const DEBUG: i32 = 10;
 const INFO: i32 = 20;
 
+/// The `tela_sdk` logger, once the program has imported `logging`. Before that no handler
+/// can have been set up to hear the core's DEBUG and INFO lines (logging's last-resort
+/// handler shows WARNING and above), and importing it here would cost a one-call CLI
+/// `re`, `threading`, `traceback` and more: several milliseconds for nothing.
 fn logger(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
+    if let Some(l) = LOGGER.get(py) {
+        return Some(l.bind(py));
+    }
+    let modules = MODULES
+        .get_or_try_init(py, || {
+            let modules = py.import("sys")?.getattr("modules")?;
+            Ok::<_, PyErr>(modules.cast_into::<PyDict>()?.unbind())
+        })
+        .ok()?
+        .bind(py);
+    let logging = modules.get_item("logging").ok()??;
     LOGGER
         .get_or_try_init(py, || {
-            py.import("logging")?
+            logging
                 .call_method1("getLogger", ("tela_sdk",))
                 .map(Bound::unbind)
         })

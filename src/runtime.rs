@@ -77,12 +77,17 @@ fn join_error(e: tokio::task::JoinError) -> PyErr {
 static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
 
 /// Called from module init, which runs on the thread that imports tela_sdk (the main thread
-/// in practice); that is where Python delivers signals.
+/// in practice); that is where Python delivers signals. Without `threading` loaded, no thread
+/// was started through it, and `threading` itself takes the thread that first imports it
+/// for the main one: so is this one (`import tela_sdk` does not load `threading` for this).
 pub fn remember_main_thread(py: Python<'_>) -> PyResult<()> {
-    let threading = py.import("threading")?;
-    let is_main = threading
-        .call_method0("current_thread")?
-        .is(&threading.call_method0("main_thread")?);
+    let modules = py.import("sys")?.getattr("modules")?;
+    let is_main = match modules.get_item("threading") {
+        Ok(threading) => threading
+            .call_method0("current_thread")?
+            .is(&threading.call_method0("main_thread")?),
+        Err(_) => true,
+    };
     if is_main {
         let _ = MAIN_THREAD.set(std::thread::current().id());
     }

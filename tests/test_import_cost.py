@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from tela_sdk.testing import Canvas, Emulator
+
 HEAVY = ("json", "tempfile", "inspect", "shutil", "urllib", "urllib.parse", "pathlib", "base64", "decimal")
 
 
@@ -21,6 +23,43 @@ def _loaded_after(code: str) -> list[str]:
 
 def test_import_tela_sdk_loads_no_heavy_stdlib_module() -> None:
     assert _loaded_after("import tela_sdk") == []
+
+
+#: What `typing` brings with it, and the other modules the package's run time path avoids: about
+#: half of the import time they would cost (benchmarks/README.md, import section).
+TYPING_AND_CO = (
+    "typing",
+    "re",
+    "enum",
+    "collections",
+    "functools",
+    "contextlib",
+    "threading",
+    "weakref",
+    "warnings",
+)
+
+
+def test_import_tela_sdk_loads_no_typing_machinery() -> None:
+    probe = f"import sys\nimport tela_sdk\nprint(sorted(m for m in {TYPING_AND_CO!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_first_call_and_its_fields_still_load_no_typing(emulator: Emulator, canvas: Canvas) -> None:
+    """Field conversion (lists of models, ``X | None``) is read without typing too: a CLI or a
+    serverless function that makes one call does not pay for it after the import either."""
+    code = (
+        "import sys, tela_sdk\n"
+        f"with tela_sdk.Client(base_url={emulator.url!r}, api_key='test-key') as client:\n"
+        f"    out = client.completions.create(canvas_id={canvas.id!r}, variables={{'document': 'x'}})\n"
+        "    assert out.choices[0].message.content == 'Summary of x', out\n"
+        "    assert isinstance(out.choices[0], tela_sdk.types.Choice), out.choices\n"
+        "    assert out.usage is None or isinstance(out.usage, tela_sdk.types.Usage), out.usage\n"
+        "print(sorted(m for m in ('typing', 're', 'enum') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == []
 
 
 def test_public_submodules_import_without_heavy_modules() -> None:

@@ -179,3 +179,27 @@ def test_tela_log_info_and_bad_values() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "ignoring TELA_LOG='verbose'" in proc.stderr
     assert "retrying" not in proc.stderr
+
+
+def test_logging_configured_after_the_first_call_still_hears_the_core(emu: Emulator, canvas_id: str) -> None:
+    """The core does not import logging for a program that never did (no handler could hear
+    it); a program that sets logging up later, after some calls, gets the lines from then on."""
+    script = f"""
+        import sys
+        import tela_sdk
+        client = tela_sdk.Client(base_url={emu.url!r}, api_key={KEY!r})
+        client.completions.create(canvas_id={canvas_id!r}, variables={{"document": "a", "doc": "b"}})
+        print("logging loaded after a call:", "logging" in sys.modules)
+        import logging
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s %(levelname)s %(message)s")
+        client.completions.create(canvas_id={canvas_id!r}, variables={{"document": "a", "doc": "b"}})
+    """
+    env = {k: v for k, v in os.environ.items() if k != "TELA_LOG"}
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, env=env, timeout=50
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "logging loaded after a call: False\n"
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("tela_sdk ")]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("tela_sdk DEBUG POST /v2/chat/completions -> 200 in "), lines

@@ -6,7 +6,7 @@ out = client.completions.create(canvas_id="...", variables={"document": "..."})
 print(out.content)
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
 from ._exceptions import (
     APIConnectionError,
@@ -43,9 +43,12 @@ from ._tela.client import AsyncClient, Client
 from ._tela.runs import AsyncRunPage, RunPage
 from ._tela.streaming import AsyncStream, FinalMessage, Stream
 from ._timeout import Timeout
+from ._typing_lite import TYPE_CHECKING
 from .types import AsyncRun, Completion, CompletionChunk, Run
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from . import webhooks
     from ._batch import BatchResult
     from ._dify.client import AsyncDifyClient, DifyClient

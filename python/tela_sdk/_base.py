@@ -4,22 +4,25 @@ sentinel and the per-call ``RequestOptions``. One native core, two faces (sync, 
 from __future__ import annotations
 
 import sys
-import warnings
-from collections.abc import Mapping
-from os import PathLike
-from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from ._exceptions import InsecureTransportWarning, NotFoundError, TelaError
-from ._files import File, FileInput, UploadMode
+from ._files import File
 from ._native import NativeClient, NativeStream
 from ._sentinel import NOT_GIVEN, NotGiven
-from ._timeout import TimeoutTypes, timeout_arg
+from ._timeout import timeout_arg
+from ._typing_lite import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from os import PathLike
+    from types import FrameType, TracebackType
+    from typing import Any, Final
+
     from typing_extensions import Self
 
+    from ._files import FileInput, UploadMode
     from ._operations import Operation
+    from ._timeout import TimeoutTypes
 
 __all__ = ["NOT_GIVEN", "NotGiven", "RequestOptions", "given", "native_options", "split_params"]
 
@@ -188,6 +191,8 @@ def _warn_if_key_in_clear(native: NativeClient) -> None:
     frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__", "").startswith("tela_sdk"):
         level, frame = level + 1, frame.f_back
+    import warnings  # lazy: only this rare case warns
+
     warnings.warn(
         f"base_url {url} is plain http:// to a host that is not loopback: the API key is sent unencrypted. "
         "Use https:// unless this network is trusted.",

@@ -3,7 +3,10 @@ whole parameter list of its sync twin under its own first line, so the two never
 
 from __future__ import annotations
 
-from typing import Any
+from ._typing_lite import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["share"]
 

@@ -7,9 +7,11 @@ Raised by the native core through these classes, so ``except`` clauses match exa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from ._typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .types import BaseRun
 
 __all__ = [

@@ -12,20 +12,22 @@ the GIL released. Whether local content is inlined or uploaded is decided when i
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import stat
-import weakref
-from typing import Any, Literal, Protocol, Union
 
 from ._exceptions import InvalidRequestError
 from ._models import Field, Model, ResponseModel
 from ._native import NativeFile
+from ._typing_lite import TYPE_CHECKING, Protocol
 
-__all__ = ["File", "FileInput", "BinaryReadable", "UploadMode", "UploadedFile", "FileInfo"]
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
-UploadMode = Literal["auto", "inline", "vault"]
+__all__ = ["File", "BinaryReadable", "UploadedFile", "FileInfo"]  # and, for type checkers, FileInput and UploadMode
+
+if TYPE_CHECKING:  # aliases for annotations only (the annotations are strings)
+    UploadMode = Literal["auto", "inline", "vault"]
 
 
 class BinaryReadable(Protocol):
@@ -34,7 +36,8 @@ class BinaryReadable(Protocol):
     def read(self, size: int = ..., /) -> bytes | None: ...
 
 
-FileInput = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryReadable]
+if TYPE_CHECKING:
+    FileInput = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryReadable
 
 #: Streams are read in chunks of this size (they need the GIL, so Python reads them).
 _READ_CHUNK = 1 << 20
@@ -115,6 +118,8 @@ class File:
         self._kind = "stream"
         data, spooled = _drain(f, label)
         if spooled is not None:
+            import weakref
+
             weakref.finalize(self, _unlink, spooled)
             return NativeFile(spooled, spooled=True, **options)
         return NativeFile(data, **options)
@@ -333,5 +338,7 @@ def _drain(f: Any, label: str) -> tuple[bytes, str | None]:
 
 
 def _unlink(path: str) -> None:
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 - contextlib is not imported by `import tela_sdk`
         os.unlink(path)
+    except OSError:
+        pass  # already gone, or the temporary directory is being cleaned

@@ -23,7 +23,7 @@ def setup_from_env() -> None:
     if level is None:
         print(f"tela_sdk: ignoring TELA_LOG={value!r}; use 'debug' or 'info'.", file=sys.stderr)
         return
-    import logging  # lazy: ~6 ms of `import tela_sdk`; the core imports it at the first call
+    import logging  # lazy: ~6 ms; the core logs only once the program has imported logging
 
     logger = logging.getLogger("tela_sdk")
     handler = logging.StreamHandler(sys.stderr)

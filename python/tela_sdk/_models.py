@@ -7,34 +7,49 @@ unknown fields stay in ``to_dict()`` and are readable as attributes too.
 
 from __future__ import annotations
 
-import contextlib
+import builtins
 import sys
-import types
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar, Union, get_args, get_origin, overload
+
+from ._typing_lite import TYPE_CHECKING, Generic, TypeVar, overload
+from ._typing_lite import own_annotations as _own_annotations
+
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, NoReturn
 
 __all__ = ["Field", "Model", "ResponseModel"]
 
-_M = TypeVar("_M", bound="Model")
 _T_co = TypeVar("_T_co", covariant=True)
 _MISSING = object()
+_UnionType = type(int | None)
 
 
-def _own_annotations(klass: type) -> dict[str, Any]:
-    """The annotations `klass` itself declares, unevaluated (`inspect.get_annotations` without
-    importing inspect, which alone pulls in ast, dis, enum, tokenize and more)."""
-    if sys.version_info >= (3, 14):  # annotations may be deferred: ask annotationlib
-        import annotationlib
+class _Names(dict):  # type: ignore[type-arg]
+    """Where a model's annotations are evaluated: the module's names, then the builtins; a
+    name only type checkers see (``Any``, an alias) reads as ``object``: "use the JSON as is"."""
 
-        return dict(annotationlib.get_annotations(klass))
-    ann = klass.__dict__.get("__annotations__")  # noqa: RUF063 - what inspect.get_annotations does, without importing inspect
-    return dict(ann) if isinstance(ann, dict) else {}
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        super().__init__()
+        self.namespace = namespace
+
+    def __missing__(self, name: str) -> Any:
+        value = self.namespace.get(name, _MISSING)
+        return getattr(builtins, name, object) if value is _MISSING else value
+
+
+def _is_union(tp: Any) -> bool:
+    if isinstance(tp, _UnionType):
+        return True
+    typing = sys.modules.get("typing")  # typing.Optional[X] only exists if typing was imported
+    return typing is not None and getattr(tp, "__origin__", None) is typing.Union
 
 
 def _converter(tp: Any) -> Any:
-    """How to turn raw JSON into the annotated type, or None when it is used as is."""
-    origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
-        inner = [a for a in get_args(tp) if a is not type(None)]
+    """How to turn raw JSON into the annotated type, or None when it is used as is (read
+    without ``typing``, which ``import tela_sdk`` does not load)."""
+    origin = getattr(tp, "__origin__", None)
+    args: tuple[Any, ...] = getattr(tp, "__args__", ())
+    if _is_union(tp):
+        inner = [a for a in args if a is not type(None)]
         convs = [_converter(a) for a in inner]
         model_convs = [c for c in convs if c is not None]
         if not model_convs:
@@ -43,14 +58,14 @@ def _converter(tp: Any) -> Any:
         first = model_convs[0]
         return lambda v: first(v) if isinstance(v, (dict, list)) else v
     if origin is list:
-        (item,) = get_args(tp) or (Any,)
+        (item,) = args or (object,)
         conv = _converter(item)
         if conv is None:
             return None
         return lambda v: [conv(x) for x in v] if isinstance(v, list) else v
     if origin is Field:
-        (inner,) = get_args(tp) or (Any,)
-        return _converter(inner)
+        (field_type,) = args or (object,)
+        return _converter(field_type)
     if isinstance(tp, type) and issubclass(tp, Model):
         return lambda v: tp(v) if isinstance(v, dict) else v
     return None
@@ -133,10 +148,11 @@ class Model:
                 if not (isinstance(klass, type) and issubclass(klass, Model)) or klass is Model:
                     continue
                 namespace = vars(sys.modules[klass.__module__])
+                names = _Names(namespace)
                 for name, ann in _own_annotations(klass).items():
                     if name.startswith("_"):
                         continue
-                    tp = eval(ann, namespace) if isinstance(ann, str) else ann
+                    tp = eval(ann, namespace, names) if isinstance(ann, str) else ann
                     convs[name] = _converter(tp)
             cls._converters = convs
         return convs
@@ -189,9 +205,10 @@ class Model:
         for name in names:
             value = self._data.get(name, _MISSING)
             if hasattr(type(self), name):
-                # A field of the wrong JSON type shows raw: a repr never raises.
-                with contextlib.suppress(AttributeError, TypeError, ValueError):
+                try:  # noqa: SIM105 - contextlib is not imported by `import tela_sdk`
                     value = getattr(self, name)
+                except (AttributeError, TypeError, ValueError):
+                    pass  # a field of the wrong JSON type shows raw: a repr never raises
             if value is _MISSING or value is None:
                 continue
             text = repr(value)

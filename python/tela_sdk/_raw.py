@@ -7,33 +7,35 @@ Streams are not covered (their status is 200 and their ``request_id`` is on the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Generic, TypeVar
-
 from ._base import AsyncResource, SyncResource
 from ._exceptions import InvalidRequestError
+from ._typing_lite import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+    from typing import Any
 
 __all__ = ["RawResponse"]
 
-T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
-R = TypeVar("R", SyncResource, AsyncResource)
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+_R = TypeVar("_R", SyncResource, AsyncResource)
 
 
-class RawResponse(Generic[T_co]):
+class RawResponse(Generic[_T_co]):
     """One HTTP response: ``status_code``, ``headers`` (lower-case names; a repeated header
     joined with ``", "``), ``request_id``, and ``parse()``, the result the call returns
     without ``with_raw_response``."""
 
     __slots__ = ("_parsed", "headers", "request_id", "status_code")
 
-    def __init__(self, status_code: int, headers: Mapping[str, str], request_id: str | None, parsed: T_co) -> None:
+    def __init__(self, status_code: int, headers: Mapping[str, str], request_id: str | None, parsed: _T_co) -> None:
         self.status_code = status_code
         self.headers = headers
         self.request_id = request_id
         self._parsed = parsed
 
-    def parse(self) -> T_co:
+    def parse(self) -> _T_co:
         """The call's ordinary result (a ``Completion``, a ``Run``...), already built."""
         return self._parsed
 
@@ -49,7 +51,7 @@ def _no_stream(params: Mapping[str, Any]) -> None:
         )
 
 
-def raw_copy(resource: R) -> R:
+def raw_copy(resource: _R) -> _R:
     """A copy of ``resource`` that records the status and headers of its calls."""
     import copy  # lazy: only raw calls need it
 
@@ -58,7 +60,7 @@ def raw_copy(resource: R) -> R:
     return twin
 
 
-def _wrap(twin: SyncResource | AsyncResource, result: T) -> RawResponse[T]:
+def _wrap(twin: SyncResource | AsyncResource, result: _T) -> RawResponse[_T]:
     recorded = twin._raw
     if not recorded:  # every wrapped method makes exactly one call
         raise RuntimeError("with_raw_response: the call made no request (a tela_sdk bug)")
@@ -66,14 +68,14 @@ def _wrap(twin: SyncResource | AsyncResource, result: T) -> RawResponse[T]:
     return RawResponse(status, headers, request_id, result)
 
 
-def call_sync(resource: SyncResource, method: Callable[..., T], *args: Any, **kwargs: Any) -> RawResponse[T]:
+def call_sync(resource: SyncResource, method: Callable[..., _T], *args: Any, **kwargs: Any) -> RawResponse[_T]:
     """``method`` (a function of ``type(resource)``) run on a recording copy."""
     twin = raw_copy(resource)
     return _wrap(twin, method(twin, *args, **kwargs))
 
 
 async def call_async(
-    resource: AsyncResource, method: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
-) -> RawResponse[T]:
+    resource: AsyncResource, method: Callable[..., Awaitable[_T]], *args: Any, **kwargs: Any
+) -> RawResponse[_T]:
     twin = raw_copy(resource)
     return _wrap(twin, await method(twin, *args, **kwargs))

@@ -3,7 +3,10 @@ other module (``_timeout`` included) can use it without an import cycle."""
 
 from __future__ import annotations
 
-from typing import Final
+from ._typing_lite import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["NOT_GIVEN", "NotGiven"]
 

@@ -6,21 +6,23 @@ installed, imported only then; else a line on stderr. A callable gets the report
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any
 
 from ._exceptions import InvalidRequestError
+from ._typing_lite import TYPE_CHECKING
 
-__all__ = ["ProgressCallback", "Progress", "progress_option"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+    from typing import Any
 
-#: Called as ``progress(sent_bytes, total_bytes)``: once with 0, about every 1% and at the end
-#: (``sent == total``); ``sent`` never goes back, also across a retried PUT. It runs on the
-#: thread driving the upload.
-ProgressCallback = Callable[[int, int], object]
-Progress = bool | ProgressCallback | None
+    #: Called as ``progress(sent_bytes, total_bytes)``: once with 0, about every 1% and at the
+    #: end (``sent == total``); ``sent`` never goes back, also across a retried PUT. It runs on
+    #: the thread driving the upload.
+    ProgressCallback = Callable[[int, int], object]
+    Progress = bool | ProgressCallback | None
+
+__all__ = ["progress_option"]  # and, for type checkers, Progress and ProgressCallback
 
 
 class _Bar:
@@ -32,6 +34,8 @@ class _Bar:
         self.line = False
         self.last = (-1, -1)
         try:
+            import importlib  # lazy, as is tqdm: only a shown bar needs it, and only if installed
+
             self.tqdm: Any = importlib.import_module("tqdm.auto").tqdm
         except ImportError:
             self.tqdm = None
@@ -67,21 +71,33 @@ def _percent(sent: int, total: int) -> str:
     return f"{100 * sent // total if total else 100}%"
 
 
-@contextlib.contextmanager
-def progress_option(progress: Progress, name: str | None) -> Iterator[dict[str, Any]]:
-    """The call option that reports an upload's progress (none for ``None``/``False``); a bar
-    made for ``True`` is closed when the call ends, also when it fails."""
+class _ProgressScope:
+    """The extra call option of one upload, and the bar to close when the call ends."""
+
+    def __init__(self, option: dict[str, Any], bar: _Bar | None = None) -> None:
+        self.option = option
+        self.bar = bar
+
+    def __enter__(self) -> dict[str, Any]:
+        return self.option
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def progress_option(progress: Progress, name: str | None) -> _ProgressScope:
+    """The call option that reports an upload's progress (none for ``None``/``False``), as a
+    ``with`` block: a bar made for ``True`` is closed when the call ends, also when it fails."""
     if progress is None or progress is False:
-        yield {}
-    elif progress is True:
+        return _ProgressScope({})
+    if progress is True:
         bar = _Bar(name)
-        try:
-            yield {"progress": bar}
-        finally:
-            bar.close()
-    elif callable(progress):
-        yield {"progress": progress}
-    else:
-        raise InvalidRequestError(
-            f"progress must be True, False, None or a callable (sent_bytes, total_bytes), got {type(progress).__name__}"
-        )
+        return _ProgressScope({"progress": bar}, bar)
+    if callable(progress):
+        return _ProgressScope({"progress": progress})
+    raise InvalidRequestError(
+        f"progress must be True, False, None or a callable (sent_bytes, total_bytes), got {type(progress).__name__}"
+    )

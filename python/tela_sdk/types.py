@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
-
 from . import _docs
 from ._base import NOT_GIVEN, NotGiven
 from ._exceptions import RunFailedError, RunNotFinishedError, TelaError
 from ._models import Field, Model, ResponseModel
 from ._native import ChunkChoice, ChunkModel, CompletionChunk, Delta
+from ._typing_lite import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Final, Literal, TypeVar
+
     from ._tela.client import AsyncClient, Client
 
-_T = TypeVar("_T")
+    _T = TypeVar("_T")
 
 __all__ = [
     "FunctionCall",
@@ -117,7 +118,19 @@ class ChunkMessage(Model):
 
 # --- async runs (protocol.md §4.1) ---------------------------------------------------------------
 
-RunStatus = Literal["created", "running", "succeeded", "failed"]
+if TYPE_CHECKING:
+    RunStatus = Literal["created", "running", "succeeded", "failed"]
+else:
+
+    def __getattr__(name):
+        """``RunStatus`` is built on first use (PEP 562), as ``import tela_sdk`` does not load
+        typing; a pydantic model or FastAPI route annotated with it still sees the Literal."""
+        if name != "RunStatus":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from typing import Literal
+
+        value = globals()["RunStatus"] = Literal["created", "running", "succeeded", "failed"]
+        return value
 
 
 #: "Not given": the native core applies its default (a 10-minute wait deadline). The same

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .._base import AsyncClientBase, SyncClient
+from .._typing_lite import TYPE_CHECKING
 from .completions import AsyncCompletions, Completions
 from .files import AsyncFiles, Files
 

@@ -6,10 +6,6 @@ builder shared by both faces; ``Completions`` and ``AsyncCompletions`` only call
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from os import PathLike
-from typing import TYPE_CHECKING, Any, Literal, overload
-
 from .. import _docs
 from .._base import (
     NOT_GIVEN,
@@ -22,17 +18,22 @@ from .._base import (
     native_options,
     split_params,
 )
-from .._timeout import TimeoutTypes
+from .._typing_lite import TYPE_CHECKING, overload
 from ..types import AsyncRun, BaseRun, Completion, CompletionChunk, Run
 from . import runs
 from .runs import AsyncRunPage, RunPage
 from .streaming import AsyncStream, Stream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from os import PathLike
+    from typing import Any, Literal
+
     from typing_extensions import Unpack
 
     from .. import _batch
     from .._batch import BatchResult
+    from .._timeout import TimeoutTypes
     from .client import AsyncClient, Client
 
 __all__ = ["Completions", "AsyncCompletions"]

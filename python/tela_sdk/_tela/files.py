@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .. import _docs
 from .._base import AsyncResource, RequestOptions, SyncResource
 from .._exceptions import InvalidRequestError
-from .._files import File, FileInfo, FileInput, UploadedFile
-from .._upload_progress import Progress, progress_option
+from .._files import File, FileInfo, UploadedFile
+from .._typing_lite import TYPE_CHECKING
+from .._upload_progress import progress_option
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from typing_extensions import Unpack
+
+    from .._files import FileInput
+    from .._upload_progress import Progress
 
 __all__ = ["Files", "AsyncFiles"]
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from .. import _docs
 from .._base import RequestOptions
-from .._files import File, FileInfo, FileInput, UploadedFile
+from .._files import File, FileInfo, UploadedFile
 from .._raw import RawResponse, _no_stream, call_async, call_sync
 from ..types import AsyncRun, Completion, Run
 from .completions import AsyncCompletions, Completions, RunParams, SubmitParams
@@ -15,6 +15,7 @@ from .files import AsyncFiles, Files
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .._files import FileInput
     from .client import AsyncClient, Client
 
 __all__ = ["WithRawResponse", "AsyncWithRawResponse"]

@@ -8,15 +8,18 @@ Ctrl-C and task cancellation stop a wait at once.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
 from .._base import NOT_GIVEN, given
 from .._exceptions import APIResponseValidationError, RunTimeoutError
+from .._typing_lite import TYPE_CHECKING, Generic, TypeVar
 from ..types import AsyncRun, BaseRun, Run
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+    from typing import Any
+
     from .client import AsyncClient, Client
+else:  # what the page classes' bases name, without importing collections
+    from _collections_abc import Awaitable, Callable
 
 __all__ = ["RunPage", "AsyncRunPage"]
 
@@ -34,10 +37,10 @@ def _wait_body(run: str | BaseRun, timeout: Any, poll_interval: float | None) ->
     return body
 
 
-R = TypeVar("R", bound=BaseRun)
+_R = TypeVar("_R", bound=BaseRun)
 
 
-def _final(last: R | None, run_id: Any) -> R:
+def _final(last: _R | None, run_id: Any) -> _R:
     """The run a finished wait returns; a failed run raises ``RunFailedError``."""
     if last is None:
         raise APIResponseValidationError(f"the wait for run {run_id!r} ended without a run (a tela_sdk bug?)")
@@ -134,22 +137,22 @@ async def list_runs_async(client: AsyncClient, body: dict[str, Any], options: di
 
 
 #: How a page gets the page after it (a plain or an async function of the cursor).
-F = TypeVar("F")
+_F = TypeVar("_F")
 
 
-class _PageBase(Generic[R, F]):
+class _PageBase(Generic[_R, _F]):
     __slots__ = ("_fetch", "data", "has_more", "next_cursor", "raw", "request_id")
     #: The run class of the rows.
-    _run: type[R]
+    _run: type[_R]
 
-    def __init__(self, page: dict[str, Any], request_id: str | None, client: Any, fetch: F) -> None:
+    def __init__(self, page: dict[str, Any], request_id: str | None, client: Any, fetch: _F) -> None:
         #: The page as the core normalized it (``data``, ``has_more``, ``next_cursor``, ...).
         self.raw = page
         self.has_more: bool = bool(page.get("has_more"))
         #: Pass as ``cursor=`` to ``list()`` for the next page; None on the last page.
         self.next_cursor: str | None = page.get("next_cursor")
         self.request_id = request_id
-        self.data: list[R] = [self._run(row, request_id, client) for row in page.get("data") or []]
+        self.data: list[_R] = [self._run(row, request_id, client) for row in page.get("data") or []]
         self._fetch = fetch
 
     def __repr__(self) -> str:

@@ -11,19 +11,22 @@ on an error, and when the stream object is garbage collected.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .._native import NativeStream
+from .._typing_lite import TYPE_CHECKING, Generic, Protocol, TypeVar
+from ..types import ChunkMessage, CompletionChunk
 
 if TYPE_CHECKING:
     import asyncio
-from ..types import ChunkMessage, CompletionChunk
+    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+    from types import FrameType, TracebackType
+    from typing import Any
+else:  # the bases collections.abc re-exports, without importing collections
+    from _collections_abc import AsyncIterator, Iterator
 
 __all__ = ["Stream", "AsyncStream", "FinalMessage"]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 class FinalMessage:
@@ -56,7 +59,7 @@ class FinalMessage:
             return self.message.content
         return self.text
 
-    def parse(self, model: type[T]) -> T:
+    def parse(self, model: type[_T]) -> _T:
         """The structured content as a ``model``, like ``Completion.parse``."""
         from .._structured import parse
 
@@ -106,8 +109,8 @@ class Accumulator(Protocol):
     def final(self) -> FinalMessage: ...
 
 
-class _Base(Generic[T]):
-    def __init__(self, native: NativeStream, cast: Callable[[Any], T], acc: Accumulator | None = None) -> None:
+class _Base(Generic[_T]):
+    def __init__(self, native: NativeStream, cast: Callable[[Any], _T], acc: Accumulator | None = None) -> None:
         self._native = native
         # Tela chunks arrive typed and tallied by the core: served as they are. Other APIs'
         # streams bring a cast and an accumulator that see every raw event.
@@ -118,7 +121,7 @@ class _Base(Generic[T]):
         self._pos = 0
         self._done = False
 
-    def _take(self, raw: Any) -> T:
+    def _take(self, raw: Any) -> _T:
         """An event of a stream with a Python cast and accumulator (off the Tela fast path)."""
         if self._acc is not None:
             self._acc.add(raw)
@@ -156,26 +159,26 @@ class _Base(Generic[T]):
             native.close()
 
 
-class Stream(_Base[T], Iterator[T]):
+class Stream(_Base[_T], Iterator[_T]):
     """A synchronous stream: ``for chunk in stream``. Waits release the GIL; Ctrl-C works."""
 
-    def __iter__(self) -> Stream[T]:
+    def __iter__(self) -> Stream[_T]:
         return self
 
-    def __next__(self) -> T:
+    def __next__(self) -> _T:
         while True:
             pos = self._pos
             batch = self._batch
             if pos < len(batch):
                 self._pos = pos + 1
                 if self._typed:
-                    chunk: T = batch[pos]
+                    chunk: _T = batch[pos]
                     return chunk
                 return self._take(batch[pos])
             if self._done or not self._refill(self._native.next_batch()):
                 raise StopIteration
 
-    def __enter__(self) -> Stream[T]:
+    def __enter__(self) -> Stream[_T]:
         return self
 
     def __exit__(
@@ -191,7 +194,7 @@ class Stream(_Base[T], Iterator[T]):
                 if delta:
                     yield delta
 
-    def until_done(self) -> Stream[T]:
+    def until_done(self) -> Stream[_T]:
         """Consumes the rest of the stream (raising its error, if any)."""
         for _ in self:
             pass
@@ -203,7 +206,7 @@ class Stream(_Base[T], Iterator[T]):
         return self._final()
 
 
-class AsyncStream(_Base[T], AsyncIterator[T]):
+class AsyncStream(_Base[_T], AsyncIterator[_T]):
     """An asynchronous stream: ``async for chunk in stream``.
 
     Reads are cancel-safe, like ``asyncio.Queue.get``: a read cancelled by a timeout
@@ -215,17 +218,17 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
     # Reads that had to wait; tells a cancelled read's check whether reading went on.
     _reads = 0
 
-    def __aiter__(self) -> AsyncStream[T]:
+    def __aiter__(self) -> AsyncStream[_T]:
         return self
 
-    async def __anext__(self) -> T:
+    async def __anext__(self) -> _T:
         while True:
             pos = self._pos
             batch = self._batch
             if pos < len(batch):
                 self._pos = pos + 1
                 if self._typed:
-                    chunk: T = batch[pos]
+                    chunk: _T = batch[pos]
                     return chunk
                 return self._take(batch[pos])
             if self._done:
@@ -278,7 +281,7 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
         # 3.10 has no cancelling(): decide when the task ends.
         task.add_done_callback(lambda t: self._after_cancel(t, reads))
 
-    async def __aenter__(self) -> AsyncStream[T]:
+    async def __aenter__(self) -> AsyncStream[_T]:
         return self
 
     async def __aexit__(
@@ -303,7 +306,7 @@ class AsyncStream(_Base[T], AsyncIterator[T]):
             self.close()
             raise
 
-    async def until_done(self) -> AsyncStream[T]:
+    async def until_done(self) -> AsyncStream[_T]:
         """Consumes the rest of the stream (raising its error, if any); closes it if this
         ends by an exception (a cancellation or timeout, say)."""
         try:
