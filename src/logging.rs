@@ -11,12 +11,10 @@ use std::thread::ThreadId;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
 use tela_core::logging::{Level, LogSink, Logger};
 use tela_core::transport::CallOptions;
 
 static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
 // Python's logging.DEBUG and logging.INFO.
 const DEBUG: i32 = 10;
@@ -30,14 +28,7 @@ fn logger(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
     if let Some(l) = LOGGER.get(py) {
         return Some(l.bind(py));
     }
-    let modules = MODULES
-        .get_or_try_init(py, || {
-            let modules = py.import("sys")?.getattr("modules")?;
-            Ok::<_, PyErr>(modules.cast_into::<PyDict>()?.unbind())
-        })
-        .ok()?
-        .bind(py);
-    let logging = modules.get_item("logging").ok()??;
+    let logging = crate::runtime::already_imported(py, "logging")?;
     LOGGER
         .get_or_try_init(py, || {
             logging

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 use tela_core::runtime::{local_runtime, runtime};
 
 /// How often a blocked sync call wakes to let Ctrl-C through.
@@ -74,6 +76,20 @@ fn join_error(e: tokio::task::JoinError) -> PyErr {
     }
 }
 
+static MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// The module `name` if the program has imported it, without importing it: `import
+/// tela_sdk` and a first call stay free of modules only some programs use.
+pub fn already_imported<'py>(py: Python<'py>, name: &str) -> Option<Bound<'py, PyAny>> {
+    let modules = MODULES
+        .get_or_try_init(py, || {
+            let modules = py.import("sys")?.getattr("modules")?;
+            Ok::<_, PyErr>(modules.cast_into::<PyDict>()?.unbind())
+        })
+        .ok()?;
+    modules.bind(py).get_item(name).ok()?
+}
+
 static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
 
 /// Called from module init, which runs on the thread that imports tela_sdk (the main thread
@@ -81,12 +97,11 @@ static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::Once
 /// was started through it, and `threading` itself takes the thread that first imports it
 /// for the main one: so is this one (`import tela_sdk` does not load `threading` for this).
 pub fn remember_main_thread(py: Python<'_>) -> PyResult<()> {
-    let modules = py.import("sys")?.getattr("modules")?;
-    let is_main = match modules.get_item("threading") {
-        Ok(threading) => threading
+    let is_main = match already_imported(py, "threading") {
+        Some(threading) => threading
             .call_method0("current_thread")?
             .is(&threading.call_method0("main_thread")?),
-        Err(_) => true,
+        None => true,
     };
     if is_main {
         let _ = MAIN_THREAD.set(std::thread::current().id());

@@ -14,8 +14,9 @@ from tela_sdk.testing import Canvas, Emulator
 HEAVY = ("json", "tempfile", "inspect", "shutil", "urllib", "urllib.parse", "pathlib", "base64", "decimal")
 
 
-def _loaded_after(code: str) -> list[str]:
-    probe = f"import sys\n{code}\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+def _loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``code``."""
+    probe = f"import sys\n{code}\nprint(sorted(m for m in {modules!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     loaded: list[str] = ast.literal_eval(out.stdout.strip().splitlines()[-1])
     return loaded
@@ -41,25 +42,21 @@ TYPING_AND_CO = (
 
 
 def test_import_tela_sdk_loads_no_typing_machinery() -> None:
-    probe = f"import sys\nimport tela_sdk\nprint(sorted(m for m in {TYPING_AND_CO!r} if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
-    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == []
+    assert _loaded_after("import tela_sdk", TYPING_AND_CO) == []
 
 
 def test_a_first_call_and_its_fields_still_load_no_typing(emulator: Emulator, canvas: Canvas) -> None:
     """Field conversion (lists of models, ``X | None``) is read without typing too: a CLI or a
     serverless function that makes one call does not pay for it after the import either."""
     code = (
-        "import sys, tela_sdk\n"
+        "import tela_sdk\n"
         f"with tela_sdk.Client(base_url={emulator.url!r}, api_key='test-key') as client:\n"
         f"    out = client.completions.create(canvas_id={canvas.id!r}, variables={{'document': 'x'}})\n"
         "    assert out.choices[0].message.content == 'Summary of x', out\n"
         "    assert isinstance(out.choices[0], tela_sdk.types.Choice), out.choices\n"
         "    assert out.usage is None or isinstance(out.usage, tela_sdk.types.Usage), out.usage\n"
-        "print(sorted(m for m in ('typing', 're', 'enum') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == []
+    assert _loaded_after(code, ("typing", "re", "enum")) == []
 
 
 def test_public_submodules_import_without_heavy_modules() -> None:

@@ -21,13 +21,12 @@ from ._models import Field, Model, ResponseModel
 from ._native import NativeFile
 from ._typing_lite import TYPE_CHECKING, Protocol
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # with the aliases below, for annotations only (they are strings)
     from typing import Any, Literal
 
-__all__ = ["File", "BinaryReadable", "UploadedFile", "FileInfo"]  # and, for type checkers, FileInput and UploadMode
-
-if TYPE_CHECKING:  # aliases for annotations only (the annotations are strings)
     UploadMode = Literal["auto", "inline", "vault"]
+
+__all__ = ["File", "BinaryReadable", "UploadedFile", "FileInfo"]  # and, for type checkers, FileInput and UploadMode
 
 
 class BinaryReadable(Protocol):

@@ -72,11 +72,10 @@ def _percent(sent: int, total: int) -> str:
 
 
 class _ProgressScope:
-    """The extra call option of one upload, and the bar to close when the call ends."""
+    """The extra call option of one upload; a bar made for it is closed when the call ends."""
 
-    def __init__(self, option: dict[str, Any], bar: _Bar | None = None) -> None:
+    def __init__(self, option: dict[str, Any]) -> None:
         self.option = option
-        self.bar = bar
 
     def __enter__(self) -> dict[str, Any]:
         return self.option
@@ -84,8 +83,9 @@ class _ProgressScope:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        bar = self.option.get("progress")
+        if isinstance(bar, _Bar):
+            bar.close()
 
 
 def progress_option(progress: Progress, name: str | None) -> _ProgressScope:
@@ -94,8 +94,7 @@ def progress_option(progress: Progress, name: str | None) -> _ProgressScope:
     if progress is None or progress is False:
         return _ProgressScope({})
     if progress is True:
-        bar = _Bar(name)
-        return _ProgressScope({"progress": bar}, bar)
+        return _ProgressScope({"progress": _Bar(name)})
     if callable(progress):
         return _ProgressScope({"progress": progress})
     raise InvalidRequestError(
