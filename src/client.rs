@@ -1,6 +1,7 @@
 //! `NativeClient`: argument translation around `tela_core::Client`. No defaults or rules here.
 
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
@@ -9,18 +10,65 @@ use tela_core::api::{self, Args};
 use tela_core::config::Api;
 use tela_core::config::TimeoutSpec;
 use tela_core::transport::CallOptions;
-use tela_core::{Client, ConfigInput};
+use tela_core::{Client, ClientConfig, ConfigInput};
 
 use crate::convert::{to_json_args, to_json_object};
 use crate::errors::{IntoPyResult, invalid};
 use crate::logging::{self, Logged};
 use crate::outcome::{JsonResponse, Outcome};
-use crate::runtime::{awaitable, block_on};
+use crate::runtime::{awaitable, block_on, settle_local};
 use crate::stream::NativeStream;
 
 #[pyclass(frozen, module = "tela_sdk._native")]
 pub struct NativeClient {
-    inner: Client,
+    /// The settings and file policy, kept for the getters (and `repr`) after `close()`.
+    shape: Shape,
+    /// `None` once closed: this client's share of the pool is given up, so the pool (and its
+    /// idle sockets) closes as soon as no copy uses it, not when the Python object is freed.
+    live: RwLock<Option<Client>>,
+}
+
+struct Shape {
+    config: Arc<ClientConfig>,
+    upload: &'static str,
+}
+
+impl NativeClient {
+    fn from_client(client: Client) -> Self {
+        NativeClient {
+            shape: Shape {
+                config: client.config.clone(),
+                upload: client.file_policy().upload.name(),
+            },
+            live: RwLock::new(Some(client)),
+        }
+    }
+
+    /// The client, or a typed error once `close()` ran (the Python face checks first).
+    fn client(&self) -> PyResult<Client> {
+        self.live
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| invalid("this client is closed; create a new one"))
+    }
+
+    /// Gives up this client's share of the pool and lets the blocking runtime run the
+    /// connection tasks the drop woke: a closed idle connection is only closed (its socket
+    /// released) when its task runs, and nothing else drives that runtime between calls.
+    fn release(&self) {
+        let client = self.live.write().unwrap_or_else(|p| p.into_inner()).take();
+        if client.is_some() {
+            drop(client);
+            settle_local();
+        }
+    }
+}
+
+impl Drop for NativeClient {
+    fn drop(&mut self) {
+        self.release();
+    }
 }
 
 fn api_of(name: &str) -> PyResult<Api> {
@@ -174,7 +222,7 @@ impl NativeClient {
         let mut opts = CallOptions::new(
             headers_from_py(option("extra_headers")?.as_ref(), "extra_headers")?,
             headers_from_py(option("extra_query")?.as_ref(), "extra_query")?,
-            self.inner.config.timeouts,
+            self.shape.config.timeouts,
             timeout_spec(option("timeout")?.as_ref())?.as_ref(),
             max_retries,
         )
@@ -215,9 +263,10 @@ impl NativeClient {
             trust_env,
         );
         let config = tela_core::ClientConfig::resolve(api, input).py()?;
-        Ok(NativeClient {
-            inner: crate::files::with_upload(Client::new(config).py()?, upload)?,
-        })
+        Ok(NativeClient::from_client(crate::files::with_upload(
+            Client::new(config).py()?,
+            upload,
+        )?))
     }
 
     #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None, max_event_bytes=None, trust_env=None))]
@@ -246,47 +295,58 @@ impl NativeClient {
             max_event_bytes,
             trust_env,
         );
-        Ok(NativeClient {
-            inner: crate::files::with_upload(self.inner.with_options(input).py()?, upload)?,
-        })
+        Ok(NativeClient::from_client(crate::files::with_upload(
+            self.client()?.with_options(input).py()?,
+            upload,
+        )?))
     }
 
     /// How local files are delivered by default: "auto", "inline" or "vault".
     #[getter]
     fn upload(&self) -> &'static str {
-        self.inner.file_policy().upload.name()
+        self.shape.upload
     }
 
     fn shares_pool_with(&self, other: &NativeClient) -> bool {
-        self.inner.shares_pool_with(&other.inner)
+        match (self.client(), other.client()) {
+            (Ok(a), Ok(b)) => a.shares_pool_with(&b),
+            _ => false,
+        }
+    }
+
+    /// Gives up this client's share of the pool: once no copy (`with_options`) uses it, its
+    /// idle connections are closed now, not at the next call or garbage collection.
+    /// Idempotent; calls after it raise.
+    fn close(&self) {
+        self.release();
     }
 
     /// With any password masked: the URL is for reading, not for sending.
     #[getter]
     fn base_url(&self) -> String {
-        self.inner.config.shown_base_url()
+        self.shape.config.shown_base_url()
     }
 
     /// True when the key would go over plain http:// to a host that is not loopback.
     #[getter]
     fn sends_key_in_clear(&self) -> bool {
-        self.inner.config.sends_key_in_clear()
+        self.shape.config.sends_key_in_clear()
     }
 
     #[getter]
     fn max_event_bytes(&self) -> usize {
-        self.inner.config.max_event_bytes
+        self.shape.config.max_event_bytes
     }
 
     #[getter]
     fn max_retries(&self) -> u32 {
-        self.inner.config.max_retries
+        self.shape.config.max_retries
     }
 
     /// The resolved deadlines as a dict of seconds (None = no limit).
     #[getter]
     fn timeout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let t = self.inner.config.timeouts;
+        let t = self.shape.config.timeouts;
         let d = PyDict::new(py);
         for (k, v) in [
             ("connect", t.connect),
@@ -303,7 +363,7 @@ impl NativeClient {
     /// A hint of the key safe to print (`***abcd`).
     #[getter]
     fn api_key_hint(&self) -> String {
-        self.inner.config.api_key.masked()
+        self.shape.config.api_key.masked()
     }
 
     /// Runs the core operation `op` and returns `(json, request_id)`, or with `raw=True`
@@ -319,7 +379,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, mut opts) = self.args(body, options)?;
         let log = logging::attach(py, &mut opts, true);
-        let client = self.inner.clone();
+        let client = self.client()?;
         let resp = block_on(py, async move {
             api::call(&client, &op, args, &opts).await.py()
         });
@@ -344,7 +404,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, mut opts) = self.args(body, options)?;
         let log = logging::attach(py, &mut opts, false);
-        let client = self.inner.clone();
+        let client = self.client()?;
         awaitable(py, async move {
             let out = api::call(&client, &op, args, &opts).await;
             let convert = if raw {
@@ -367,7 +427,7 @@ impl NativeClient {
     ) -> PyResult<NativeStream> {
         let (args, mut opts) = self.args(body, options)?;
         let log = logging::attach(py, &mut opts, true);
-        let client = self.inner.clone();
+        let client = self.client()?;
         let stream = block_on(py, async move {
             api::stream(&client, &op, args, &opts).await.py()
         });
@@ -386,7 +446,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, mut opts) = self.args(body, options)?;
         let log = logging::attach(py, &mut opts, false);
-        let client = self.inner.clone();
+        let client = self.client()?;
         awaitable(py, async move {
             let out = api::stream(&client, &op, args, &opts).await;
             Ok(Logged(Outcome::from(out.map(NativeStream::new)), log))

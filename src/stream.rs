@@ -12,10 +12,12 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyTuple};
 use tela_core::events::{Batch, EventStream, Flavor};
+use tela_core::runtime::current_pid;
 use tela_core::tally::Tally;
 use tokio::sync::Mutex;
 
 use crate::convert::from_json;
+use crate::errors::invalid;
 use crate::outcome::{JsonBatch, Outcome};
 use crate::runtime::{awaitable, block_on, settle_local};
 
@@ -55,6 +57,9 @@ pub struct NativeStream {
     request_id: Option<String>,
     /// Tela streams hand over native `CompletionChunk`s instead of dicts.
     chunks: bool,
+    /// The process that opened the stream: its producer runs on that process's runtime,
+    /// which a forked child does not have (a read there would wait forever).
+    pid: u32,
 }
 
 impl NativeStream {
@@ -71,7 +76,29 @@ impl NativeStream {
             abort,
             request_id,
             chunks,
+            pid: current_pid(),
         }
+    }
+
+    /// Whether this process opened the stream (false in a child forked after it was opened).
+    fn ours(&self) -> bool {
+        self.pid == current_pid()
+    }
+
+    /// A read in a forked child: a typed error at once, instead of a wait on a producer
+    /// that only exists in the parent (it would ignore `stream_idle` and hang forever).
+    fn check_process(&self) -> PyResult<()> {
+        if self.ours() {
+            return Ok(());
+        }
+        Err(invalid(format!(
+            "this stream was opened in process {} and belongs to it: its connection is read by \
+             that process's runtime, which a child made by fork() does not have (this is process {}). \
+             Open a new stream in the child (clients keep working after fork), or finish reading \
+             it in the parent.",
+            self.pid,
+            current_pid()
+        )))
     }
 }
 
@@ -110,6 +137,12 @@ impl NativeStream {
 /// `wait_batch` awaitable still holds the channel.
 impl Drop for NativeStream {
     fn drop(&mut self) {
+        if !self.ours() {
+            // A forked child: the producer and the connection are the parent's. Leave them
+            // alone (aborting would schedule on the parent's runtime) and leak the state.
+            std::mem::forget(self.inner.clone());
+            return;
+        }
         self.abort.abort();
         settle_local();
     }
@@ -154,6 +187,7 @@ fn finish(state: &mut State, next: Next) -> Outcome<Option<Batch>> {
 impl NativeStream {
     /// The next list of events, or None at the end. Blocks with the GIL released.
     fn next_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_process()?;
         if let Some(ready) = self.ready() {
             return self.to_py(py, ready);
         }
@@ -166,6 +200,7 @@ impl NativeStream {
     /// end, or False when nothing has arrived yet (then await `wait_batch` and poll again).
     /// Lets an async consumer skip the asyncio round trip whenever the producer is ahead.
     fn poll_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_process()?;
         match self.ready() {
             Some(ready) => self.to_py(py, ready),
             None => Ok(PyBool::new(py, false).to_owned().into_any()),
@@ -175,6 +210,7 @@ impl NativeStream {
     /// Awaitable that resolves (to None) once `poll_batch` has something to return. It
     /// carries no events, so cancelling it (a `wait_for` timeout) loses none.
     fn wait_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_process()?;
         let inner = self.inner.clone();
         awaitable(py, async move {
             park(&mut *inner.lock().await).await;
@@ -185,6 +221,7 @@ impl NativeStream {
     /// Awaitable of the next list of events, or None at the end. Not cancel-safe (a batch
     /// taken by a cancelled await is lost); for callers that stop reading when cancelled.
     fn anext_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_process()?;
         let inner = self.inner.clone();
         let chunks = self.chunks;
         awaitable(py, async move {
@@ -197,6 +234,10 @@ impl NativeStream {
 
     /// Stops reading and closes the connection. Idempotent.
     fn close(&self) {
+        if !self.ours() {
+            // The parent's to close; the child only stops using it.
+            return;
+        }
         // Aborting the producer drops the response (closing the connection) and wakes any
         // reader blocked on the channel, which then sees the end.
         self.abort.abort();

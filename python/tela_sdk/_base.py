@@ -400,6 +400,7 @@ class SyncClient(BaseClient):
     def close(self) -> None:
         """Stops this client from making calls; its pool closes once no copy uses it."""
         self._closed = True
+        self._native.close()
 
     def __enter__(self) -> Self:
         return self
@@ -416,6 +417,7 @@ class AsyncClientBase(BaseClient):
     async def close(self) -> None:
         """Stops this client from making calls; its pool closes once no copy uses it."""
         self._closed = True
+        self._native.close()
 
     async def __aenter__(self) -> Self:
         return self

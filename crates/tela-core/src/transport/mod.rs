@@ -323,14 +323,18 @@ async fn read_all(
     mut resp: reqwest::Response,
     read: Option<Duration>,
 ) -> std::result::Result<Bytes, BodyFailure> {
-    let mut buf = BytesMut::with_capacity(resp.content_length().unwrap_or(0).min(1 << 24) as usize);
+    // The declared length is taken once, before any read: once a chunk has been consumed,
+    // reqwest reports the *remaining* length, so comparing it with the first chunk would
+    // take a first read of exactly half the body for the whole body.
+    let declared = resp.content_length();
+    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).min(1 << 24) as usize);
     loop {
         match maybe_timeout(read, resp.chunk()).await {
             Err(_) => return Err(BodyFailure::Timeout),
             Ok(Err(e)) => return Err(BodyFailure::Transport(e)),
             Ok(Ok(None)) => return Ok(buf.freeze()),
             Ok(Ok(Some(chunk))) => {
-                if buf.is_empty() && resp.content_length() == Some(chunk.len() as u64) {
+                if buf.is_empty() && declared == Some(chunk.len() as u64) {
                     return Ok(chunk);
                 }
                 buf.extend_from_slice(&chunk);
