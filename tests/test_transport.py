@@ -33,7 +33,8 @@ def _body(size: int) -> bytes:
     """A completion of exactly `size` bytes (even, so it splits into two equal halves)."""
     empty = json.dumps({"id": "", "choices": []}).encode()
     body = json.dumps({"id": "x" * (size - len(empty)), "choices": []}).encode()
-    assert len(body) == size and size % 2 == 0
+    assert len(body) == size
+    assert size % 2 == 0
     return body
 
 
