@@ -10,6 +10,7 @@ running loop and Ctrl-C still cancels it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -293,10 +294,9 @@ class _Sink:
                 n = self.file.write(view)
                 view = view[n or 0 :]
         except OSError as e:
-            try:  # leave no fragment behind: the file stays resumable
+            # Leave no fragment behind, so the file stays resumable (else resume cuts it off).
+            with contextlib.suppress(OSError):
                 os.ftruncate(self.file.fileno(), self.end)
-            except OSError:
-                pass  # resume cuts it off instead
             raise self._error(e, "cannot write to it", results()) from e
         self.end += len(line)
         self.written += 1
@@ -306,10 +306,7 @@ class _Sink:
 
     def _error(self, cause: OSError, what: str, results: list[Any]) -> BatchOutputError:
         reason = cause.strerror or str(cause)
-        if self.written:
-            wrote = f"{self.written} result(s) of this run are in it"
-        else:
-            wrote = "no result of this run is in it"
+        wrote = f"{self.written} result(s) of this run are in it" if self.written else "no result of this run is in it"
         if self.stored:
             wrote += f" (and {self.stored} from before)"
         if not results:

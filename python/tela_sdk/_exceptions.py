@@ -282,7 +282,9 @@ def _restore(cls: type[TelaError], args: tuple[Any, ...], state: dict[str, Any])
     return err
 
 
-def _restore_os_error(cls: type[TelaError], args: tuple[Any, ...], state: dict[str, Any], errno: int | None) -> TelaError:
+def _restore_os_error(
+    cls: type[TelaError], args: tuple[Any, ...], state: dict[str, Any], errno: int | None
+) -> TelaError:
     err = _restore(cls, args, state)
     if isinstance(err, OSError):
         err.errno = errno
