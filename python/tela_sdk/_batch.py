@@ -10,6 +10,7 @@ running loop and Ctrl-C still cancels it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -19,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, Generic, TypeVar
 
 from . import _exceptions
-from ._exceptions import InvalidRequestError, TelaError
+from ._exceptions import BatchOutputError, InvalidRequestError, TelaError
 
 __all__ = ["BatchResult", "run_async", "run_sync"]
 
@@ -141,8 +142,12 @@ def _read_output(
     import json
 
     done: dict[int, BatchResult[R]] = {}
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", errors="replace", newline="\n") as f:
         for lineno, line in enumerate(f, 1):
+            if not line.endswith("\n"):
+                # The last line of a run stopped mid-write (kill -9, full disk): an item is
+                # done only once its whole line is written, so redo it (run_async cuts it off).
+                break
             if not line.strip():
                 continue
             try:
@@ -150,8 +155,6 @@ def _read_output(
                 index = record["index"]
                 ok = record["ok"]
             except (ValueError, KeyError, TypeError):
-                if not line.endswith("\n"):
-                    break  # the last line of a run that was killed mid-write: redo that item
                 raise InvalidRequestError(
                     f"{os.fspath(path)}:{lineno} is not a batch result line; resume only from a batch output file"
                 ) from None
@@ -237,6 +240,104 @@ class _Progress:
         self.stream.flush()
 
 
+class _Sink:
+    """The ``output`` file: one whole line per result, appended after the file's last whole line.
+
+    A line is written with unbuffered ``write`` calls and counts only once all of it is in the
+    file; a failed write cuts the file back to its last whole line, so ``resume`` can always
+    read it. Appends of one line each go to the page cache in microseconds: not worth a thread.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], stored: int) -> None:
+        self.path = os.fspath(path)
+        self.stored = stored  # results already in the file (resume)
+        self.written = 0
+        try:
+            self.file = open(path, "ab", buffering=0)  # noqa: SIM115 (closed by close())
+        except OSError as e:
+            raise self._error(e, "cannot open it", []) from e
+        try:
+            self.end = self._cut_torn_tail()
+        except OSError as e:
+            self.file.close()
+            raise self._error(e, "cannot repair its torn last line", []) from e
+
+    def _cut_torn_tail(self) -> int:
+        """Cuts a regular file back to the end of its last whole line (a run stopped
+        mid-write leaves a fragment; the next line must not be glued to it). Returns the size."""
+        import stat
+
+        fd = self.file.fileno()
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+            return info.st_size
+        size = info.st_size
+        end = size
+        chunk = 1 << 16
+        with open(self.path, "rb") as reader:  # the append handle cannot read
+            while end > 0:
+                start = max(0, end - chunk)
+                reader.seek(start)
+                newline = reader.read(end - start).rfind(b"\n")
+                if newline >= 0:
+                    end = start + newline + 1
+                    break
+                end = start
+        if end != size:
+            os.ftruncate(fd, end)
+        return end
+
+    def write(self, line: bytes, results: Callable[[], list[Any]]) -> None:
+        view = memoryview(line)
+        try:
+            while view:
+                n = self.file.write(view)
+                view = view[n or 0 :]
+        except OSError as e:
+            # Leave no fragment behind, so the file stays resumable (else resume cuts it off).
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.file.fileno(), self.end)
+            raise self._error(e, "cannot write to it", results()) from e
+        self.end += len(line)
+        self.written += 1
+
+    def close(self) -> None:
+        self.file.close()
+
+    def _error(self, cause: OSError, what: str, results: list[Any]) -> BatchOutputError:
+        reason = cause.strerror or str(cause)
+        wrote = f"{self.written} result(s) of this run are in it" if self.written else "no result of this run is in it"
+        if self.stored:
+            wrote += f" (and {self.stored} from before)"
+        if not results:
+            after = "nothing was sent; check the path (does the folder exist? is it writable?)"
+        else:
+            after = (
+                "the batch stopped and the items in flight were cancelled; the results that arrived are "
+                "in this error's .results; free space or fix the file, then run again with resume=True"
+            )
+        return BatchOutputError(
+            f"batch output {self.path!r}: {what} ({reason}); {wrote}; {after}",
+            path=self.path,
+            written=self.written,
+            results=results,
+            errno=cause.errno,
+        )
+
+
+async def _stop(tasks: list[Any]) -> None:
+    """Cancels the workers and waits until every one has ended, even if cancelled meanwhile."""
+    import asyncio
+
+    for task in tasks:
+        task.cancel()
+    while pending := [t for t in tasks if not t.done()]:
+        try:
+            await asyncio.wait(pending)
+        except asyncio.CancelledError:  # a second cancel: keep waiting, the caller's error goes on
+            continue
+
+
 async def run_async(
     the_plan: Plan[R],
     create: Callable[..., Awaitable[R]],
@@ -256,10 +357,13 @@ async def run_async(
     tally = _Tally()
     for stored in the_plan.done.values():
         tally.add(stored, usage)
+    # Opened before the first request, so a bad path costs nothing.
+    sink = _Sink(output, len(the_plan.done)) if output is not None else None
     bar = _Progress(len(items), tally.done) if progress else None
-    # Appends of one short line each go to the page cache in microseconds: not worth a thread.
-    sink = open(output, "a", encoding="utf-8") if output is not None else None  # noqa: ASYNC230, SIM115
     todo = the_plan.todo()
+
+    def arrived() -> list[BatchResult[R]]:
+        return [r for r in results if r is not None]
 
     async def worker() -> None:
         for index in todo:
@@ -272,22 +376,30 @@ async def run_async(
                 wrapped.__cause__ = e
                 result = BatchResult(index, error=wrapped)
             results[index] = result
-            tally.add(result, usage)
             if sink is not None:
-                sink.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
-                sink.flush()
+                line = json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n"
+                sink.write(line.encode("utf-8"), arrived)
+            tally.add(result, usage)
             if bar is not None:
                 bar.update(tally)
 
+    tasks: list[asyncio.Task[None]] = []
     try:
         workers = min(concurrency, len(items) - len(the_plan.done))
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        tasks = [asyncio.ensure_future(worker()) for _ in range(workers)]
+        # Every worker ends before this returns or raises: one that raised (or a cancel) stops
+        # the others, whose runs would otherwise go on being billed with nobody to keep them.
+        if tasks:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()  # raises the first worker error
     finally:
+        await _stop(tasks)
         if sink is not None:
             sink.close()
         if bar is not None:
             bar.update(tally, final=True)
-    return [r for r in results if r is not None]
+    return arrived()
 
 
 def run_sync(coro: Callable[[], Awaitable[list[BatchResult[R]]]]) -> list[BatchResult[R]]:

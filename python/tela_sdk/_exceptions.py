@@ -38,6 +38,7 @@ __all__ = [
     "RunFailedError",
     "RunTimeoutError",
     "RunNotFinishedError",
+    "BatchOutputError",
     "WebhookError",
     "ParseError",
 ]
@@ -226,6 +227,34 @@ class RunNotFinishedError(TelaError):
     """The run has no result yet (it is ``created`` or ``running``): ``wait()`` for it first."""
 
 
+class BatchOutputError(TelaError, OSError):
+    """``batch()`` could not write its ``output`` file (missing folder, no permission, disk
+    full). ``path`` is the file, ``written`` how many results this run wrote to it (each a
+    whole line), ``results`` every result known when the batch stopped (in input order, the
+    unwritten ones too), and ``errno`` the operating system's error number. Also an
+    ``OSError``. Fix the cause and run again with ``resume=True``: what is in the file is kept."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        written: int = 0,
+        results: list[Any] | None = None,
+        errno: int | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message, **extra)
+        self.path = path
+        self.written = written
+        self.results = [] if results is None else results
+        self.errno = errno  # strerror stays None, so str() is the message above
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``errno`` is an OSError slot, not in ``__dict__``: carry it across pickling too.
+        return (_restore_os_error, (type(self), self.args, self.__dict__, self.errno))
+
+
 class WebhookError(TelaError, ValueError):
     """A webhook request is not a Tela run or completion payload (bad JSON, unknown shape,
     or an ``x-completion-run-id`` header that does not match the body)."""
@@ -250,6 +279,15 @@ def _restore(cls: type[TelaError], args: tuple[Any, ...], state: dict[str, Any])
     err = cls.__new__(cls)
     err.args = args
     err.__dict__.update(state)
+    return err
+
+
+def _restore_os_error(
+    cls: type[TelaError], args: tuple[Any, ...], state: dict[str, Any], errno: int | None
+) -> TelaError:
+    err = _restore(cls, args, state)
+    if isinstance(err, OSError):
+        err.errno = errno
     return err
 
 
