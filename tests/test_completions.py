@@ -315,6 +315,24 @@ async def test_async_completion_attributes(emulator, canvas, aclient):
     assert out.request_id.startswith("req_")
 
 
+def test_looping_over_a_completion_says_to_pass_stream_true(emulator, canvas, client):
+    out = client.completions.create(canvas_id=canvas.id, variables={"document": "the doc"})
+    with pytest.raises(InvalidRequestError, match="stream=True") as info:
+        for _ in out:
+            pass
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, TelaError)
+    with pytest.raises(TypeError, match="stream=True"):
+        list(out)
+
+
+async def test_async_for_over_a_completion_says_to_pass_stream_true(emulator, canvas, aclient):
+    out = await aclient.completions.create(canvas_id=canvas.id, variables={"document": "the doc"})
+    with pytest.raises(InvalidRequestError, match="`async for` over a Completion.*stream=True"):
+        async for _ in out:
+            pass
+
+
 def test_usage_is_kept_and_typed(emulator, canvas, client):
     out = client.completions.create(canvas_id=canvas.id, variables={"document": "a b c"})
     data = out.to_dict()
