@@ -346,3 +346,24 @@ def test_a_lone_surrogate_is_an_invalid_request_naming_its_path(emulator, canvas
         client.completions.create(canvas_id=canvas.id, variables=variables)
     assert str(info.value).startswith(path)
     assert emulator.requests == []
+
+
+def test_a_rejected_key_says_where_it_came_from(emulator, canvas, monkeypatch):
+    bad_key = "sk-wrong-0123456789abcdef"
+    client = tela_sdk.Client(api_key=bad_key, base_url=emulator.url, max_retries=0)
+    with pytest.raises(AuthenticationError, match="the API key came from the api_key argument"):
+        client.completions.create(canvas_id=canvas.id)
+    monkeypatch.setenv("TELA_API_KEY", bad_key)
+    from_env = tela_sdk.Client(base_url=emulator.url, max_retries=0)
+    with pytest.raises(AuthenticationError, match="came from the TELA_API_KEY environment variable") as info:
+        from_env.completions.create(canvas_id=canvas.id)
+    assert bad_key not in str(info.value)
+    # with_options keeps the source unless it changes the key.
+    with pytest.raises(AuthenticationError, match="TELA_API_KEY environment variable"):
+        from_env.with_options(max_retries=0).completions.create(canvas_id=canvas.id)
+    with pytest.raises(AuthenticationError, match="the api_key argument"):
+        from_env.with_options(api_key="sk-other-0123456789").completions.create(canvas_id=canvas.id)
+    monkeypatch.setenv("DIFY_API_KEY", bad_key)
+    dify = tela_sdk.DifyClient(base_url=emulator.dify_url, max_retries=0)
+    with pytest.raises(AuthenticationError, match="DIFY_API_KEY environment variable"):
+        dify.info()
