@@ -32,6 +32,7 @@ from ._exceptions import (
     RunTimeoutError,
     StreamError,
     TelaError,
+    TelaWarning,
     UnprocessableEntityError,
     WebhookError,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "WebhookError",
     "RedirectError",
     "InsecureTransportWarning",
+    "TelaWarning",
     "Stream",
     "AsyncStream",
     "FinalMessage",
