@@ -790,3 +790,24 @@ def test_a_404_traceback_shows_the_public_class_name(client):
     text = "".join(traceback.format_exception(info.value))
     assert "tela_sdk.NotFoundError: HTTP 404" in text
     assert "_exceptions" not in text.splitlines()[-1]
+
+
+def test_a_string_variable_naming_a_file_warns_once(emulator, canvas, client, tmp_path, monkeypatch):
+    import warnings
+
+    from tela_sdk import TelaWarning, _base
+
+    monkeypatch.setattr(_base, "_warned_paths", set())
+    path = tmp_path / "notes.txt"
+    path.write_text("the notes")
+    with pytest.warns(TelaWarning, match=r"names an existing file.*pass pathlib\.Path\(") as record:
+        out = client.completions.create(canvas_id=canvas.id, variables={"document": str(path)})
+    assert out.content == f"Summary of {path}"  # still sent as the text, as before
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client.completions.create(canvas_id=canvas.id, variables={"document": str(path)})  # once
+        # Text that is no file, or too long to be a path, is never looked up.
+        monkeypatch.setattr(_base, "_warned_paths", set())
+        for text in ("notes.txt", str(tmp_path / "missing.txt"), "Plain prose. With dots.", str(path) + "\n" + "x"):
+            client.completions.create(canvas_id=canvas.id, variables={"document": text})
