@@ -98,15 +98,9 @@ def _warn_path_strings(variables: dict[str, Any]) -> None:
         if not os.path.isfile(value):
             continue
         _warned_paths.add(key)
-        import warnings
-
-        from ._exceptions import TelaWarning
-
-        warnings.warn(
+        warn_at_user(
             f"variables[{key!r}] is the string {value!r}, which names an existing file: it is sent as that "
-            f"text, not as the file. To send the file, pass pathlib.Path({value!r}) or tela_sdk.File({value!r}).",
-            TelaWarning,
-            stacklevel=user_stacklevel(),
+            f"text, not as the file. To send the file, pass pathlib.Path({value!r}) or tela_sdk.File({value!r})."
         )
 
 
@@ -116,14 +110,18 @@ def _has_extension(value: str) -> bool:
     return 0 < dot >= len(value) - 6 and dot < len(value) - 1 and " " not in value and value[dot + 1 :].isalnum()
 
 
-def user_stacklevel() -> int:
-    """The ``stacklevel`` of a warning raised here that points at the first caller outside
-    tela_sdk (the user's line), however deep in the SDK the warning is raised."""
+def warn_at_user(message: str) -> None:
+    """A ``TelaWarning`` pointing at the first caller outside tela_sdk (the user's line),
+    however deep in the SDK (or the binding, which calls this) it is raised."""
     level = 2
-    frame: FrameType | None = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__", "").startswith("tela_sdk"):
         level, frame = level + 1, frame.f_back
-    return level
+    import warnings  # lazy: only the rare warning needs it
+
+    from ._exceptions import TelaWarning
+
+    warnings.warn(message, TelaWarning, stacklevel=level)
 
 
 def given(**fields: Any) -> dict[str, Any]:
