@@ -84,7 +84,7 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
         return Ok(Value::Null);
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(text(&s, at)?.to_owned()));
+        return Ok(Value::String(text(s, at)?.to_owned()));
     }
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));

@@ -328,7 +328,7 @@ def test_looping_over_a_completion_says_to_pass_stream_true(emulator, canvas, cl
 
 async def test_async_for_over_a_completion_says_to_pass_stream_true(emulator, canvas, aclient):
     out = await aclient.completions.create(canvas_id=canvas.id, variables={"document": "the doc"})
-    with pytest.raises(InvalidRequestError, match="`async for` over a Completion.*stream=True"):
+    with pytest.raises(InvalidRequestError, match=r"`async for` over a Completion.*stream=True"):
         async for _ in out:
             pass
 

@@ -399,7 +399,8 @@ def test_a_file_forced_inline_past_the_limit_warns(
     from tela_sdk import TelaWarning
 
     big = write(tmp / "scan.pdf", PDF + os.urandom(4 * MiB))
-    with pytest.warns(TelaWarning, match=r'"scan.pdf" \(4.0 MiB\) is sent inline because of File\(\.\.\., upload="inline"\)') as rec:
+    says = r'"scan.pdf" \(4.0 MiB\) is sent inline because of File\(\.\.\., upload="inline"\)'
+    with pytest.warns(TelaWarning, match=says) as rec:
         client.completions.create(canvas_id=seen.id, variables={"doc": File(big, upload="inline")})
     assert rec[0].filename == __file__
     assert sent_body(emulator)["variables"]["doc"]["file_url"].startswith("data:")  # still sent as asked

@@ -73,8 +73,9 @@ def test_unpacked_params_are_keyword_parameters(method: Any) -> None:
 def test_bound_methods_list_what_to_complete() -> None:
     client = tela_sdk.Client(api_key="k", base_url="http://127.0.0.1:9")
     sig = inspect.signature(client.completions.create)
-    assert list(sig.parameters)[:6] == ["stream", "canvas_id", "version_id", "application_id", "environment_name", "variables"]
-    assert sig.parameters["canvas_id"].default is _base.NOT_GIVEN
+    first = ["stream", "canvas_id", "version_id", "application_id", "environment_name", "variables"]
+    assert list(sig.parameters)[:6] == first
+    assert sig.parameters["canvas_id"].default is None
     assert str(sig.parameters["variables"].annotation) == "Mapping[str, Any] | None"
     raw_sig = inspect.signature(client.with_raw_response.completions.create)
     assert "canvas_id" in raw_sig.parameters
@@ -84,7 +85,8 @@ def test_bound_methods_list_what_to_complete() -> None:
     assert "variables" in inspect.signature(aclient.completions.submit).parameters
     assert inspect.iscoroutinefunction(aclient.completions.create)
     dify = tela_sdk.DifyClient(api_key="k", base_url="http://127.0.0.1:9")
-    assert {"query", "user", "conversation_id", "inputs"} <= set(inspect.signature(dify.chat_messages.create).parameters)
+    chat = inspect.signature(dify.chat_messages.create).parameters
+    assert {"query", "user", "conversation_id", "inputs"} <= set(chat)
     assert "canvas_id" in (client.completions.create.__doc__ or "")
 
 

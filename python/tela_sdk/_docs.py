@@ -89,8 +89,6 @@ class _Signature:
 def _expanded(method: Any) -> Any:
     import inspect  # the caller (help, Jupyter, jedi) already imported it
 
-    from ._sentinel import NOT_GIVEN
-
     sig = inspect.signature(method, follow_wrapped=False)
     params = []
     extra: list[Any] = []
@@ -106,7 +104,8 @@ def _expanded(method: Any) -> Any:
         required = set(getattr(typed, "__required_keys__", ()))
         for key, annotation in _keys(typed).items():
             if key not in taken:
-                default = p.empty if key in required else NOT_GIVEN
+                # None is "not given" for every key (split_params and the binding drop it).
+                default = p.empty if key in required else None
                 params.append(inspect.Parameter(key, p.KEYWORD_ONLY, default=default, annotation=annotation))
     return sig.replace(parameters=params + extra)
 

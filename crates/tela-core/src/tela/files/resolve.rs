@@ -316,9 +316,9 @@ mod tests {
             upload: UploadMode::Inline,
         };
         let auto = FilePolicy::default();
-        assert!(forced_inline_warnings(&[small.clone()], inline).is_empty());
-        assert!(forced_inline_warnings(&[big.clone()], auto).is_empty());
-        let w = forced_inline_warnings(&[big.clone()], inline);
+        assert!(forced_inline_warnings(std::slice::from_ref(&small), inline).is_empty());
+        assert!(forced_inline_warnings(std::slice::from_ref(&big), auto).is_empty());
+        let w = forced_inline_warnings(std::slice::from_ref(&big), inline);
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("the client's upload=\"inline\""), "{}", w[0]);
         let forced = big.with_upload(Some(UploadMode::Inline));
