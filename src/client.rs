@@ -206,6 +206,7 @@ impl NativeClient {
             }
         }
         let collecting = crate::files::Collecting::start();
+        let body_py = body;
         let body = to_json_args(body)?;
         let extra_body = optional_object(option("extra_body")?.as_ref(), "extra_body")?;
         let args = Args {
@@ -213,6 +214,21 @@ impl NativeClient {
             extra_body,
             files: collecting.finish(),
         };
+        if !args.files.is_empty() && self.inner.config.api == Api::Tela {
+            let warnings = tela_core::tela::files::forced_inline_warnings(
+                &args.files,
+                self.inner.file_policy(),
+            );
+            if !warnings.is_empty() {
+                let warn = body_py
+                    .py()
+                    .import("tela_sdk._base")?
+                    .getattr("warn_at_user")?;
+                for message in warnings {
+                    warn.call1((message,))?;
+                }
+            }
+        }
         let max_retries = option("max_retries")?
             .map(|v| {
                 v.extract::<i64>()

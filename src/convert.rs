@@ -26,10 +26,42 @@ pub fn to_json_args(obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
         let key: String = k
             .extract()
             .map_err(|_| invalid("argument names must be str"))?;
+        if is_id_argument(&key) && !(v.is_none() || v.is_instance_of::<PyString>()) {
+            // Said here, where the Python type is known: bytes or a path would otherwise
+            // become a file placeholder and the core would report "got dict".
+            let name = if key == "id" { "the id" } else { &key };
+            return Err(invalid(format!(
+                "{name} must be a non-empty string, got {}.",
+                type_name(&v)
+            )));
+        }
         let value = walk(&v, &key, 0)?;
         m.insert(key, value);
     }
     Ok(m)
+}
+
+/// The arguments that name something by id (`canvas_id`, `id`, `conversation_id`...): all
+/// strings, in both APIs.
+fn is_id_argument(key: &str) -> bool {
+    key == "id" || key.ends_with("_id")
+}
+
+/// The text of a Python str; a lone surrogate (from `errors="surrogateescape"` decoding, or
+/// a broken `"\ud800"` literal) cannot be UTF-8, so it is an error naming where it is.
+fn text<'a>(s: &'a Bound<'_, PyString>, at: &str) -> PyResult<&'a str> {
+    s.to_str().map_err(|e| {
+        let py = s.py();
+        let start: Option<usize> = e.value(py).getattr("start").and_then(|v| v.extract()).ok();
+        let what = start
+            .map(|i| format!(" at position {i}"))
+            .unwrap_or_default();
+        invalid(format!(
+            "{at}: the string has a lone surrogate{what}, which is not valid Unicode and cannot \
+             be sent as UTF-8 (it often comes from bytes decoded with errors=\"surrogateescape\"); \
+             fix or drop it, e.g. text.encode(\"utf-8\", \"replace\").decode()"
+        ))
+    })
 }
 
 pub fn to_json_object(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Map<String, Value>> {
@@ -52,7 +84,7 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
         return Ok(Value::Null);
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_str()?.to_owned()));
+        return Ok(Value::String(text(s, at)?.to_owned()));
     }
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
@@ -85,7 +117,7 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
                     type_name(&k)
                 )));
             };
-            let key = key.to_str()?;
+            let key = text(key, &format!("{at}: a dict key"))?;
             let child = format!("{at}[{key:?}]");
             m.insert(key.to_owned(), walk(&v, &child, depth + 1)?);
         }

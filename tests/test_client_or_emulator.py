@@ -68,3 +68,25 @@ async def test_async_dify_twin() -> None:
         assert isinstance(dify, AsyncDifyClient)
         answer = await dify.completion_messages.create(inputs={"text": "pong"}, user="u1")
         assert answer.answer == "Echo: pong"
+
+
+def test_the_fallback_is_said_once_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    from tela_sdk import TelaWarning
+    from tela_sdk.testing import _either
+
+    monkeypatch.setattr(_either, "_told", set())
+    monkeypatch.setenv("TELA_APIKEY", "sk-secret-value")
+    with pytest.warns(TelaWarning, match="TELA_API_KEY is not set") as record:
+        client_or_emulator().close()
+    (warning,) = record
+    assert "TELA_APIKEY is set: did you mean TELA_API_KEY?" in str(warning.message)
+    assert "sk-secret-value" not in str(warning.message)
+    assert warning.filename == __file__  # points at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client_or_emulator().close()  # once per process
+    monkeypatch.setenv("DIFY_API_KEY", "")
+    with pytest.warns(TelaWarning, match="DIFY_API_KEY is set but empty.*Set DIFY_API_KEY"):
+        dify_client_or_emulator().close()

@@ -315,6 +315,24 @@ async def test_async_completion_attributes(emulator, canvas, aclient):
     assert out.request_id.startswith("req_")
 
 
+def test_looping_over_a_completion_says_to_pass_stream_true(emulator, canvas, client):
+    out = client.completions.create(canvas_id=canvas.id, variables={"document": "the doc"})
+    with pytest.raises(InvalidRequestError, match="stream=True") as info:
+        for _ in out:
+            pass
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, TelaError)
+    with pytest.raises(TypeError, match="stream=True"):
+        list(out)
+
+
+async def test_async_for_over_a_completion_says_to_pass_stream_true(emulator, canvas, aclient):
+    out = await aclient.completions.create(canvas_id=canvas.id, variables={"document": "the doc"})
+    with pytest.raises(InvalidRequestError, match=r"`async for` over a Completion.*stream=True"):
+        async for _ in out:
+            pass
+
+
 def test_usage_is_kept_and_typed(emulator, canvas, client):
     out = client.completions.create(canvas_id=canvas.id, variables={"document": "a b c"})
     data = out.to_dict()
@@ -772,3 +790,24 @@ def test_a_404_traceback_shows_the_public_class_name(client):
     text = "".join(traceback.format_exception(info.value))
     assert "tela_sdk.NotFoundError: HTTP 404" in text
     assert "_exceptions" not in text.splitlines()[-1]
+
+
+def test_a_string_variable_naming_a_file_warns_once(emulator, canvas, client, tmp_path, monkeypatch):
+    import warnings
+
+    from tela_sdk import TelaWarning, _base
+
+    monkeypatch.setattr(_base, "_warned_paths", set())
+    path = tmp_path / "notes.txt"
+    path.write_text("the notes")
+    with pytest.warns(TelaWarning, match=r"names an existing file.*pass pathlib\.Path\(") as record:
+        out = client.completions.create(canvas_id=canvas.id, variables={"document": str(path)})
+    assert out.content == f"Summary of {path}"  # still sent as the text, as before
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client.completions.create(canvas_id=canvas.id, variables={"document": str(path)})  # once
+        # Text that is no file, or too long to be a path, is never looked up.
+        monkeypatch.setattr(_base, "_warned_paths", set())
+        for text in ("notes.txt", str(tmp_path / "missing.txt"), "Plain prose. With dots.", str(path) + "\n" + "x"):
+            client.completions.create(canvas_id=canvas.id, variables={"document": text})

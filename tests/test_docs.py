@@ -59,7 +59,8 @@ def _documented_names(func: typing.Any) -> set[str]:
     """The parameter names a reader needs explained: the named ones, and the keys of an
     ``**params: Unpack[...]`` other than the shared ``RequestOptions``."""
     names = set()
-    for param in inspect.signature(func).parameters.values():
+    # The signature as written (not the spelt-out one editors see, tela_sdk._docs.signatures).
+    for param in inspect.signature(func, follow_wrapped=False).parameters.values():
         if param.name == "self":
             continue
         if param.kind is param.VAR_KEYWORD:

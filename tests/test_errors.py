@@ -309,3 +309,61 @@ def test_every_exported_error_is_a_tela_error():
         obj = getattr(tela_sdk, name)
         if isinstance(obj, type) and issubclass(obj, BaseException) and not issubclass(obj, Warning):
             assert issubclass(obj, TelaError), name
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (lambda c: c.completions.create(canvas_id=b"abc"), "canvas_id must be a non-empty string, got bytes"),
+        (lambda c: c.completions.create(canvas_id=bytearray(b"a")), "canvas_id .* got bytearray"),
+        (lambda c: c.completions.create(canvas_id=__import__("pathlib").Path("c")), "canvas_id .* got PosixPath"),
+        (lambda c: c.completions.create(canvas_id="c", version_id=b"v"), "version_id .* got bytes"),
+        (lambda c: c.completions.submit(application_id=b"a"), "application_id .* got bytes"),
+        (lambda c: c.completions.retrieve(b"r"), "the id must be a non-empty string, got bytes"),
+        (lambda c: c.completions.wait(b"r"), "the id must be a non-empty string, got bytes"),
+        (lambda c: c.files.retrieve(b"f"), "the id must be a non-empty string, got bytes"),
+        (lambda c: c.completions.list(prompt_id=b"p"), "prompt_id .* got bytes"),
+    ],
+)
+def test_an_id_of_the_wrong_type_names_the_type_given(emulator, client, call, says):
+    emulator.clear_requests()
+    with pytest.raises(tela_sdk.InvalidRequestError, match=says):
+        call(client)
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("variables", "path"),
+    [
+        ({"document": "ab\ud800"}, 'variables["document"]: the string has a lone surrogate at position 2'),
+        ({"d": ["a", {"x": "\udc00"}]}, 'variables["d"][1]["x"]: the string has a lone surrogate'),
+        ({"d": {"\udcff": 1}}, 'variables["d"]: a dict key: the string has a lone surrogate'),
+    ],
+)
+def test_a_lone_surrogate_is_an_invalid_request_naming_its_path(emulator, canvas, client, variables, path):
+    emulator.clear_requests()
+    with pytest.raises(tela_sdk.InvalidRequestError) as info:
+        client.completions.create(canvas_id=canvas.id, variables=variables)
+    assert str(info.value).startswith(path)
+    assert emulator.requests == []
+
+
+def test_a_rejected_key_says_where_it_came_from(emulator, canvas, monkeypatch):
+    bad_key = "sk-wrong-0123456789abcdef"
+    client = tela_sdk.Client(api_key=bad_key, base_url=emulator.url, max_retries=0)
+    with pytest.raises(AuthenticationError, match="the API key came from the api_key argument"):
+        client.completions.create(canvas_id=canvas.id)
+    monkeypatch.setenv("TELA_API_KEY", bad_key)
+    from_env = tela_sdk.Client(base_url=emulator.url, max_retries=0)
+    with pytest.raises(AuthenticationError, match="came from the TELA_API_KEY environment variable") as info:
+        from_env.completions.create(canvas_id=canvas.id)
+    assert bad_key not in str(info.value)
+    # with_options keeps the source unless it changes the key.
+    with pytest.raises(AuthenticationError, match="TELA_API_KEY environment variable"):
+        from_env.with_options(max_retries=0).completions.create(canvas_id=canvas.id)
+    with pytest.raises(AuthenticationError, match="the api_key argument"):
+        from_env.with_options(api_key="sk-other-0123456789").completions.create(canvas_id=canvas.id)
+    monkeypatch.setenv("DIFY_API_KEY", bad_key)
+    dify = tela_sdk.DifyClient(base_url=emulator.dify_url, max_retries=0)
+    with pytest.raises(AuthenticationError, match="DIFY_API_KEY environment variable"):
+        dify.info()

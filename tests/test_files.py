@@ -391,6 +391,39 @@ def test_client_and_file_modes(emulator: Emulator, seen: Seen) -> None:
         Client(api_key="k", base_url=emulator.url, upload="sometimes")  # type: ignore[arg-type]
 
 
+def test_a_file_forced_inline_past_the_limit_warns(
+    emulator: Emulator, client: Client, seen: Seen, tmp: pathlib.Path
+) -> None:
+    import warnings
+
+    from tela_sdk import TelaWarning
+
+    big = write(tmp / "scan.pdf", PDF + os.urandom(4 * MiB))
+    says = r'"scan.pdf" \(4.0 MiB\) is sent inline because of File\(\.\.\., upload="inline"\)'
+    with pytest.warns(TelaWarning, match=says) as rec:
+        client.completions.create(canvas_id=seen.id, variables={"doc": File(big, upload="inline")})
+    assert rec[0].filename == __file__
+    assert sent_body(emulator)["variables"]["doc"]["file_url"].startswith("data:")  # still sent as asked
+    with emulator.client(upload="inline") as inline_client:
+        with pytest.warns(TelaWarning, match="because of the client's upload=.inline."):
+            inline_client.completions.create(canvas_id=seen.id, variables={"doc": File(os.urandom(5 * MiB))})
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # small files, and auto, say nothing
+            inline_client.completions.create(canvas_id=seen.id, variables={"doc": File(b"small")})
+            client.completions.create(canvas_id=seen.id, variables={"doc": File(big)})
+
+
+async def test_a_file_forced_inline_past_the_limit_warns_async(emulator: Emulator, seen: Seen) -> None:
+    from tela_sdk import TelaWarning
+
+    async with emulator.async_client() as aclient:
+        with pytest.warns(TelaWarning, match="past the 4 MiB inline limit") as rec:
+            await aclient.completions.create(
+                canvas_id=seen.id, variables={"doc": File(os.urandom(5 * MiB), upload="inline")}
+            )
+    assert rec[0].filename == __file__
+
+
 def test_upload_wire(emulator: Emulator, client: Client, tmp: pathlib.Path) -> None:
     data = os.urandom(70_000)
     p = write(tmp / "photo.jpg", b"\xff\xd8\xff\xe0" + data)

@@ -64,7 +64,7 @@ def test_typed_dicts_keep_their_key_sets() -> None:
 
 
 def test_overloads_leave_the_implementation() -> None:
-    params = inspect.signature(Completions.create).parameters
+    params = inspect.signature(Completions.create, follow_wrapped=False).parameters
     assert list(params) == ["self", "stream", "params"]
     assert params["stream"].default is False
 

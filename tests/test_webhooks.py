@@ -182,6 +182,11 @@ def test_parse_reads_the_legacy_completion_payload() -> None:
         ({"object": "chat.completion", "choices": 5}, None, "choices must be a list of objects"),
         ({"id": "r1", "status": "succeeded", "choices": [1]}, None, "choices must be a list of objects"),
         ({"choices": [{"message": "hi"}]}, None, "message must be an object"),
+        (RUN, 42, "headers must be the request headers .* got int"),
+        (RUN, "x", "headers must be the request headers .* got str"),
+        (RUN, b"x-completion-run-id: r", "headers must be the request headers .* got bytes"),
+        (RUN, [("a", "b", "c")], "headers must be the request headers .* got list"),
+        (RUN, [42], "headers must be the request headers .* got list"),
     ],
 )
 def test_parse_rejects_what_is_not_a_tela_webhook(body: Any, headers: Any, message: str) -> None:
@@ -189,6 +194,12 @@ def test_parse_rejects_what_is_not_a_tela_webhook(body: Any, headers: Any, messa
         webhooks.parse(body, headers)
     assert isinstance(info.value, ValueError)
     assert isinstance(info.value, TelaError)
+
+
+def test_run_id_refuses_what_is_not_headers() -> None:
+    for headers in (42, "x", None):
+        with pytest.raises(WebhookError, match="headers must be the request headers"):
+            webhooks.run_id(headers)  # type: ignore[arg-type]
 
 
 def test_a_parsed_run_has_no_client_until_given_one(client: Client) -> None:

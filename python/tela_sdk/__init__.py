@@ -33,6 +33,7 @@ from ._exceptions import (
     RunTimeoutError,
     StreamError,
     TelaError,
+    TelaWarning,
     UnprocessableEntityError,
     WebhookError,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "WebhookError",
     "RedirectError",
     "InsecureTransportWarning",
+    "TelaWarning",
     "Stream",
     "AsyncStream",
     "FinalMessage",

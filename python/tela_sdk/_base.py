@@ -68,11 +68,60 @@ def split_params(params: Mapping[str, Any], args: frozenset[str], where: str) ->
         if name in args:
             if value is not None:
                 body[name] = value
+                if name == "variables" and type(value) is dict:
+                    _warn_path_strings(value)
         elif name in OPTION_NAMES:
             options[name] = value
         else:
             raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
     return body, options
+
+
+_warned_paths: set[str] = set()
+
+
+def _warn_path_strings(variables: dict[str, Any]) -> None:
+    """A short one-line string variable that names an existing file is sent as its text:
+    likely a mistake (the file was meant), so it is said once per process and variable. Only
+    strings that look like paths are looked up on disk; long text never is."""
+    for key, value in variables.items():
+        if (
+            type(value) is not str
+            or not 2 < len(value) < 260
+            or "\n" in value
+            or key in _warned_paths
+            or not ("/" in value or "\\" in value or _has_extension(value))
+        ):
+            continue
+        import os.path  # loaded at interpreter start: no import cost
+
+        if not os.path.isfile(value):
+            continue
+        _warned_paths.add(key)
+        warn_at_user(
+            f"variables[{key!r}] is the string {value!r}, which names an existing file: it is sent as that "
+            f"text, not as the file. To send the file, pass pathlib.Path({value!r}) or tela_sdk.File({value!r})."
+        )
+
+
+def _has_extension(value: str) -> bool:
+    """``report.pdf``: a dot followed by 1 to 5 letters or digits, and no space."""
+    dot = value.rfind(".")
+    return 0 < dot >= len(value) - 6 and dot < len(value) - 1 and " " not in value and value[dot + 1 :].isalnum()
+
+
+def warn_at_user(message: str) -> None:
+    """A ``TelaWarning`` pointing at the first caller outside tela_sdk (the user's line),
+    however deep in the SDK (or the binding, which calls this) it is raised."""
+    level = 2
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("tela_sdk"):
+        level, frame = level + 1, frame.f_back
+    import warnings  # lazy: only the rare warning needs it
+
+    from ._exceptions import TelaWarning
+
+    warnings.warn(message, TelaWarning, stacklevel=level)
 
 
 def given(**fields: Any) -> dict[str, Any]:

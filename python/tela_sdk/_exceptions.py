@@ -33,6 +33,7 @@ __all__ = [
     "APIResponseValidationError",
     "RedirectError",
     "InsecureTransportWarning",
+    "TelaWarning",
     "StreamError",
     "FileUploadError",
     "RunFailedError",
@@ -168,7 +169,12 @@ class RedirectError(APIError):
         self.location = location
 
 
-class InsecureTransportWarning(UserWarning):
+class TelaWarning(UserWarning):
+    """Base of the SDK's warnings: something works, but likely not as you meant. Silence
+    them all with ``warnings.filterwarnings("ignore", category=tela_sdk.TelaWarning)``."""
+
+
+class InsecureTransportWarning(TelaWarning):
     """The API key is about to be sent over plain ``http://`` to a host that is not loopback."""
 
 

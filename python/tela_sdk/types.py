@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import _docs
 from ._base import NOT_GIVEN, NotGiven
-from ._exceptions import RunFailedError, RunNotFinishedError, TelaError
+from ._exceptions import InvalidRequestError, RunFailedError, RunNotFinishedError, TelaError
 from ._models import Field, Model, ResponseModel
 from ._native import ChunkChoice, ChunkModel, CompletionChunk, Delta
 from ._typing_lite import TYPE_CHECKING
@@ -98,6 +98,23 @@ class Completion(ResponseModel):
         from ._structured import parse  # lazy: json and dataclasses are not needed to import
 
         return parse(self.content, model)
+
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, which already reject `for chunk in completion`. At run
+        # time, looping over a Completion (``stream=True`` forgotten) would otherwise fall back
+        # on __getitem__ and fail with a bare ``KeyError: 0``.
+        def __iter__(self):
+            raise _not_a_stream("for")
+
+        def __aiter__(self):
+            raise _not_a_stream("async for")
+
+
+def _not_a_stream(loop: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"`{loop}` over a Completion: it is the finished answer, not a stream. Pass stream=True to "
+        "completions.create(...) to iterate over chunks, or read completion.content."
+    )
 
 
 class ChunkMessage(Model):

@@ -40,11 +40,24 @@ def _text(v: Any) -> str:
 
 
 def run_id(headers: Headers) -> str | None:
-    """The ``x-completion-run-id`` header (names compare case-insensitively), or None."""
-    pairs = headers.items() if hasattr(headers, "items") else headers
-    for name, value in pairs:
-        if isinstance(name, (str, bytes, bytearray)) and _text(name).lower() == RUN_ID_HEADER:
-            return _text(value).strip()
+    """The ``x-completion-run-id`` header (names compare case-insensitively), or None.
+    Raises ``WebhookError`` when ``headers`` is not a headers object."""
+    if isinstance(headers, (str, bytes, bytearray, memoryview)):
+        raise WebhookError(
+            f"headers must be the request headers (a dict, an object with items(), or (name, value) pairs), "
+            f"got {type(headers).__name__}"
+        )
+    try:
+        pairs = headers.items() if hasattr(headers, "items") else headers
+        for pair in pairs:
+            name, value = pair
+            if isinstance(name, (str, bytes, bytearray)) and _text(name).lower() == RUN_ID_HEADER:
+                return _text(value).strip()
+    except (TypeError, ValueError) as e:
+        raise WebhookError(
+            f"headers must be the request headers (a dict, an object with items(), or (name, value) pairs), "
+            f"got {type(headers).__name__} ({e})"
+        ) from None
     return None
 
 
@@ -61,6 +74,7 @@ def parse(
     """
     data = _load(body)
     _check_choices(data)
+    _check_run_fields(data)
     header_id = run_id(headers) if headers is not None else None
     if data.get("object") == "chat.completion" or (isinstance(data.get("choices"), list) and "status" not in data):
         # The legacy body's id is a completion id (or absent), not the run id: no check.
@@ -90,6 +104,23 @@ def _check_choices(data: dict[str, Any]) -> None:
         message = c.get("message")
         if message is not None and not isinstance(message, dict):
             raise WebhookError(f"the webhook body's choices[].message must be an object, got {message!r:.80}")
+
+
+def _check_run_fields(data: dict[str, Any]) -> None:
+    """What a ``Run`` reads must be objects when present: ``output_content`` (and its
+    ``information``) and ``input_content`` (the core checks the same for ``retrieve``)."""
+    for path, value in (
+        ("output_content", data.get("output_content")),
+        ("input_content", data.get("input_content")),
+        (
+            "output_content.information",
+            data["output_content"].get("information") if isinstance(data.get("output_content"), dict) else None,
+        ),
+    ):
+        if value is not None and not isinstance(value, dict):
+            raise WebhookError(
+                f"the webhook body's {path} must be a JSON object (or null), got {type(value).__name__} {value!r:.80}"
+            )
 
 
 def _reject_constant(name: str) -> Any:

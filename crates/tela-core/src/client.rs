@@ -53,6 +53,10 @@ impl Client {
     /// the change needs a different one (proxy, CA bundle, connect timeout).
     pub fn with_options(&self, changes: ConfigInput) -> Result<Self> {
         let current = &self.config;
+        let key_source = match changes.api_key {
+            Some(_) => crate::config::KeySource::Argument,
+            None => current.key_source,
+        };
         let input = ConfigInput {
             api_key: changes
                 .api_key
@@ -76,7 +80,8 @@ impl Client {
                 .or(Some(current.max_event_bytes as i64)),
             trust_env: changes.trust_env.or(Some(current.trust_env)),
         };
-        let config = ClientConfig::resolve_with(current.api, input, |_| None)?;
+        let mut config = ClientConfig::resolve_with(current.api, input, |_| None)?;
+        config.key_source = key_source;
         let transport = if config.same_pool_as(current) {
             self.transport.clone()
         } else {

@@ -187,10 +187,30 @@ pub struct ConfigInput {
     pub trust_env: Option<bool>,
 }
 
+/// Where the API key came from, so a 401 can say which key to check (never the key itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// `api_key=` given to the client.
+    Argument,
+    /// The environment variable of that name.
+    Env(&'static str),
+}
+
+impl KeySource {
+    /// For error messages: "the api_key argument" / "the TELA_API_KEY environment variable".
+    pub fn describe(self) -> String {
+        match self {
+            KeySource::Argument => "the api_key argument".into(),
+            KeySource::Env(var) => format!("the {var} environment variable"),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     pub api: Api,
     pub api_key: Secret,
+    pub key_source: KeySource,
     /// Without a trailing slash, so paths can be appended (`/v1` bases of self-hosted Dify keep their path).
     pub base_url: String,
     pub timeouts: Timeouts,
@@ -221,6 +241,11 @@ impl ClientConfig {
         input: ConfigInput,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self> {
+        let key_source = if input.api_key.is_some() {
+            KeySource::Argument
+        } else {
+            KeySource::Env(api.key_var())
+        };
         let api_key = match input.api_key {
             Some(k) => k,
             None => env(api.key_var())
@@ -290,6 +315,7 @@ impl ClientConfig {
             trust_env: input.trust_env.unwrap_or(true),
             api,
             api_key: Secret::new(api_key),
+            key_source,
             base_url,
             timeouts,
             max_retries,
@@ -414,6 +440,11 @@ mod tests {
         ]);
         let cfg = ClientConfig::resolve_with(Api::Tela, ConfigInput::default(), &env).unwrap();
         assert_eq!(cfg.api_key.expose(), "env-key");
+        assert_eq!(cfg.key_source, KeySource::Env("TELA_API_KEY"));
+        assert_eq!(
+            cfg.key_source.describe(),
+            "the TELA_API_KEY environment variable"
+        );
         assert_eq!(cfg.base_url, "http://env:1");
         let cfg = ClientConfig::resolve_with(
             Api::Tela,

@@ -76,6 +76,34 @@ class AsyncEmulatorDifyClient(_OwnsEmulator, AsyncDifyClient):
         self._release()
 
 
+_told: set[str] = set()
+
+
+def _say_emulator(var: str) -> None:
+    """Once per process and variable: the fallback to the emulator is said, not silent, with
+    the variable looked for and any similarly named one that is set (a misspelt key)."""
+    if var in _told:
+        return
+    _told.add(var)
+    api = var.split("_")[0]
+    state = "is set but empty" if var in os.environ else "is not set"
+    message = f"{var} {state}, so this client talks to the embedded emulator, not the {api.title()} API."
+    near = sorted(
+        name
+        for name in os.environ
+        if name != var and name.upper().startswith(api) and ("KEY" in name.upper() or "TOKEN" in name.upper())
+    )
+    if near:
+        message += f" ({', '.join(near)} {'is' if len(near) == 1 else 'are'} set: did you mean {var}?)"
+    else:
+        message += f" Set {var} to use the real API."
+    import warnings
+
+    from .._exceptions import TelaWarning
+
+    warnings.warn(message, TelaWarning, stacklevel=3)
+
+
 def _emulator(canvases: Sequence[Mapping[str, Any]]) -> Emulator:
     from . import Emulator
 
@@ -97,6 +125,7 @@ def client_or_emulator(*, canvases: Sequence[Mapping[str, Any]] = (), **options:
     ..., "reply": ...}``; they exist on the emulator only)."""
     if os.environ.get("TELA_API_KEY"):
         return Client(**options)
+    _say_emulator("TELA_API_KEY")
     emu = _emulator(canvases)
     client = EmulatorClient(api_key=emu.api_key, base_url=emu.url, trust_env=False, **options)
     client.emulator = emu
@@ -107,6 +136,7 @@ def async_client_or_emulator(*, canvases: Sequence[Mapping[str, Any]] = (), **op
     """Async twin of ``client_or_emulator`` (use ``async with``)."""
     if os.environ.get("TELA_API_KEY"):
         return AsyncClient(**options)
+    _say_emulator("TELA_API_KEY")
     emu = _emulator(canvases)
     client = AsyncEmulatorClient(api_key=emu.api_key, base_url=emu.url, trust_env=False, **options)
     client.emulator = emu
@@ -118,6 +148,7 @@ def dify_client_or_emulator(**options: Any) -> DifyClient:
     on a fresh emulator's demo Dify completion app (input ``text``, answers ``Echo: <text>``)."""
     if os.environ.get("DIFY_API_KEY"):
         return DifyClient(**options)
+    _say_emulator("DIFY_API_KEY")
     from . import DEMO_DIFY_KEY
 
     emu = _emulator(())
@@ -130,6 +161,7 @@ def async_dify_client_or_emulator(**options: Any) -> AsyncDifyClient:
     """Async twin of ``dify_client_or_emulator``."""
     if os.environ.get("DIFY_API_KEY"):
         return AsyncDifyClient(**options)
+    _say_emulator("DIFY_API_KEY")
     from . import DEMO_DIFY_KEY
 
     emu = _emulator(())

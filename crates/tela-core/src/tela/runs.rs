@@ -412,6 +412,9 @@ fn check_run(resp: &mut Response, method: &str, path: &str) -> Result<String> {
     };
     let mut renamed = false;
     let run = to_snake(v, &mut renamed);
+    if let Some(problem) = run_shape_problem(&run) {
+        return Err(decode_error(resp, method, path, problem));
+    }
     if renamed {
         resp.body = encode(&run);
     }
@@ -522,6 +525,37 @@ const ROW_KEYS: &[&str] = &["data", "items", "runs", "results"];
 /// `hasMore`/`has_more` and `nextCursor`/`next_cursor`. A cursor without `hasMore` means
 /// more; `next_cursor` is null whenever there is no next page, so a face pages while it is
 /// set. Other envelope keys are kept, in snake_case.
+/// The fields of a run that the result types read, when present and not null, must be
+/// objects: `output_content` (and its `information`) and `input_content`. Anything else is
+/// free. A run of another shape fails here, naming the field, instead of yielding a `Run`
+/// whose `.content` breaks later. `None` when the run is readable.
+pub fn run_shape_problem(run: &Value) -> Option<String> {
+    let object_or_null =
+        |v: Option<&Value>| matches!(v, None | Some(Value::Null | Value::Object(_)));
+    let got = |v: Option<&Value>| {
+        let v = v.unwrap_or(&Value::Null);
+        let text = v.to_string();
+        format!("{} {}", kind(v), text.chars().take(80).collect::<String>())
+    };
+    for field in ["output_content", "input_content"] {
+        let v = run.get(field);
+        if !object_or_null(v) {
+            return Some(format!(
+                "expected the run's {field} to be a JSON object (or null), got {}",
+                got(v)
+            ));
+        }
+    }
+    let info = run.get("output_content").and_then(|o| o.get("information"));
+    if !object_or_null(info) {
+        return Some(format!(
+            "expected the run's output_content.information to be a JSON object (or null), got {}",
+            got(info)
+        ));
+    }
+    None
+}
+
 pub fn normalize_page(v: Value) -> std::result::Result<Value, String> {
     let (rows, mut rest) = match v {
         Value::Array(rows) => (rows, Map::new()),
@@ -547,11 +581,14 @@ pub fn normalize_page(v: Value) -> std::result::Result<Value, String> {
         Some(Value::Bool(b)) => b,
         _ => cursor.is_some(),
     };
+    let rows: Vec<Value> = rows.into_iter().map(snake_keys).collect();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(problem) = run_shape_problem(row) {
+            return Err(format!("run {i} of the page: {problem}"));
+        }
+    }
     let mut page = Map::new();
-    page.insert(
-        "data".into(),
-        Value::Array(rows.into_iter().map(snake_keys).collect()),
-    );
+    page.insert("data".into(), Value::Array(rows));
     page.insert("has_more".into(), Value::Bool(has_more));
     page.insert(
         "next_cursor".into(),
@@ -575,6 +612,44 @@ mod tests {
 
     fn map(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn run_shapes_the_types_read_are_checked() {
+        for ok in [
+            json!({"id": "r", "status": "succeeded"}),
+            json!({"id": "r", "status": "succeeded", "output_content": null}),
+            json!({"id": "r", "output_content": {"content": 5, "information": null}}),
+            json!({"id": "r", "output_content": {"content": [1], "information": {}}, "input_content": {}}),
+        ] {
+            assert_eq!(run_shape_problem(&ok), None, "{ok}");
+        }
+        for (bad, says) in [
+            (
+                json!({"output_content": "text"}),
+                "output_content to be a JSON object",
+            ),
+            (
+                json!({"output_content": [1]}),
+                "output_content to be a JSON object",
+            ),
+            (
+                json!({"input_content": 5}),
+                "input_content to be a JSON object",
+            ),
+            (
+                json!({"output_content": {"information": "x"}}),
+                "output_content.information to be a JSON object",
+            ),
+        ] {
+            let problem = run_shape_problem(&bad).expect("a problem");
+            assert!(problem.contains(says), "{bad}: {problem}");
+        }
+        let err = normalize_page(json!([{"id": "r", "outputContent": 5}])).unwrap_err();
+        assert!(
+            err.contains("run 0 of the page") && err.contains("output_content"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -222,13 +222,20 @@ impl Transport {
                             max_retries,
                         );
                         self.slow_down(status, &headers, delay);
-                        let err = Error::Status(Box::new(StatusError::from_response(
+                        let mut status_error = StatusError::from_response(
                             status,
                             body,
                             request_id,
                             req.method.as_str(),
                             &req.path,
-                        )));
+                        );
+                        if status == 401 {
+                            status_error.message.push_str(&format!(
+                                " (the API key came from {}; check that it is a valid key for this API)",
+                                cfg.key_source.describe(),
+                            ));
+                        }
+                        let err = Error::Status(Box::new(status_error));
                         (err, delay)
                     }
                 }

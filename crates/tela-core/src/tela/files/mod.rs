@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 pub use resolve::{
     FilePolicy, INLINE_FILE_LIMIT, INLINE_REQUEST_LIMIT, UPLOAD_CONCURRENCY, build_body,
+    forced_inline_warnings,
 };
 pub use upload::{
     COMPATIBILITY_DATE, FILES_PATH, OnProgress, PROGRESS_STEP, Uploaded, retrieve, upload,

@@ -49,6 +49,37 @@ impl Default for FilePolicy {
     }
 }
 
+/// What to warn about before sending: each local file that `upload="inline"` (the file's,
+/// else the client's) forces into the body though it is larger than [`INLINE_FILE_LIMIT`].
+/// Sizes are read only for forced-inline files, so the usual call pays nothing.
+pub fn forced_inline_warnings(files: &[FileSource], policy: FilePolicy) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| f.url().is_none())
+        .filter_map(|f| {
+            let by_file = f.upload.is_some();
+            if f.upload.unwrap_or(policy.upload) != UploadMode::Inline {
+                return None;
+            }
+            let d = f.describe().ok()?;
+            let size = d.size.filter(|s| *s > INLINE_FILE_LIMIT)?;
+            let name = d.name.map_or_else(String::new, |n| format!("{n:?} "));
+            let whose = if by_file {
+                "File(..., upload=\"inline\")"
+            } else {
+                "the client's upload=\"inline\""
+            };
+            Some(format!(
+                "the file {name}({:.1} MiB) is sent inline because of {whose}, though it is past the \
+                 {} MiB inline limit: the request body grows by a third and is built in memory, and \
+                 gateways often refuse bodies near 10 MB. Pass upload=\"auto\" or \"vault\" to upload it.",
+                size as f64 / f64::from(1u32 << 20),
+                INLINE_FILE_LIMIT >> 20
+            ))
+        })
+        .collect()
+}
+
 /// Marks where local file `i` goes in the serialized body: a `data:` URL (so endpoint checks
 /// accept it as a file reference) with a per-request nonce (so no user text can collide).
 struct Markers {
@@ -275,6 +306,30 @@ fn splice(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_forced_inline_files_past_the_limit_are_warned_about() {
+        let big =
+            FileSource::from_bytes(vec![0u8; (INLINE_FILE_LIMIT + 1) as usize].into()).unwrap();
+        let small = FileSource::from_bytes(vec![0u8; 10].into()).unwrap();
+        let inline = FilePolicy {
+            upload: UploadMode::Inline,
+        };
+        let auto = FilePolicy::default();
+        assert!(forced_inline_warnings(std::slice::from_ref(&small), inline).is_empty());
+        assert!(forced_inline_warnings(std::slice::from_ref(&big), auto).is_empty());
+        let w = forced_inline_warnings(std::slice::from_ref(&big), inline);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("the client's upload=\"inline\""), "{}", w[0]);
+        let forced = big.with_upload(Some(UploadMode::Inline));
+        let w = forced_inline_warnings(&[forced, small], auto);
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].contains("File(..., upload=\"inline\")") && w[0].contains("4 MiB"),
+            "{}",
+            w[0]
+        );
+    }
     use base64::Engine;
     use serde_json::json;
 
