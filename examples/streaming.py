@@ -21,7 +21,7 @@ HAIKU = {  # registered on the emulator only
 canvas_id = os.environ.get("TELA_CANVAS_ID", "haiku")
 
 # Leaving each `with` closes the stream and the emulator, also when an error escapes.
-with client_or_emulator(canvases=[HAIKU]) as client:
+with client_or_emulator(canvases=[HAIKU], strict=True) as client:
     # A stream silent for 30 s raises APITimeoutError(kind="stream_idle") instead of hanging.
     timeout = Timeout(stream_idle=30)
     with client.completions.create(

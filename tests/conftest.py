@@ -12,7 +12,9 @@ from tela_sdk.testing import Canvas, Emulator
 
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
-    with Emulator() as emu:
+    # Strict: only the fields the public docs show, so the SDK never relies on another one.
+    # Tests of the extra fields ask for Emulator(strict=False) themselves.
+    with Emulator(strict=True) as emu:
         yield emu
 
 

@@ -318,7 +318,7 @@ def test_ctrl_c_stops_a_sync_wait() -> None:
     latency, out = interrupt_child(
         """
         from tela_sdk.testing import Emulator
-        emu = Emulator()
+        emu = Emulator(strict=True)
         canvas = emu.add_canvas(run={"running_ms": 30000})
         client = emu.client()
         run = client.completions.submit(canvas_id=canvas.id)

@@ -209,7 +209,7 @@ def test_ctrl_c_while_waiting_for_a_chunk() -> None:
     latency, _ = interrupt_child(
         """
         from tela_sdk.testing import Emulator
-        emu = Emulator()
+        emu = Emulator(strict=True)
         cid = emu.add_canvas(template="t", reply="hello world", stream={"stall_after": 1, "stall_ms": 30000}).id
         stream = emu.client().completions.create(canvas_id=cid, stream=True)
         next(stream)
