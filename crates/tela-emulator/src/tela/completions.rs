@@ -295,7 +295,7 @@ pub(crate) async fn create(
 /// Strict mode (protocol.md §8): keeps only what the docs show of a `chat.completion`:
 /// `id`, `object`, `created` and `choices[].message.{role, content}` (protocol.md §3.2);
 /// the legacy webhook body (`webhook`) is the guide's `{usage, object, choices, created}`
-/// (protocol.md §3.6).
+/// (protocol.md §3.5).
 pub(crate) fn strict_completion(body: &mut Value, webhook: bool) {
     let Some(obj) = body.as_object_mut() else {
         return;
