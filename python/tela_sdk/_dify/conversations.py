@@ -57,13 +57,13 @@ class DifyConversations(SyncResource):
         user: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> DifyConversation:
-        """Renames a conversation of ``user`` to ``name``, or lets the app name it
+        """Renames the conversation ``conversation_id`` of ``user`` to ``name``, or lets the app name it
         (``auto_generate=True``); returns the conversation. Takes the per-call options."""
         body = _rename_body(conversation_id, name, auto_generate, user)
         return DifyConversation(*self._call("dify.conversations.rename", body, options))
 
     def delete(self, conversation_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyResult:
-        """Deletes a conversation of ``user`` (``result == "success"``). An unknown one raises
+        """Deletes the conversation ``conversation_id`` of ``user`` (``result == "success"``). An unknown one raises
         ``NotFoundError``. Takes the per-call options."""
         body = given(conversation_id=conversation_id, user=user)
         return DifyResult(*self._call("dify.conversations.delete", body, options))

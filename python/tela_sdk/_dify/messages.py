@@ -250,7 +250,7 @@ class DifyMessages(SyncResource):
         limit: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> DifyMessagePage:
-        """One page of a chat conversation's history as ``user`` sees it, oldest first:
+        """One page of the history of the chat conversation ``conversation_id`` as ``user`` sees it, oldest first:
         the ``limit`` (1-100, Dify's default 20) messages before ``first_id`` (the first id
         of the page you hold; leave it out for the latest page). ``page.has_more`` says
         whether older ones remain. Takes the per-call options."""
