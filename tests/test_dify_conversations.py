@@ -166,7 +166,7 @@ async def test_async_faces(emulator: Emulator, chat: DifyClient, achat: AsyncDif
     history = await achat.messages.list(cid, user="u1", limit=1)
     assert [m.query for m in history.data] == ["again"]
     raw = await achat.with_raw_response.messages.list(cid, user="u1")
-    assert raw.status_code == 200 and len(raw.parse().data) == 2
+    assert (raw.status_code, len(raw.parse().data)) == (200, 2)
     assert (await achat.conversations.rename(cid, name="Hi", user="u1")).name == "Hi"
     raw_page = await achat.with_raw_response.conversations.list(user="u1")
     assert raw_page.parse().data[0].name == "Hi"
@@ -188,30 +188,32 @@ def _serve(status: int, headers: dict[str, str], body: bytes) -> RawServer:
     return RawServer(handler)
 
 
+def _dify(srv: RawServer) -> DifyClient:
+    return DifyClient(api_key="app-k", base_url=srv.url, max_retries=0)
+
+
 def test_older_server_delete_answer_and_a_preview_without_content_type() -> None:
-    with _serve(200, {"content-type": "application/json"}, b'{"result": "success"}') as srv:
-        with DifyClient(api_key="app-k", base_url=srv.url, max_retries=0) as c:
-            assert c.conversations.delete("c1", user="u").result == "success"
-        assert srv.requests[0].method == "DELETE"
-        assert srv.requests[0].body == b'{"user":"u"}'
-    with _serve(200, {}, b"\x00\x01raw") as srv, DifyClient(api_key="app-k", base_url=srv.url, max_retries=0) as c:
+    old = b'{"result": "success"}'
+    with _serve(200, {"content-type": "application/json"}, old) as srv, _dify(srv) as c:
+        assert c.conversations.delete("c1", user="u").result == "success"
+        assert (srv.requests[0].method, srv.requests[0].body) == ("DELETE", b'{"user":"u"}')
+    with _serve(200, {}, b"\x00\x01raw") as srv, _dify(srv) as c:
         preview = c.files.preview("f1", as_attachment=True)
         assert (preview.content, preview.mime_type) == (b"\x00\x01raw", "application/octet-stream")
         assert srv.requests[0].path.endswith("/files/f1/preview?as_attachment=true")
 
 
 def test_a_list_answer_that_is_not_json_is_an_error() -> None:
-    with _serve(200, {"content-type": "text/html"}, b"<html>proxy</html>") as srv:
-        with DifyClient(api_key="app-k", base_url=srv.url, max_retries=0) as c:
-            with pytest.raises(APIResponseValidationError):
-                c.conversations.list(user="u")
-            with pytest.raises(APIResponseValidationError):
-                c.messages.list("c1", user="u")
+    with _serve(200, {"content-type": "text/html"}, b"<html>proxy</html>") as srv, _dify(srv) as c:
+        with pytest.raises(APIResponseValidationError):
+            c.conversations.list(user="u")
+        with pytest.raises(APIResponseValidationError):
+            c.messages.list("c1", user="u")
 
 
 def test_preview_errors_keep_difys_code() -> None:
     body = b'{"code": "file_not_found", "message": "File not found or has been deleted.", "status": 404}'
-    with _serve(404, {"content-type": "application/json"}, body) as srv:
-        with DifyClient(api_key="app-k", base_url=srv.url, max_retries=0) as c, pytest.raises(NotFoundError) as e:
-            c.files.preview("f1")
+    server = _serve(404, {"content-type": "application/json"}, body)
+    with server as srv, _dify(srv) as c, pytest.raises(NotFoundError) as e:
+        c.files.preview("f1")
     assert e.value.code == "file_not_found"

@@ -83,9 +83,10 @@ class DifyFiles(SyncResource):
     def preview(
         self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
     ) -> DifyFilePreview:
-        """The bytes of the uploaded file ``file_id`` (the ``id`` of ``files.upload``): ``.content`` (bytes), ``.mime_type`` and, when the
-        server names it (``as_attachment=True`` asks it to), ``.file_name``. Dify serves only
-        files used in this app's messages. Takes the per-call options."""
+        """The bytes of the uploaded file ``file_id`` (the ``id`` of ``files.upload``):
+        ``.content`` (bytes), ``.mime_type`` and, when the server names it
+        (``as_attachment=True`` asks it to), ``.file_name``. Dify serves only files used in
+        this app's messages. Takes the per-call options."""
         body = given(file_id=file_id, as_attachment=as_attachment or None)
         return DifyFilePreview(*self._call("dify.files.preview", body, options))
 

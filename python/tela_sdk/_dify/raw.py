@@ -221,9 +221,7 @@ class AsyncDifyFilesWithRawResponse:
         self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
     ) -> RawResponse[DifyFilePreview]:
         """Async twin of ``dify.with_raw_response.files.preview``."""
-        return await call_async(
-            self._resource, AsyncDifyFiles.preview, file_id, as_attachment=as_attachment, **options
-        )
+        return await call_async(self._resource, AsyncDifyFiles.preview, file_id, as_attachment=as_attachment, **options)
 
 
 class AsyncDifyConversationsWithRawResponse:

@@ -90,9 +90,7 @@ def _emulator(canvases: Sequence[Mapping[str, Any]], strict: bool = False) -> Em
     return emu
 
 
-def client_or_emulator(
-    *, canvases: Sequence[Mapping[str, Any]] = (), strict: bool = False, **options: Any
-) -> Client:
+def client_or_emulator(*, canvases: Sequence[Mapping[str, Any]] = (), strict: bool = False, **options: Any) -> Client:
     """``Client(**options)`` when ``TELA_API_KEY`` is set; else an ``EmulatorClient`` on a
     fresh embedded emulator holding the demo canvas ``demo`` (variable ``document``) and each
     of ``canvases`` (``Emulator.add_canvas`` arguments, e.g. ``{"id": "haiku", "template":
