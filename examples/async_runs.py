@@ -26,7 +26,7 @@ def progress(run: AsyncRun) -> None:
 
 
 async def main() -> int:
-    async with async_client_or_emulator() as client:
+    async with async_client_or_emulator(strict=True) as client:
         runs = [await client.completions.submit(canvas_id=CANVAS_ID, variables={"document": d}) for d in DOCUMENTS]
         print(f"submitted {len(runs)} runs; waiting for all of them:")
         outcomes = await asyncio.gather(

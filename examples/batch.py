@@ -17,7 +17,7 @@ canvas_id = os.environ.get("TELA_CANVAS_ID", "demo")
 items: list[dict[str, Any]] = [{"variables": {"document": f"Invoice #{1000 + i}"}} for i in range(200)]
 items[13] = {"canvas_id": "no-such-canvas", "variables": {"document": "x"}}  # an item's own canvas: it fails
 
-with client_or_emulator() as client, tempfile.TemporaryDirectory() as tmp:
+with client_or_emulator(strict=True) as client, tempfile.TemporaryDirectory() as tmp:
     output = Path(tmp) / "results.jsonl"
     results = client.completions.batch(items, canvas_id=canvas_id, concurrency=16, output=output, progress=False)
     failed = [r for r in results if not r.ok]

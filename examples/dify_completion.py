@@ -15,7 +15,7 @@ from tela_sdk.testing import dify_client_or_emulator
 
 USER = "example-user"
 
-with dify_client_or_emulator() as dify, tempfile.TemporaryDirectory() as tmp:
+with dify_client_or_emulator(strict=True) as dify, tempfile.TemporaryDirectory() as tmp:
     info, fields = dify.info(), dify.parameters().input_fields
     variable = fields[0].variable if fields else "query"
     print(f"app:       {info.name} ({info.mode}); input {variable!r}")

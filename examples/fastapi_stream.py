@@ -47,7 +47,7 @@ HAIKU = {  # registered on the emulator only
 
 async def main(serve: bool) -> None:
     canvas_id = os.environ.get("TELA_CANVAS_ID", "haiku")
-    async with async_client_or_emulator(canvases=[HAIKU]) as client:
+    async with async_client_or_emulator(canvases=[HAIKU], strict=True) as client:
         # Our own listening socket: the port is known (and accepting) before uvicorn starts.
         sock = socket.create_server(("127.0.0.1", 8000 if serve else 0))
         port = sock.getsockname()[1]

@@ -50,7 +50,7 @@ def describe(request: ReplyRequest) -> str:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp, Emulator() as emulator:
+    with tempfile.TemporaryDirectory() as tmp, Emulator(strict=True) as emulator:
         pdf_path = Path(tmp) / "invoice.pdf"
         pdf_path.write_bytes(tiny_pdf())
         canvas = emulator.add_canvas(template="Summarize {{document}}", reply=describe)

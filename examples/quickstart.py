@@ -14,7 +14,7 @@ from tela_sdk.testing import client_or_emulator
 
 canvas_id = os.environ.get("TELA_CANVAS_ID", "demo")
 
-with client_or_emulator() as client:
+with client_or_emulator(strict=True) as client:
     out = client.completions.create(canvas_id=canvas_id, variables={"document": "Invoice #1042"})
     print("answer:    ", out.content)
     print("request id:", out.request_id)

@@ -42,7 +42,7 @@ def main() -> int:
     if os.environ.get("TELA_API_KEY") and os.environ.get("TELA_CANVAS_ID"):
         tela, canvas_id = Client(), os.environ["TELA_CANVAS_ID"]
     else:
-        emulator = Emulator()
+        emulator = Emulator(strict=True)
         canvas_id = emulator.add_canvas(template="Summarize: {{document}}", reply="Summary of {{document}}").id
         tela = emulator.client()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

@@ -28,7 +28,7 @@ CANVAS_ID = os.environ.get("TELA_CANVAS_ID", "haiku")
 
 
 async def main(serve: bool) -> None:
-    async with async_client_or_emulator(canvases=[HAIKU]) as client:
+    async with async_client_or_emulator(canvases=[HAIKU], strict=True) as client:
 
         async def haiku(request: web.Request) -> web.StreamResponse:
             response = web.StreamResponse(headers={"Content-Type": "text/plain; charset=utf-8"})

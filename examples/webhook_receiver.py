@@ -46,7 +46,7 @@ def main() -> int:
     webhook_url = f"http://127.0.0.1:{server.server_address[1]}/tela-webhook"
     print(f"webhook receiver listening on {webhook_url}")
 
-    with Emulator() as emulator:
+    with Emulator(strict=True) as emulator:
         canvas = emulator.add_canvas(
             template="Classify the sentiment of: {{text}}",
             reply={"sentiment": "positive", "confidence": 0.93},

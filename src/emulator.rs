@@ -41,17 +41,19 @@ fn python_reply(callback: Py<PyAny>) -> ReplyFn {
 #[pymethods]
 impl NativeEmulator {
     #[new]
-    #[pyo3(signature = (api_keys, port=0, allow_missing_variables=false))]
+    #[pyo3(signature = (api_keys, port=0, allow_missing_variables=false, strict=false))]
     fn new(
         py: Python<'_>,
         api_keys: Vec<String>,
         port: u16,
         allow_missing_variables: bool,
+        strict: bool,
     ) -> PyResult<Self> {
         let config = EmulatorConfig {
             api_keys,
             port,
             allow_missing_variables,
+            strict,
         };
         let inner = block_on_shared(py, async move {
             Emulator::start(config)

@@ -10,9 +10,17 @@ from tela_sdk import AsyncClient, Client
 from tela_sdk.testing import Canvas, Emulator
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "lax: the `emulator` fixture is not strict (the test checks fields the docs do not show)"
+    )
+
+
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator() as emu:
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    # Strict: only the fields the public docs show, so the SDK never relies on another one.
+    # Tests of the extra fields (usage, model, finish_reason...) are marked `lax`.
+    with Emulator(strict=request.node.get_closest_marker("lax") is None) as emu:
         yield emu
 
 

@@ -482,6 +482,43 @@ def test_legacy_v2_file_download_url_is_recognized(emulator: Emulator, client: C
     assert (seen.files[0].source, seen.files[0].text) == ("vault", "legacy")
 
 
+def _legacy_file(emulator: Emulator) -> dict[str, str]:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(
+        emulator.url + "/v2/file", method="POST", headers={"Authorization": f"Bearer {emulator.api_key}"}
+    )
+    with urllib.request.urlopen(req) as resp:
+        urls: dict[str, str] = json.load(resp)
+    return urls
+
+
+def test_legacy_download_url_serves_the_uploaded_bytes(emulator: Emulator) -> None:
+    # protocol.md §5.4: the real download_url is a fetchable file URL.
+    import urllib.error
+    import urllib.request
+
+    urls = _legacy_file(emulator)
+    with pytest.raises(urllib.error.HTTPError) as before:  # not uploaded yet: a missing file
+        urllib.request.urlopen(urls["download_url"])
+    assert before.value.code == 404
+    content = bytes(range(256)) * 3
+    put = urllib.request.Request(
+        urls["upload_url"], data=content, method="PUT", headers={"Content-Type": "application/pdf"}
+    )
+    with urllib.request.urlopen(put) as resp:
+        assert resp.status == 200
+    with urllib.request.urlopen(urls["download_url"]) as resp:  # no key, like a storage URL
+        assert (resp.read(), resp.headers["Content-Type"]) == (content, "application/pdf")
+
+
+def test_legacy_download_url_never_uploaded_is_a_404(emulator: Emulator, client: Client, seen: Seen) -> None:
+    urls = _legacy_file(emulator)
+    with pytest.raises(NotFoundError, match="Uploaded file not found"):
+        client.completions.create(canvas_id=seen.id, variables={"doc": File(urls["download_url"])})
+
+
 # ---- bad input fails before any request --------------------------------------------
 
 

@@ -359,7 +359,7 @@ def test_emulator_clients_ignore_proxy_variables(monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv(var, dead)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    with Emulator() as emu:
+    with Emulator(strict=True) as emu:
         canvas = emu.add_canvas(template="t", reply="hello")
         with emu.client(max_retries=0) as c:
             assert c.completions.create(canvas_id=canvas.id).content == "hello"

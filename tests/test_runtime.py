@@ -138,7 +138,7 @@ def test_ctrl_c_interrupts_a_blocked_call_promptly() -> None:
     latency, _ = interrupt_child(
         """
         from tela_sdk.testing import Emulator
-        emu = Emulator()
+        emu = Emulator(strict=True)
         canvas = emu.add_canvas(template="x")
         emu.fail(delay=30)
         client = emu.client(max_retries=0)
@@ -195,7 +195,7 @@ def test_interpreter_exits_cleanly_after_async_use() -> None:
     script = """
         import asyncio
         from tela_sdk.testing import Emulator
-        emu = Emulator()
+        emu = Emulator(strict=True)
         canvas = emu.add_canvas(template="hi {{n}}", stream={"chunk_size": 1})
         async def main():
             async with emu.async_client() as c:

@@ -167,7 +167,9 @@ class CompletionChunk(ChunkModel):
 
 @final
 class NativeEmulator:
-    def __new__(cls, api_keys: list[str], port: int = 0, allow_missing_variables: bool = False) -> NativeEmulator: ...
+    def __new__(
+        cls, api_keys: list[str], port: int = 0, allow_missing_variables: bool = False, strict: bool = False
+    ) -> NativeEmulator: ...
     @property
     def base_url(self) -> str: ...
     @property

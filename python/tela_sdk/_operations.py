@@ -28,4 +28,10 @@ Operation = Literal[
     "dify.parameters",
     "dify.meta",
     "dify.info",
+    "dify.site",
+    "dify.files.preview",
+    "dify.conversations.list",
+    "dify.conversations.rename",
+    "dify.conversations.delete",
+    "dify.messages.list",
 ]

@@ -38,6 +38,13 @@ __all__ = [
     "DifyMeta",
     "DifyAppInfo",
     "DifyResult",
+    "DifySite",
+    "DifyFilePreview",
+    "DifyConversation",
+    "DifyConversationPage",
+    "DifyMessageFile",
+    "DifyHistoryMessage",
+    "DifyMessagePage",
     "AnswerReplaced",
     "dify_event",
 ]
@@ -420,3 +427,111 @@ class DifyResult(ResponseModel):
     """``{"result": "success"}`` of stop and feedback."""
 
     result: Field[str | None]
+
+
+class DifySite(ResponseModel):
+    """``GET /site``: the app's WebApp settings. Every field is optional: older servers send
+    fewer, and Dify documents no required one."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("title",)
+
+    title: Field[str | None]
+    chat_color_theme: Field[str | None]
+    chat_color_theme_inverted: Field[bool | None]
+    icon_type: Field[str | None]
+    icon: Field[str | None]
+    icon_background: Field[str | None]
+    icon_url: Field[str | None]
+    description: Field[str | None]
+    copyright: Field[str | None]
+    privacy_policy: Field[str | None]
+    custom_disclaimer: Field[str | None]
+    default_language: Field[str | None]
+    show_workflow_steps: Field[bool | None]
+    use_icon_as_answer_icon: Field[bool | None]
+
+
+class DifyFilePreview(ResponseModel):
+    """``GET /files/{file_id}/preview``: an uploaded file's bytes (``content``), its
+    ``mime_type`` (the answer's ``Content-Type``) and, when the server names it (it does with
+    ``as_attachment=True``), its ``file_name``. ``to_dict()`` holds the content as base64."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("mime_type", "file_name", "size")
+
+    mime_type: Field[str]
+    file_name: Field[str | None]
+
+    @property
+    def content(self) -> bytes:
+        """The file's bytes."""
+        import base64
+
+        return base64.b64decode(self._data.get("content") or "")
+
+    @property
+    def size(self) -> int:
+        """How many bytes ``content`` holds."""
+        text = self._data.get("content") or ""
+        return len(text) * 3 // 4 - text[-2:].count("=")
+
+
+class DifyConversation(ResponseModel):
+    """A chat conversation, as ``conversations.list`` and ``conversations.rename`` give it
+    (times in Unix seconds)."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("id", "name")
+
+    id: Field[str]
+    name: Field[str | None]
+    inputs: Field[dict[str, Any] | None]
+    status: Field[str | None]
+    introduction: Field[str | None]
+    created_at: Field[int | None]
+    updated_at: Field[int | None]
+
+
+class DifyConversationPage(ResponseModel):
+    """One page of ``conversations.list``: ``data``, and ``has_more`` (then pass the last
+    item's id as ``last_id`` for the next page)."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("limit", "has_more")
+
+    limit: Field[int | None]
+    has_more: Field[bool]
+    data: Field[list[DifyConversation]]
+
+
+class DifyMessageFile(Model):
+    """A file attached to a message in the history (``belongs_to``: ``user`` or ``assistant``)."""
+
+    id: Field[str]
+    type: Field[str | None]
+    url: Field[str | None]
+    belongs_to: Field[str | None]
+
+
+class DifyHistoryMessage(Model):
+    """One exchange of a conversation's history: the user's ``query`` and the app's ``answer``."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("id", "query", "answer")
+
+    id: Field[str]
+    conversation_id: Field[str | None]
+    inputs: Field[dict[str, Any] | None]
+    query: Field[str | None]
+    answer: Field[str | None]
+    message_files: Field[list[DifyMessageFile] | None]
+    feedback: Field[dict[str, Any] | None]
+    retriever_resources: Field[list[DifyRetrieverResource] | None]
+    created_at: Field[int | None]
+
+
+class DifyMessagePage(ResponseModel):
+    """One page of ``messages.list``, oldest first; when ``has_more``, pass ``data[0].id`` as
+    ``first_id`` for the page before it."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("limit", "has_more")
+
+    limit: Field[int | None]
+    has_more: Field[bool]
+    data: Field[list[DifyHistoryMessage]]

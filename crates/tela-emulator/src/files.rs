@@ -115,6 +115,9 @@ pub(crate) fn text_of(mime_type: Option<&str>, prefix: &[u8]) -> Option<String> 
 struct Entry {
     token: String,
     info: StoredFile,
+    /// The uploaded bytes of a legacy `/v2/file` entry, served at its `download_url`
+    /// (protocol.md §5.4); `/v3/files` content is never kept whole.
+    content: Option<bytes::Bytes>,
 }
 
 /// Every file created so far, by id.
@@ -153,6 +156,7 @@ impl FileStore {
             Entry {
                 token: token.clone(),
                 info,
+                content: None,
             },
         );
         self.order.push(id.clone());
@@ -193,6 +197,26 @@ impl FileStore {
             e.info.sha256 = Some(content.sha256);
             e.info.uploads += 1;
         }
+    }
+
+    /// Whether file `id` is a legacy `/v2/file` entry (its bytes are kept for download).
+    pub(crate) fn is_legacy(&self, id: &str) -> bool {
+        self.get(id)
+            .is_some_and(|f| !f.file_url.starts_with("vault://"))
+    }
+
+    /// Keeps the bytes a legacy entry's upload received.
+    pub(crate) fn keep_content(&mut self, id: &str, content: bytes::Bytes) {
+        if let Some(e) = self.entries.get_mut(id) {
+            e.content = Some(content);
+        }
+    }
+
+    /// A legacy file's uploaded bytes and `Content-Type`, or `None` (unknown id, or never
+    /// uploaded).
+    pub(crate) fn download(&self, id: &str) -> Option<(bytes::Bytes, Option<String>)> {
+        let e = self.entries.get(id)?;
+        Some((e.content.clone()?, e.info.mime_type.clone()))
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<&StoredFile> {

@@ -100,6 +100,11 @@ pub struct EmulatorConfig {
     /// Let every canvas run without a variable its template uses (see
     /// [`CanvasSpec::allow_missing_variables`]); default false.
     pub allow_missing_variables: bool,
+    /// Answer with only the fields the public docs show (protocol.md §8): no `usage`,
+    /// `model`, `finish_reason`, `function_call` or `tool_calls` in a synchronous completion,
+    /// none of the undocumented chunk and run fields either. Default false for now; it
+    /// becomes the default in the next minor version.
+    pub strict: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -108,6 +113,7 @@ impl Default for EmulatorConfig {
             api_keys: vec!["test-key".to_owned()],
             port: 0,
             allow_missing_variables: false,
+            strict: false,
         }
     }
 }
@@ -124,7 +130,11 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State::new(config.api_keys, config.allow_missing_variables));
+        let state = Arc::new(State::new(
+            config.api_keys,
+            config.allow_missing_variables,
+            config.strict,
+        ));
         let (shutdown, stopped) = watch::channel(false);
         tokio::spawn(server::serve(listener, state.clone(), stopped));
         Ok(Emulator {

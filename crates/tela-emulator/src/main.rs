@@ -1,4 +1,4 @@
-//! `tela-emulator [--port N] [--api-key KEY]... [--canvas FILE.json]... [--allow-missing-variables] [--exit-on-stdin-close]`
+//! `tela-emulator [--port N] [--api-key KEY]... [--canvas FILE.json]... [--allow-missing-variables] [--strict] [--exit-on-stdin-close]`
 //!
 //! Runs the emulator standalone (e.g. for the examples or another language's tests). It
 //! prints exactly one line to stdout, `listening on http://127.0.0.1:PORT`, once it accepts
@@ -10,13 +10,15 @@ use std::process::ExitCode;
 
 use tela_emulator::{CanvasSpec, Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: tela-emulator [--port N] [--api-key KEY]... [--canvas FILE.json]... [--allow-missing-variables] [--exit-on-stdin-close]
+const USAGE: &str = "usage: tela-emulator [--port N] [--api-key KEY]... [--canvas FILE.json]... [--allow-missing-variables] [--strict] [--exit-on-stdin-close]
 
   --port N                   port on 127.0.0.1 (default 0: any free port)
   --api-key KEY              accepted bearer token, repeatable (default: test-key)
   --canvas FILE.json         register a canvas: a CanvasSpec object or an array of them, repeatable
   --allow-missing-variables  run canvases even when a template variable was not sent (default:
                              400 MISSING_VARIABLES naming it)
+  --strict                   answer with only the fields the public docs show (docs/protocol.md
+                             section 8); the default in the next minor version
   --exit-on-stdin-close      stop when standard input reaches end of file (for a parent process)";
 
 struct Args {
@@ -50,6 +52,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--canvas" => canvases.push(value()?),
             "--exit-on-stdin-close" => exit_on_stdin_close = true,
             "--allow-missing-variables" => config.allow_missing_variables = true,
+            "--strict" => config.strict = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -169,6 +172,8 @@ mod tests {
                 .config
                 .allow_missing_variables
         );
+        assert!(!a.config.strict);
+        assert!(parse(&["--strict"]).unwrap().config.strict);
         assert_eq!(parse(&[]).unwrap().config.api_keys, ["test-key"]);
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--port", "x"]).is_err());

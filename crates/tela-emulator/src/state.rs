@@ -13,6 +13,8 @@ pub(crate) struct State {
     pub api_keys: Vec<String>,
     /// [`crate::EmulatorConfig::allow_missing_variables`]: for every canvas.
     pub allow_missing_variables: bool,
+    /// [`crate::EmulatorConfig::strict`]: only documented fields in answers.
+    pub strict: bool,
     pub registry: Mutex<Registry>,
     pub faults: Mutex<Faults>,
     pub log: Mutex<RequestLog>,
@@ -27,10 +29,11 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(api_keys: Vec<String>, allow_missing_variables: bool) -> State {
+    pub(crate) fn new(api_keys: Vec<String>, allow_missing_variables: bool, strict: bool) -> State {
         State {
             api_keys,
             allow_missing_variables,
+            strict,
             registry: Mutex::default(),
             faults: Mutex::default(),
             log: Mutex::default(),

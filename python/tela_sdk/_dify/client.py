@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import _docs
 from .._base import AsyncClientBase, BaseClient, RequestOptions, SyncClient, given, native_options
 from .._timeout import TimeoutTypes
-from ..dify_types import DifyAppInfo, DifyMeta, DifyParameters
+from ..dify_types import DifyAppInfo, DifyMeta, DifyParameters, DifySite
+from .conversations import AsyncDifyConversations, DifyConversations
 from .files import AsyncDifyFiles, DifyFiles
 from .messages import (
     AsyncDifyChatMessages,
@@ -89,12 +90,14 @@ class DifyClient(_DifyBase, SyncClient):
     chat_messages: DifyChatMessages
     files: DifyFiles
     messages: DifyMessages
+    conversations: DifyConversations
 
     def _setup(self) -> None:
         self.completion_messages = DifyCompletionMessages(self)
         self.chat_messages = DifyChatMessages(self)
         self.files = DifyFiles(self)
         self.messages = DifyMessages(self)
+        self.conversations = DifyConversations(self)
 
     @property
     def with_raw_response(self) -> DifyWithRawResponse:
@@ -118,6 +121,11 @@ class DifyClient(_DifyBase, SyncClient):
         per-call options."""
         return self._info("dify.info", DifyAppInfo, user, options)
 
+    def site(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifySite:
+        """The app's WebApp settings (title, icon, description, copyright, privacy policy,
+        default language...), as ``user`` sees them. Takes the per-call options."""
+        return self._info("dify.site", DifySite, user, options)
+
 
 class AsyncDifyClient(_DifyBase, AsyncClientBase):
     """The asyncio Dify client: every call is awaited on the caller's event loop."""
@@ -126,12 +134,14 @@ class AsyncDifyClient(_DifyBase, AsyncClientBase):
     chat_messages: AsyncDifyChatMessages
     files: AsyncDifyFiles
     messages: AsyncDifyMessages
+    conversations: AsyncDifyConversations
 
     def _setup(self) -> None:
         self.completion_messages = AsyncDifyCompletionMessages(self)
         self.chat_messages = AsyncDifyChatMessages(self)
         self.files = AsyncDifyFiles(self)
         self.messages = AsyncDifyMessages(self)
+        self.conversations = AsyncDifyConversations(self)
 
     @property
     def with_raw_response(self) -> AsyncDifyWithRawResponse:
@@ -151,6 +161,10 @@ class AsyncDifyClient(_DifyBase, AsyncClientBase):
     async def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
         """Async twin of ``DifyClient.info``."""
         return await self._ainfo("dify.info", DifyAppInfo, user, options)
+
+    async def site(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifySite:
+        """Async twin of ``DifyClient.site``."""
+        return await self._ainfo("dify.site", DifySite, user, options)
 
 
 _docs.share(AsyncDifyClient, DifyClient)

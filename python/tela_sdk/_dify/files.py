@@ -1,4 +1,5 @@
-"""``dify.files``: upload one file for a user (``POST /files/upload``, multipart)."""
+"""``dify.files``: upload one file for a user (``POST /files/upload``, multipart), and read an
+uploaded file back (``GET /files/{file_id}/preview``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .. import _docs
 from .._base import AsyncResource, RequestOptions, SyncResource, given
 from .._exceptions import InvalidRequestError
 from .._files import File, _disk_path, _stream_name
-from ..dify_types import DifyUploadedFile
+from ..dify_types import DifyFilePreview, DifyUploadedFile
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -79,6 +80,16 @@ class DifyFiles(SyncResource):
         body = _upload_body(file, user, filename, mime_type)
         return DifyUploadedFile(*self._call("dify.files.upload", body, options))
 
+    def preview(
+        self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
+    ) -> DifyFilePreview:
+        """The bytes of the uploaded file ``file_id`` (the ``id`` of ``files.upload``):
+        ``.content`` (bytes), ``.mime_type`` and, when the server names it
+        (``as_attachment=True`` asks it to), ``.file_name``. Dify serves only files used in
+        this app's messages. Takes the per-call options."""
+        body = given(file_id=file_id, as_attachment=as_attachment or None)
+        return DifyFilePreview(*self._call("dify.files.preview", body, options))
+
 
 class AsyncDifyFiles(AsyncResource):
     """Async twin of ``DifyClient.files``."""
@@ -96,6 +107,13 @@ class AsyncDifyFiles(AsyncResource):
         off the event loop)."""
         body = _upload_body(file, user, filename, mime_type)
         return DifyUploadedFile(*await self._call("dify.files.upload", body, options))
+
+    async def preview(
+        self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
+    ) -> DifyFilePreview:
+        """Async twin of ``DifyClient.files.preview``."""
+        body = given(file_id=file_id, as_attachment=as_attachment or None)
+        return DifyFilePreview(*await self._call("dify.files.preview", body, options))
 
 
 _docs.share(AsyncDifyFiles, DifyFiles)

@@ -15,7 +15,7 @@ from .. import _docs
 from .._base import NOT_GIVEN, OPTION_NAMES, AsyncResource, NotGiven, RequestOptions, SyncResource, given, split_params
 from .._exceptions import InvalidRequestError
 from .._files import File
-from ..dify_types import DifyChatCompletion, DifyCompletion, DifyResult, DifyUploadedFile
+from ..dify_types import DifyChatCompletion, DifyCompletion, DifyMessagePage, DifyResult, DifyUploadedFile
 from .streaming import AsyncDifyStream, DifyStream
 
 if TYPE_CHECKING:
@@ -234,8 +234,28 @@ class DifyChatMessages(_Stop):
         return DifyChatCompletion(*self._call("dify.chat_messages.create", body, options))
 
 
+def _history_body(conversation_id: str, user: str | None, first_id: str | None, limit: int | None) -> dict[str, Any]:
+    return given(conversation_id=conversation_id, user=user, first_id=first_id, limit=limit)
+
+
 class DifyMessages(SyncResource):
-    """``POST /messages/{message_id}/feedbacks``."""
+    """``POST /messages/{message_id}/feedbacks`` and ``GET /messages`` (a chat's history)."""
+
+    def list(
+        self,
+        conversation_id: str,
+        *,
+        user: str | None = None,
+        first_id: str | None = None,
+        limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DifyMessagePage:
+        """One page of the history of the chat conversation ``conversation_id`` as ``user`` sees it, oldest first:
+        the ``limit`` (1-100, Dify's default 20) messages before ``first_id`` (the first id
+        of the page you hold; leave it out for the latest page). ``page.has_more`` says
+        whether older ones remain. Takes the per-call options."""
+        body = _history_body(conversation_id, user, first_id, limit)
+        return DifyMessagePage(*self._call("dify.messages.list", body, options))
 
     def feedback(
         self,
@@ -339,6 +359,19 @@ class AsyncDifyChatMessages(_AsyncStop):
 
 class AsyncDifyMessages(AsyncResource):
     """Async twin of ``DifyClient.messages``."""
+
+    async def list(
+        self,
+        conversation_id: str,
+        *,
+        user: str | None = None,
+        first_id: str | None = None,
+        limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DifyMessagePage:
+        """Async twin of ``DifyClient.messages.list``."""
+        body = _history_body(conversation_id, user, first_id, limit)
+        return DifyMessagePage(*await self._call("dify.messages.list", body, options))
 
     async def feedback(
         self,

@@ -6,15 +6,27 @@ from typing import TYPE_CHECKING
 
 from .. import _docs
 from .._raw import RawResponse, _no_stream, call_async, call_sync
-from ..dify_types import DifyChatCompletion, DifyCompletion, DifyUploadedFile
+from ..dify_types import (
+    DifyChatCompletion,
+    DifyCompletion,
+    DifyConversation,
+    DifyConversationPage,
+    DifyFilePreview,
+    DifyMessagePage,
+    DifyResult,
+    DifyUploadedFile,
+)
+from .conversations import AsyncDifyConversations, DifyConversations, SortBy
 from .files import AsyncDifyFiles, DifyFiles, UploadInput
 from .messages import (
     AsyncDifyChatMessages,
     AsyncDifyCompletionMessages,
+    AsyncDifyMessages,
     ChatMessageParams,
     CompletionMessageParams,
     DifyChatMessages,
     DifyCompletionMessages,
+    DifyMessages,
 )
 
 if TYPE_CHECKING:
@@ -73,15 +85,92 @@ class DifyFilesWithRawResponse:
             self._resource, DifyFiles.upload, file, user=user, filename=filename, mime_type=mime_type, **options
         )
 
+    def preview(
+        self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
+    ) -> RawResponse[DifyFilePreview]:
+        """``files.preview(file_id, as_attachment=...)`` as a ``RawResponse`` (its headers are
+        the file's: ``content-type``, ``content-disposition``...)."""
+        return call_sync(self._resource, DifyFiles.preview, file_id, as_attachment=as_attachment, **options)
+
+
+class DifyConversationsWithRawResponse:
+    """``dify.conversations`` with the call's status and headers."""
+
+    def __init__(self, resource: DifyConversations) -> None:
+        self._resource = resource
+
+    def list(
+        self,
+        *,
+        user: str | None = None,
+        last_id: str | None = None,
+        limit: int | None = None,
+        sort_by: SortBy | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DifyConversationPage]:
+        """``conversations.list(...)`` as a ``RawResponse``."""
+        return call_sync(
+            self._resource, DifyConversations.list, user=user, last_id=last_id, limit=limit, sort_by=sort_by, **options
+        )
+
+    def rename(
+        self,
+        conversation_id: str,
+        *,
+        name: str | None = None,
+        auto_generate: bool = False,
+        user: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DifyConversation]:
+        """``conversations.rename(...)`` as a ``RawResponse``."""
+        return call_sync(
+            self._resource,
+            DifyConversations.rename,
+            conversation_id,
+            name=name,
+            auto_generate=auto_generate,
+            user=user,
+            **options,
+        )
+
+    def delete(
+        self, conversation_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]
+    ) -> RawResponse[DifyResult]:
+        """``conversations.delete(...)`` as a ``RawResponse`` (status 204 on current servers)."""
+        return call_sync(self._resource, DifyConversations.delete, conversation_id, user=user, **options)
+
+
+class DifyMessagesWithRawResponse:
+    """``dify.messages`` history with the call's status and headers."""
+
+    def __init__(self, resource: DifyMessages) -> None:
+        self._resource = resource
+
+    def list(
+        self,
+        conversation_id: str,
+        *,
+        user: str | None = None,
+        first_id: str | None = None,
+        limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DifyMessagePage]:
+        """``messages.list(...)`` as a ``RawResponse``."""
+        return call_sync(
+            self._resource, DifyMessages.list, conversation_id, user=user, first_id=first_id, limit=limit, **options
+        )
+
 
 class DifyWithRawResponse:
-    """``dify.with_raw_response``: ``.completion_messages``, ``.chat_messages`` and
-    ``.files`` whose calls return a ``RawResponse``."""
+    """``dify.with_raw_response``: ``.completion_messages``, ``.chat_messages``, ``.files``,
+    ``.conversations`` and ``.messages`` (history) whose calls return a ``RawResponse``."""
 
     def __init__(self, client: DifyClient) -> None:
         self.completion_messages = DifyCompletionMessagesWithRawResponse(client.completion_messages)
         self.chat_messages = DifyChatMessagesWithRawResponse(client.chat_messages)
         self.files = DifyFilesWithRawResponse(client.files)
+        self.conversations = DifyConversationsWithRawResponse(client.conversations)
+        self.messages = DifyMessagesWithRawResponse(client.messages)
 
 
 class AsyncDifyCompletionMessagesWithRawResponse:
@@ -128,6 +217,92 @@ class AsyncDifyFilesWithRawResponse:
             self._resource, AsyncDifyFiles.upload, file, user=user, filename=filename, mime_type=mime_type, **options
         )
 
+    async def preview(
+        self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
+    ) -> RawResponse[DifyFilePreview]:
+        """Async twin of ``dify.with_raw_response.files.preview``."""
+        return await call_async(self._resource, AsyncDifyFiles.preview, file_id, as_attachment=as_attachment, **options)
+
+
+class AsyncDifyConversationsWithRawResponse:
+    """Async twin of ``DifyConversationsWithRawResponse``."""
+
+    def __init__(self, resource: AsyncDifyConversations) -> None:
+        self._resource = resource
+
+    async def list(
+        self,
+        *,
+        user: str | None = None,
+        last_id: str | None = None,
+        limit: int | None = None,
+        sort_by: SortBy | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DifyConversationPage]:
+        """Async twin of ``dify.with_raw_response.conversations.list``."""
+        return await call_async(
+            self._resource,
+            AsyncDifyConversations.list,
+            user=user,
+            last_id=last_id,
+            limit=limit,
+            sort_by=sort_by,
+            **options,
+        )
+
+    async def rename(
+        self,
+        conversation_id: str,
+        *,
+        name: str | None = None,
+        auto_generate: bool = False,
+        user: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DifyConversation]:
+        """Async twin of ``dify.with_raw_response.conversations.rename``."""
+        return await call_async(
+            self._resource,
+            AsyncDifyConversations.rename,
+            conversation_id,
+            name=name,
+            auto_generate=auto_generate,
+            user=user,
+            **options,
+        )
+
+    async def delete(
+        self, conversation_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]
+    ) -> RawResponse[DifyResult]:
+        """Async twin of ``dify.with_raw_response.conversations.delete``."""
+        return await call_async(self._resource, AsyncDifyConversations.delete, conversation_id, user=user, **options)
+
+
+class AsyncDifyMessagesWithRawResponse:
+    """Async twin of ``DifyMessagesWithRawResponse``."""
+
+    def __init__(self, resource: AsyncDifyMessages) -> None:
+        self._resource = resource
+
+    async def list(
+        self,
+        conversation_id: str,
+        *,
+        user: str | None = None,
+        first_id: str | None = None,
+        limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DifyMessagePage]:
+        """Async twin of ``dify.with_raw_response.messages.list``."""
+        return await call_async(
+            self._resource,
+            AsyncDifyMessages.list,
+            conversation_id,
+            user=user,
+            first_id=first_id,
+            limit=limit,
+            **options,
+        )
+
 
 class AsyncDifyWithRawResponse:
     """``async_dify.with_raw_response``: awaited calls returning a ``RawResponse``."""
@@ -136,8 +311,12 @@ class AsyncDifyWithRawResponse:
         self.completion_messages = AsyncDifyCompletionMessagesWithRawResponse(client.completion_messages)
         self.chat_messages = AsyncDifyChatMessagesWithRawResponse(client.chat_messages)
         self.files = AsyncDifyFilesWithRawResponse(client.files)
+        self.conversations = AsyncDifyConversationsWithRawResponse(client.conversations)
+        self.messages = AsyncDifyMessagesWithRawResponse(client.messages)
 
 
 _docs.share(AsyncDifyCompletionMessagesWithRawResponse, DifyCompletionMessagesWithRawResponse)
 _docs.share(AsyncDifyChatMessagesWithRawResponse, DifyChatMessagesWithRawResponse)
 _docs.share(AsyncDifyFilesWithRawResponse, DifyFilesWithRawResponse)
+_docs.share(AsyncDifyConversationsWithRawResponse, DifyConversationsWithRawResponse)
+_docs.share(AsyncDifyMessagesWithRawResponse, DifyMessagesWithRawResponse)

@@ -133,6 +133,15 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
     so a typo fails the test instead of leaving ``{{document}}`` in the reply. This is the
     emulator's check; ``allow_missing_variables=True`` here (every canvas) or on
     ``add_canvas`` (one canvas) turns it off.
+
+    ``strict=True`` answers with only the fields the public Tela docs show, so a test cannot
+    pass by reading one production may not send: a blocking completion is just ``id``,
+    ``object``, ``created`` and ``choices[].message.{role, content}`` (``completion.model``,
+    ``.usage``, ``choices[0].finish_reason`` and ``.index`` read None); stream chunks lose
+    ``model``, ``index``, ``finish_reason``, ``logprobs``, ``function_call`` and
+    ``tool_calls``; a finished run's ``raw_output`` is ``{}`` and a failed run carries no
+    ``error``. Strict becomes the default in the next minor version: pass ``strict=False``
+    to keep the extra fields.
     """
 
     def __init__(
@@ -142,10 +151,12 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
         api_keys: Sequence[str] | None = None,
         port: int = 0,
         allow_missing_variables: bool = False,
+        strict: bool = False,
     ) -> None:
         keys = list(api_keys) if api_keys is not None else [api_key]
         self.api_key = keys[0] if keys else api_key
-        self._native = NativeEmulator(keys, port, allow_missing_variables)
+        self.strict = strict
+        self._native = NativeEmulator(keys, port, allow_missing_variables, strict)
 
     @property
     def url(self) -> str:

@@ -1,4 +1,4 @@
-"""``python -m tela_sdk.testing serve [--port N] [--api-key KEY] [--demo] [--allow-missing-variables]``:
+"""``python -m tela_sdk.testing serve [--port N] [--api-key KEY] [--demo] [--allow-missing-variables] [--strict]``:
 run the emulator."""
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ ALLOW_MISSING_HELP = (
     "run canvases even when the request lacks a variable their template uses, leaving {{name}} in "
     "the text (default: a 400 MISSING_VARIABLES error naming it)"
 )
+#: The help of ``--strict`` (here and in ``tela-sdk emulator``).
+STRICT_HELP = (
+    "answer with only the fields the public docs show (no usage, model, finish_reason... in "
+    "completions), so code that reads an undocumented field fails here too; the default in the "
+    "next minor version"
+)
 
 
 def serve(
@@ -25,6 +31,7 @@ def serve(
     api_keys: Sequence[str] | None = None,
     demo: bool = False,
     allow_missing_variables: bool = False,
+    strict: bool = False,
     out: TextIO | None = None,
 ) -> int:
     """Serves the emulator on 127.0.0.1 until SIGINT/SIGTERM; prints how to point clients at it.
@@ -35,7 +42,7 @@ def serve(
     """
     out = out if out is not None else sys.stdout
     keys = list(api_keys) if api_keys else [DEFAULT_API_KEY]
-    emu = Emulator(api_keys=keys, port=port, allow_missing_variables=allow_missing_variables)
+    emu = Emulator(api_keys=keys, port=port, allow_missing_variables=allow_missing_variables, strict=strict)
     if demo:
         emu.add_demos()
     print(f"listening on {emu.url}", file=out, flush=True)
@@ -69,9 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--api-key", action="append", dest="api_keys", help=f"accepted key (default {DEFAULT_API_KEY!r})")
     cmd.add_argument("--demo", action="store_true", help="register a demo canvas 'demo' and a Dify app 'app-demo'")
     cmd.add_argument("--allow-missing-variables", action="store_true", help=ALLOW_MISSING_HELP)
+    cmd.add_argument("--strict", action="store_true", help=STRICT_HELP)
     args = parser.parse_args(argv)
     return serve(
-        port=args.port, api_keys=args.api_keys, demo=args.demo, allow_missing_variables=args.allow_missing_variables
+        port=args.port,
+        api_keys=args.api_keys,
+        demo=args.demo,
+        allow_missing_variables=args.allow_missing_variables,
+        strict=args.strict,
     )
 
 

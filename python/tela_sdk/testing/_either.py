@@ -104,10 +104,10 @@ def _say_emulator(var: str) -> None:
     warnings.warn(message, TelaWarning, stacklevel=3)
 
 
-def _emulator(canvases: Sequence[Mapping[str, Any]]) -> Emulator:
+def _emulator(canvases: Sequence[Mapping[str, Any]], strict: bool = False) -> Emulator:
     from . import Emulator
 
-    emu = Emulator()
+    emu = Emulator(strict=strict)
     try:
         emu.add_demos()
         for canvas in canvases:
@@ -118,32 +118,35 @@ def _emulator(canvases: Sequence[Mapping[str, Any]]) -> Emulator:
     return emu
 
 
-def client_or_emulator(*, canvases: Sequence[Mapping[str, Any]] = (), **options: Any) -> Client:
+def client_or_emulator(*, canvases: Sequence[Mapping[str, Any]] = (), strict: bool = False, **options: Any) -> Client:
     """``Client(**options)`` when ``TELA_API_KEY`` is set; else an ``EmulatorClient`` on a
     fresh embedded emulator holding the demo canvas ``demo`` (variable ``document``) and each
     of ``canvases`` (``Emulator.add_canvas`` arguments, e.g. ``{"id": "haiku", "template":
-    ..., "reply": ...}``; they exist on the emulator only)."""
+    ..., "reply": ...}``; they exist on the emulator only). ``strict``: the emulator answers
+    with only the documented fields (``Emulator(strict=True)``)."""
     if os.environ.get("TELA_API_KEY"):
         return Client(**options)
     _say_emulator("TELA_API_KEY")
-    emu = _emulator(canvases)
+    emu = _emulator(canvases, strict)
     client = EmulatorClient(api_key=emu.api_key, base_url=emu.url, trust_env=False, **options)
     client.emulator = emu
     return client
 
 
-def async_client_or_emulator(*, canvases: Sequence[Mapping[str, Any]] = (), **options: Any) -> AsyncClient:
+def async_client_or_emulator(
+    *, canvases: Sequence[Mapping[str, Any]] = (), strict: bool = False, **options: Any
+) -> AsyncClient:
     """Async twin of ``client_or_emulator`` (use ``async with``)."""
     if os.environ.get("TELA_API_KEY"):
         return AsyncClient(**options)
     _say_emulator("TELA_API_KEY")
-    emu = _emulator(canvases)
+    emu = _emulator(canvases, strict)
     client = AsyncEmulatorClient(api_key=emu.api_key, base_url=emu.url, trust_env=False, **options)
     client.emulator = emu
     return client
 
 
-def dify_client_or_emulator(**options: Any) -> DifyClient:
+def dify_client_or_emulator(*, strict: bool = False, **options: Any) -> DifyClient:
     """``DifyClient(**options)`` when ``DIFY_API_KEY`` is set; else an ``EmulatorDifyClient``
     on a fresh emulator's demo Dify completion app (input ``text``, answers ``Echo: <text>``)."""
     if os.environ.get("DIFY_API_KEY"):
@@ -151,20 +154,20 @@ def dify_client_or_emulator(**options: Any) -> DifyClient:
     _say_emulator("DIFY_API_KEY")
     from . import DEMO_DIFY_KEY
 
-    emu = _emulator(())
+    emu = _emulator((), strict)
     client = EmulatorDifyClient(api_key=DEMO_DIFY_KEY, base_url=emu.dify_url, trust_env=False, **options)
     client.emulator = emu
     return client
 
 
-def async_dify_client_or_emulator(**options: Any) -> AsyncDifyClient:
+def async_dify_client_or_emulator(*, strict: bool = False, **options: Any) -> AsyncDifyClient:
     """Async twin of ``dify_client_or_emulator``."""
     if os.environ.get("DIFY_API_KEY"):
         return AsyncDifyClient(**options)
     _say_emulator("DIFY_API_KEY")
     from . import DEMO_DIFY_KEY
 
-    emu = _emulator(())
+    emu = _emulator((), strict)
     client = AsyncEmulatorDifyClient(api_key=DEMO_DIFY_KEY, base_url=emu.dify_url, trust_env=False, **options)
     client.emulator = emu
     return client

@@ -1,4 +1,4 @@
-//! The app's read-only descriptions: `parameters()`, `meta()`, `info()`.
+//! The app's read-only descriptions: `parameters()`, `meta()`, `info()`, `site()`.
 
 use reqwest::Method;
 use serde_json::{Map, Value};
@@ -19,6 +19,8 @@ pub enum Info {
     Meta,
     /// `GET /info`: name, description, tags, mode.
     Info,
+    /// `GET /site`: the app's WebApp settings (title, icon, description...).
+    Site,
 }
 
 impl Info {
@@ -27,6 +29,7 @@ impl Info {
             Info::Parameters => "/parameters",
             Info::Meta => "/meta",
             Info::Info => "/info",
+            Info::Site => "/site",
         }
     }
 }

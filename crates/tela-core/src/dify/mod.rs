@@ -7,6 +7,7 @@
 //! message can say what to pass.
 
 mod app;
+mod conversations;
 mod feedback;
 mod file_ref;
 mod info;
@@ -18,6 +19,11 @@ mod upload;
 use serde_json::{Map, Value};
 
 pub use app::{App, Mode};
+pub use conversations::{
+    delete as delete_conversation, list_conversations, list_messages, prepare_delete,
+    prepare_list_conversations, prepare_list_messages, prepare_preview, prepare_rename, preview,
+    rename as rename_conversation,
+};
 pub use feedback::{feedback, prepare_feedback};
 pub use file_ref::{FILE_TYPES, file_ref, file_type_for};
 pub use info::{Info, get_info};

@@ -1,7 +1,10 @@
 //! The Dify operation table: every name a face may call on a Dify client, what it sends and
 //! which function runs it.
 
-use super::{App, Info, UPLOAD_PATH, create, feedback, get_info, stop, stream, upload};
+use super::{
+    App, Info, UPLOAD_PATH, create, delete_conversation, feedback, get_info, list_conversations,
+    list_messages, preview, rename_conversation, stop, stream, upload,
+};
 use crate::api::Operation;
 use crate::shape::Shape;
 
@@ -85,6 +88,60 @@ pub static OPERATIONS: &[Operation] = &[
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(get_info(c, Info::Info, a.body, a.extra_body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "dify.site",
+        method: "GET",
+        path: "/site",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(get_info(c, Info::Site, a.body, a.extra_body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "dify.files.preview",
+        method: "GET",
+        path: "/files/{file_id}/preview",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(preview(c, a.body, a.extra_body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "dify.conversations.list",
+        method: "GET",
+        path: "/conversations",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(list_conversations(c, a.body, a.extra_body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "dify.conversations.rename",
+        method: "POST",
+        path: "/conversations/{conversation_id}/name",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(rename_conversation(c, a.body, a.extra_body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "dify.conversations.delete",
+        method: "DELETE",
+        path: "/conversations/{conversation_id}",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(delete_conversation(c, a.body, a.extra_body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "dify.messages.list",
+        method: "GET",
+        path: "/messages",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(list_messages(c, a.body, a.extra_body, o))),
         stream: None,
     },
 ];

@@ -10,6 +10,9 @@ use tokio::sync::Notify;
 use super::spec::{DifyAppInfo, DifyAppSpec, DifyFeedback, DifyUpload};
 use crate::{EmulatorError, ReplyFn, ids};
 
+/// Uploads up to this size keep their bytes for `GET /files/{id}/preview` (protocol.md §6.9).
+pub(crate) const PREVIEW_MAX: u64 = 16 * 1024 * 1024;
+
 pub(crate) const MODES: [&str; 4] = ["completion", "chat", "agent-chat", "advanced-chat"];
 
 pub(crate) struct DifyApp {
@@ -70,11 +73,26 @@ pub(crate) struct Message {
     pub app_id: String,
     pub user: String,
     pub feedback: Option<DifyFeedback>,
+    /// What `GET /messages` shows of it (protocol.md §6.8).
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+    pub query: String,
+    pub answer: String,
+    pub created_at: u64,
 }
 
 pub(crate) struct Conversation {
     pub app_id: String,
     pub user: String,
+    pub name: String,
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+    pub created_at: u64,
+    pub updated_at: u64,
+    /// Orders conversations created or updated in the same second (`created_at` and
+    /// `updated_at` are whole seconds).
+    pub created_seq: u64,
+    pub updated_seq: u64,
+    /// Its messages' ids, oldest first.
+    pub messages: Vec<String>,
 }
 
 #[derive(Default)]
@@ -86,6 +104,10 @@ pub(crate) struct Apps {
     pub messages: HashMap<String, Message>,
     pub conversations: HashMap<String, Conversation>,
     pub uploads: Vec<DifyUpload>,
+    /// The bytes of uploads up to [`PREVIEW_MAX`], by file id, for `GET /files/{id}/preview`.
+    pub upload_content: HashMap<String, bytes::Bytes>,
+    /// A counter for [`Conversation::created_seq`] / `updated_seq`.
+    pub seq: u64,
     /// End user id -> the UUID Dify would give that end user (`created_by` of uploads).
     end_users: HashMap<String, String>,
 }
@@ -167,6 +189,11 @@ impl Apps {
             .entry(user.to_owned())
             .or_insert_with(ids::uuid)
             .clone()
+    }
+
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
     }
 
     pub(crate) fn feedbacks(&self) -> Vec<DifyFeedback> {

@@ -1,5 +1,6 @@
 //! `POST /files/upload` (protocol.md §6.6): one multipart file per request, read as it arrives
-//! (hashed, counted, never held in memory), with Dify's size limits and error codes.
+//! (hashed and counted; the bytes kept only up to 16 MiB, for the preview of protocol.md §6.9),
+//! with Dify's size limits and error codes.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
-use super::apps::DifyApp;
+use super::apps::{DifyApp, PREVIEW_MAX};
 use super::auth::Authed;
 use super::errors::{error, invalid_param};
 use super::messages::unix_seconds;
@@ -26,6 +27,8 @@ struct Received {
     mime_type: Option<String>,
     size: u64,
     sha256: String,
+    /// The bytes, when at most [`PREVIEW_MAX`] (for the preview).
+    content: Option<Vec<u8>>,
 }
 
 fn no_file() -> Response {
@@ -93,9 +96,19 @@ pub(crate) async fn upload(
         let filename = field.file_name().map(str::to_owned);
         let mime_type = field.content_type().map(ToString::to_string);
         let mut digest = Digester::new();
+        let mut kept = Some(Vec::new());
         loop {
             match field.chunk().await {
-                Ok(Some(chunk)) => digest.update(&chunk),
+                Ok(Some(chunk)) => {
+                    digest.update(&chunk);
+                    if let Some(k) = kept.as_mut() {
+                        if (k.len() + chunk.len()) as u64 > PREVIEW_MAX {
+                            kept = None;
+                        } else {
+                            k.extend_from_slice(&chunk);
+                        }
+                    }
+                }
                 Ok(None) => break,
                 Err(_) => return no_file(),
             }
@@ -107,6 +120,7 @@ pub(crate) async fn upload(
                 mime_type,
                 size,
                 sha256,
+                content: kept,
             });
         }
     }
@@ -167,6 +181,9 @@ pub(crate) async fn upload(
         .unwrap_or("127.0.0.1");
     let created_by = {
         let mut dify = lock(&state.dify);
+        if let Some(content) = file.content {
+            dify.upload_content.insert(id.clone(), content.into());
+        }
         dify.uploads.push(DifyUpload {
             id: id.clone(),
             app_id: app.id.clone(),

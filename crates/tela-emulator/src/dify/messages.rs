@@ -143,14 +143,34 @@ async fn create(
     let task_id = ids::uuid();
     let message_id = ids::uuid();
     let created_at = unix_seconds();
-    lock(&state.dify).messages.insert(
-        message_id.clone(),
-        Message {
-            app_id: app.id.clone(),
-            user: request.user.clone(),
-            feedback: None,
-        },
-    );
+    {
+        let mut dify = lock(&state.dify);
+        let seq = dify.next_seq();
+        if let Some(c) = conversation_id
+            .as_ref()
+            .and_then(|c| dify.conversations.get_mut(c))
+        {
+            c.messages.push(message_id.clone());
+            c.updated_at = created_at;
+            c.updated_seq = seq;
+        }
+        let shown = match (&app.spec.moderation, request.streaming) {
+            (Some(m), false) => m.answer.clone(),
+            _ => answer.clone(),
+        };
+        dify.messages.insert(
+            message_id.clone(),
+            Message {
+                app_id: app.id.clone(),
+                user: request.user.clone(),
+                feedback: None,
+                inputs: request.inputs.clone(),
+                query: request.query.clone(),
+                answer: shown,
+                created_at,
+            },
+        );
+    }
     let prompt_tokens = usage::words(&prompt);
     if request.streaming {
         let task = Arc::new(Task {
@@ -422,15 +442,34 @@ fn conversation(
         }
         None => {
             let id = ids::uuid();
+            let now = unix_seconds();
+            let seq = dify.next_seq();
             dify.conversations.insert(
                 id.clone(),
                 Conversation {
                     app_id: app.id.clone(),
                     user: request.user.clone(),
+                    name: conversation_name(&request.query),
+                    inputs: request.inputs.clone(),
+                    created_at: now,
+                    updated_at: now,
+                    created_seq: seq,
+                    updated_seq: seq,
+                    messages: Vec::new(),
                 },
             );
             Ok(id)
         }
+    }
+}
+
+/// The name the emulator gives a conversation: its first query, cut to 20 characters (Dify
+/// asks the model for one; protocol.md §6.8).
+pub(crate) fn conversation_name(query: &str) -> String {
+    let name: String = query.trim().chars().take(20).collect();
+    match name.trim_end() {
+        "" => "New conversation".to_owned(),
+        cut => cut.to_owned(),
     }
 }
 

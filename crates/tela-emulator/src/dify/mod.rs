@@ -5,6 +5,7 @@
 pub(crate) mod admin;
 pub(crate) mod apps;
 mod auth;
+mod conversations;
 pub(crate) mod errors;
 mod files;
 mod info;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::State;
 
@@ -70,6 +71,18 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v1/meta", get(info::meta))
         .route("/v1/info", get(info::info))
         .route("/v1/messages/{message_id}/feedbacks", post(info::feedback))
+        .route("/v1/messages", get(conversations::history))
+        .route("/v1/conversations", get(conversations::list))
+        .route(
+            "/v1/conversations/{conversation_id}",
+            delete(conversations::delete),
+        )
+        .route(
+            "/v1/conversations/{conversation_id}/name",
+            post(conversations::rename),
+        )
+        .route("/v1/site", get(conversations::site))
+        .route("/v1/files/{file_id}/preview", get(conversations::preview))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .with_state(state)

@@ -277,14 +277,43 @@ pub(crate) async fn create(
         model: request.model(&target),
     };
     if request.stream {
-        stream::response(target.canvas.stream.clone(), meta, reply.content)
+        stream::response(
+            target.canvas.stream.clone(),
+            meta,
+            reply.content,
+            state.strict,
+        )
     } else {
-        completion(meta, &reply)
+        let mut body = completion_body(meta, &reply);
+        if state.strict {
+            strict_completion(&mut body, false);
+        }
+        json_response(StatusCode::OK, &body)
     }
 }
 
-fn completion(meta: ChunkMeta, reply: &Reply) -> Response {
-    json_response(StatusCode::OK, &completion_body(meta, reply))
+/// Strict mode (protocol.md §8): keeps only what the docs show of a `chat.completion`:
+/// `id`, `object`, `created` and `choices[].message.{role, content}` (protocol.md §3.2);
+/// the legacy webhook body (`webhook`) is the guide's `{usage, object, choices, created}`
+/// (protocol.md §3.5).
+pub(crate) fn strict_completion(body: &mut Value, webhook: bool) {
+    let Some(obj) = body.as_object_mut() else {
+        return;
+    };
+    obj.remove("model");
+    if webhook {
+        obj.remove("id");
+    } else {
+        obj.remove("usage");
+    }
+    if let Some(Value::Array(choices)) = obj.get_mut("choices") {
+        for choice in choices.iter_mut().filter_map(Value::as_object_mut) {
+            choice.retain(|k, _| k == "message");
+            if let Some(Value::Object(message)) = choice.get_mut("message") {
+                message.retain(|k, _| k == "role" || k == "content");
+            }
+        }
+    }
 }
 
 /// The synchronous `chat.completion` body (protocol.md §3.2), also the legacy webhook body.

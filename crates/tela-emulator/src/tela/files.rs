@@ -118,6 +118,24 @@ pub(crate) async fn create_legacy(
     )
 }
 
+/// `GET /files/{id}`: a legacy file's `download_url` (protocol.md §5.4), its uploaded bytes
+/// with the upload's `Content-Type`; like a public storage URL it needs no key. A file never
+/// uploaded (or unknown) is the 404 of a missing file.
+pub(crate) async fn download(
+    Extract(state): Extract<Arc<State>>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some((bytes, mime)) = lock(&state.files).download(&id) else {
+        return envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", "File not found");
+    };
+    let mut resp = Response::new(Body::from(bytes));
+    let mime = mime.unwrap_or_else(|| "application/octet-stream".to_owned());
+    if let Ok(v) = HeaderValue::from_str(&mime) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp
+}
+
 /// `GET /v3/files/{id}`.
 pub(crate) async fn retrieve(
     Extract(state): Extract<Arc<State>>,
@@ -180,11 +198,18 @@ pub(crate) async fn receive(Extract(state): Extract<Arc<State>>, request: Reques
         drain(body).await;
         return resp;
     }
+    // A legacy file's bytes are kept whole, to be served at its download_url (§5.4).
+    let mut kept = lock(&state.files).is_legacy(&id).then(Vec::new);
     let mut digest = Digester::new();
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         match chunk {
-            Ok(chunk) => digest.update(&chunk),
+            Ok(chunk) => {
+                digest.update(&chunk);
+                if let Some(kept) = kept.as_mut() {
+                    kept.extend_from_slice(&chunk);
+                }
+            }
             Err(_) => {
                 return envelope::error(
                     StatusCode::BAD_REQUEST,
@@ -207,7 +232,13 @@ pub(crate) async fn receive(Extract(state): Extract<Arc<State>>, request: Reques
         "mime_type": mime_type,
     }});
     let etag = format!("\"{}\"", content.sha256);
-    lock(&state.files).complete(&id, mime_type, content);
+    {
+        let mut files = lock(&state.files);
+        files.complete(&id, mime_type, content);
+        if let Some(kept) = kept {
+            files.keep_content(&id, kept.into());
+        }
+    }
     if let Some(handle) = handle {
         lock(&state.log).set_body(handle, summary);
     }
@@ -332,7 +363,19 @@ fn describe(
             }
         }
     } else if url.starts_with("https://") || url.starts_with("http://") {
-        files.by_url(url).filter(|f| f.uploaded)
+        match files.by_url(url) {
+            // A legacy download_url whose upload never happened names no file (§5.4).
+            Some(f) if !f.uploaded => {
+                return Err(Box::new(envelope::error(
+                    StatusCode::NOT_FOUND,
+                    "NOT_FOUND",
+                    format!(
+                        "Uploaded file not found: {url} ({at}); PUT the bytes to its upload_url first"
+                    ),
+                )));
+            }
+            found => found,
+        }
     } else {
         return Err(invalid(format!(
             "{at}.file_url must be an https://, http://, vault:// or data: URL"

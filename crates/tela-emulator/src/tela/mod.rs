@@ -26,6 +26,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v3/files/{id}", get(files::retrieve))
         .route("/v2/file", post(files::create_legacy))
         .route("/uploads/{id}", put(files::receive))
+        .route("/files/{id}", get(files::download))
         .fallback(envelope::not_found)
         .method_not_allowed_fallback(envelope::method_not_allowed)
         // The server already caps buffered bodies (MAX_BODY); inline files exceed axum's 2 MB.

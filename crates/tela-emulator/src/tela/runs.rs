@@ -172,14 +172,23 @@ async fn live(
         Ok(reply) => set(&state, &id, |run| {
             run.insert("status".into(), json!("succeeded"));
             run.insert("output_content".into(), output_content(reply, duration_ms));
-            run.insert("raw_output".into(), json!({"model": model}));
+            // Strict (protocol.md §8): the docs show `raw_output` as `{}` only.
+            let raw = if state.strict {
+                json!({})
+            } else {
+                json!({"model": model})
+            };
+            run.insert("raw_output".into(), raw);
         }),
         Err(message) => set(&state, &id, |run| {
             run.insert("status".into(), json!("failed"));
-            run.insert(
-                "error".into(),
-                json!({"code": "RUN_FAILED", "message": message}),
-            );
+            // What a failed run says about its cause is undocumented (protocol.md §8).
+            if !state.strict {
+                run.insert(
+                    "error".into(),
+                    json!({"code": "RUN_FAILED", "message": message}),
+                );
+            }
         }),
     };
     let (Some(run), Some(url)) = (run, request.webhook_url.as_deref()) else {
@@ -192,7 +201,11 @@ async fn live(
                 created: unix_seconds(),
                 model,
             };
-            completion_body(meta, reply)
+            let mut body = completion_body(meta, reply);
+            if state.strict {
+                super::completions::strict_completion(&mut body, true);
+            }
+            body
         }
         _ => run,
     };

@@ -22,8 +22,15 @@ pub(crate) struct ChunkMeta {
     pub model: String,
 }
 
-pub(crate) fn response(spec: StreamSpec, meta: ChunkMeta, content: Content) -> Response {
-    let body = Body::from_stream(Sse::new(spec, meta, content).into_stream());
+pub(crate) fn response(
+    spec: StreamSpec,
+    meta: ChunkMeta,
+    content: Content,
+    strict: bool,
+) -> Response {
+    let mut sse = Sse::new(spec, meta, content);
+    sse.strict = strict;
+    let body = Body::from_stream(sse.into_stream());
     let mut resp = Response::new(body);
     *resp.status_mut() = StatusCode::OK;
     let headers = resp.headers_mut();
@@ -106,6 +113,8 @@ struct Sse {
     ping_next: bool,
     newline: &'static str,
     queue: VecDeque<Step>,
+    /// Strict mode (protocol.md §8): chunks carry only the documented fields.
+    strict: bool,
 }
 
 impl Sse {
@@ -127,6 +136,7 @@ impl Sse {
             ping_next: false,
             newline,
             queue: VecDeque::new(),
+            strict: false,
         }
     }
 
@@ -236,10 +246,7 @@ impl Sse {
                 structured_content: None,
             },
         };
-        let frame = format!(
-            "data: {}",
-            serde_json::to_string(&chunk).unwrap_or_default()
-        );
+        let frame = format!("data: {}", self.encode(&chunk));
         self.push_frame(&frame);
         self.pos = end;
         self.sent += 1;
@@ -275,10 +282,7 @@ impl Sse {
                 structured_content: self.structured.as_ref(),
             },
         };
-        let frame = format!(
-            "data: {}",
-            serde_json::to_string(&chunk).unwrap_or_default()
-        );
+        let frame = format!("data: {}", self.encode(&chunk));
         self.push_frame(&frame);
         self.sent += 1;
         self.phase = Phase::Done;
@@ -310,6 +314,33 @@ impl Sse {
 
     /// Queues `lines` (joined by the newline already) plus the blank line ending the event,
     /// split into pieces when `split_frames` is on.
+    /// A chunk's JSON text; in strict mode (protocol.md §8) only `id`, `object`, `created`,
+    /// `choices[].delta.{role, content}` and `message.{role, content, structured_content}`:
+    /// the Tela docs name `delta.content` and `message.structured_content`; `model`,
+    /// `index`, `finish_reason`, `logprobs`, `function_call` and `tool_calls` are only in
+    /// the official SDKs' types.
+    fn encode(&self, chunk: &Chunk<'_>) -> String {
+        if !self.strict {
+            return serde_json::to_string(chunk).unwrap_or_default();
+        }
+        let mut value = serde_json::to_value(chunk).unwrap_or_default();
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("model");
+            if let Some(Value::Array(choices)) = obj.get_mut("choices") {
+                for choice in choices.iter_mut().filter_map(Value::as_object_mut) {
+                    choice.retain(|k, _| k == "delta");
+                    if let Some(Value::Object(delta)) = choice.get_mut("delta") {
+                        delta.remove("function_call");
+                    }
+                }
+            }
+            if let Some(Value::Object(message)) = obj.get_mut("message") {
+                message.retain(|k, _| k == "role" || k == "content" || k == "structured_content");
+            }
+        }
+        value.to_string()
+    }
+
     fn push_frame(&mut self, lines: &str) {
         let mut frame = String::with_capacity(lines.len() + 4);
         frame.push_str(lines);
