@@ -52,9 +52,13 @@ def test_bad_var_is_a_typed_error(spec: str) -> None:
         parse_var(spec)
 
 
-def test_missing_file_fails_before_sending(env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_fails_before_sending(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     canvas = env.add_canvas(template="{{doc}}")
-    code, out = cli("run", "--canvas-id", canvas.id, "--var", f"doc=@{tmp_path / 'missing.pdf'}")
+    # A relative path: the message shortens a long one in its middle (pytest-xdist's tmp paths are).
+    monkeypatch.chdir(tmp_path)
+    code, out = cli("run", "--canvas-id", canvas.id, "--var", "doc=@missing.pdf")
     assert code == 1
     assert out == ""
     err = capsys.readouterr().err
