@@ -77,8 +77,36 @@ def test_the_first_lines_are_the_two_make_targets() -> None:
 
 def test_quickstart_shape() -> None:
     assert len(PYTHON) == 2
-    assert SHELL[0].split()[:3] == ["pip", "install", "tela-sdk"]
+    install = [line.partition("#")[0].split() for line in SHELL[0].splitlines()]
+    # What works today first: a checkout, then a wheel built by `make wheel`; PyPI once released.
+    assert install[0] == ["pip", "install", "."]
+    assert install[1] == ["make", "wheel", "&&", "pip", "install", "dist/tela_sdk-*.whl"]
+    assert install[2] == ["pip", "install", "tela-sdk"]
     assert 'name = "tela-sdk"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_make_wheel_builds_into_dist_and_a_tag_publishes() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile[makefile.index("\nwheel:") :].split("\n\n")[0]
+    assert "maturin build --release --out dist" in recipe
+    assert "make wheel" in section("Development")
+    release = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    assert 'tags: ["v*"]' in release
+    assert "command: sdist" in release
+    publish = release[release.index("\n  publish:") :]
+    assert "id-token: write" in publish
+    assert "pypa/gh-action-pypi-publish@release/v1" in publish
+    assert "needs: [linux, macos, windows, sdist, smoke]" in publish
+
+
+def test_project_urls_and_the_readme_links_to_the_examples() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    urls = dict(re.findall(r'^"?([\w ]+)"? = "(https://[^"]+)"$', pyproject[pyproject.index("[project.urls]") :], re.M))
+    assert {"Homepage", "Documentation", "Examples", "Changelog", "Issues"} <= set(urls)
+    # Absolute links, so they work where a pip user reads the README (PyPI), not only in a checkout.
+    assert f"]({urls['Examples']})" in README
+    assert f"]({urls['Examples'].replace('/tree/', '/blob/')}/notebook.ipynb)" in README
+    assert (ROOT / "examples" / "notebook.ipynb").exists()
 
 
 def test_step_1_runs_on_the_embedded_emulator() -> None:
@@ -186,7 +214,7 @@ def prelude(directive: str, code: str) -> str:
 def test_every_python_block_is_collected() -> None:
     fences = len(re.findall(r"^```python$", README, flags=re.M))
     assert len(ALL_BLOCKS) == fences, "a ```python block the harness does not see (a malformed readme-test comment?)"
-    stray = README.count("<!-- readme-test:") - sum(1 for d, _, _ in ALL_BLOCKS if d)
+    stray = len(re.findall(r"^<!-- readme-test:", README, flags=re.M)) - sum(1 for d, _, _ in ALL_BLOCKS if d)
     assert stray == 0, "a readme-test comment that is not on the line right before a ```python fence"
 
 
