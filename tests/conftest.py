@@ -1,8 +1,15 @@
-"""Fixtures: a real emulator on 127.0.0.1 per test, and clients pointed at it."""
+"""Fixtures: a real emulator on 127.0.0.1 per test, and clients pointed at it.
+
+The suite runs in parallel (pytest-xdist, ``--dist loadgroup``: see the Makefile's test-python).
+Every test makes its own emulator on a free port, its own ``tmp_path`` and its own environment
+(``monkeypatch``, or a copy for a subprocess), so tests can run in any worker. The exceptions
+are grouped by ``pytest_collection_modifyitems`` below.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +51,20 @@ def canvas(emulator: Emulator) -> Canvas:
     return emulator.add_canvas(
         template="Summarize: {{document}}", reply="Summary of {{document}}", allow_missing_variables=True
     )
+
+
+# Modules whose module-scoped fixture is worth making once (one mypy run over every snippet, a
+# 24 MiB file, one raw server under a Hypothesis run): all their tests go to one worker.
+_ONE_WORKER_MODULES = {"test_typing.py", "test_upload_progress.py", "test_fuzz_sse.py"}
+# Worker-process clusters (Dask, Ray) each start several interpreters: one at a time, so two of
+# them never compete for a loaded machine's cores and memory with each other.
+_CLUSTERS = {"test_dask_batch", "test_ray_batch", "test_notebook_runs"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = Path(str(item.fspath)).name
+        if module in _ONE_WORKER_MODULES:
+            item.add_marker(pytest.mark.xdist_group(module.removesuffix(".py")))
+        elif isinstance(item, pytest.Function) and item.originalname in _CLUSTERS:
+            item.add_marker(pytest.mark.xdist_group("clusters"))

@@ -52,9 +52,13 @@ def test_bad_var_is_a_typed_error(spec: str) -> None:
         parse_var(spec)
 
 
-def test_missing_file_fails_before_sending(env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_fails_before_sending(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     canvas = env.add_canvas(template="{{doc}}")
-    code, out = cli("run", "--canvas-id", canvas.id, "--var", f"doc=@{tmp_path / 'missing.pdf'}")
+    # A relative path: the message shortens a long one in its middle (pytest-xdist's tmp paths are).
+    monkeypatch.chdir(tmp_path)
+    code, out = cli("run", "--canvas-id", canvas.id, "--var", "doc=@missing.pdf")
     assert code == 1
     assert out == ""
     err = capsys.readouterr().err
@@ -237,3 +241,90 @@ def test_batch_refuses_a_line_that_is_not_an_object(env: Emulator, tmp_path: Pat
     assert cli("batch", str(src), "--canvas-id", "c", "--no-progress") == (1, "")
     assert "in.jsonl:2 must be a JSON object" in capsys.readouterr().err
     assert env.requests == []
+
+
+# The command as a user meets it: a process, its exit status, its stdout and stderr.
+
+
+def run_cli(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tela_sdk", *argv], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_version_prints_the_package_version() -> None:
+    from tela_sdk import __version__
+
+    proc = run_cli("--version", env=dict(os.environ))
+    assert (proc.returncode, proc.stdout) == (0, f"tela-sdk {__version__}\n"), proc.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "stream", "submit"])
+def test_missing_target_is_a_usage_error_naming_the_flags(emulator: Emulator, command: str) -> None:
+    proc = run_cli(command, "--var", "document=x", env=_env_for(emulator))
+    assert proc.returncode == 2, proc.stderr
+    assert "--canvas-id" in proc.stderr
+    assert "--version-id" in proc.stderr
+    assert "canvas_id" not in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert emulator.requests == []
+
+
+def test_two_targets_and_a_stray_environment_are_usage_errors(emulator: Emulator) -> None:
+    proc = run_cli("run", "--canvas-id", "demo", "--version-id", "v1", env=_env_for(emulator))
+    assert proc.returncode == 2
+    assert "not --canvas-id and --version-id" in proc.stderr
+    proc = run_cli("run", "--version-id", "v1", "--environment", "staging", env=_env_for(emulator))
+    assert proc.returncode == 2
+    assert "--environment needs --canvas-id" in proc.stderr
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize(("api", "variable"), [("tela", "TELA_API_KEY"), ("dify", "DIFY_API_KEY")])
+def test_missing_key_names_the_variable_and_the_flag(emulator: Emulator, api: str, variable: str) -> None:
+    env = {k: v for k, v in _env_for(emulator).items() if not k.endswith("_API_KEY")}
+    proc = run_cli("run", "--api", api, "--canvas-id", "demo", "--var", "text=x", env=env)
+    assert proc.returncode == 1
+    assert variable in proc.stderr
+    assert "--api-key" in proc.stderr
+    assert "api_key=" not in proc.stderr
+
+
+def test_sdk_messages_name_flags_not_keyword_arguments() -> None:
+    from tela_sdk._cli import _cli_words
+
+    core = (
+        "Say what to run: pass canvas_id=... (the version published to production, or to environment_name=...), "
+        "version_id=... (one exact version), or application_id=... (a Workstation app)."
+    )
+    assert _cli_words(core) == (
+        "Say what to run: pass --canvas-id ... (the version published to production, or to --environment ...), "
+        "--version-id ... (one exact version), or --application-id ... (a Workstation app)."
+    )
+    assert _cli_words("No API key: pass api_key=... or set X.") == "No API key: pass --api-key ... or set X."
+    assert _cli_words("the canvas_id field") == "the canvas_id field"  # only keyword arguments
+
+
+def test_emulator_on_a_busy_port_says_so_without_a_traceback() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_cli("emulator", "--port", str(port), env=dict(os.environ))
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    assert f"port {port}" in proc.stderr
+    assert "--port" in proc.stderr
+
+
+def test_submit_wait_prints_the_result(emulator: Emulator) -> None:
+    canvas = emulator.add_canvas(template="Summarize: {{document}}", reply="Summary of {{document}}")
+    proc = run_cli("submit", "--canvas-id", canvas.id, "--var", "document=Q5", "--wait", env=_env_for(emulator))
+    assert (proc.returncode, proc.stdout) == (0, "Summary of Q5\n"), proc.stderr
+    # The run id goes to stderr, so a wait cut short can be resumed with `tela-sdk wait ID`.
+    run_id = proc.stderr.split("run ", 1)[1].split()[0]
+    proc = run_cli("wait", run_id, env=_env_for(emulator))
+    assert (proc.returncode, proc.stdout) == (0, "Summary of Q5\n"), proc.stderr

@@ -3,6 +3,7 @@ carries, and the connection failures (refused, dropped, DNS)."""
 
 from __future__ import annotations
 
+import atexit
 import socket
 from typing import Any
 
@@ -54,11 +55,17 @@ SPECIFIC = (
 )
 
 
+_HELD: list[socket.socket] = []
+
+
 def _closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    """A port that refuses connections: bound (so no other test's server, in this or another
+    pytest-xdist worker, can take it) but never listening."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _HELD.append(s)
+    atexit.register(s.close)
+    return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 def _envelope(status: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ call; redirects leave the origin only by the user's choice; secrets stay out of 
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import socket
@@ -61,7 +62,8 @@ def closed_port() -> int:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port: int = s.getsockname()[1]
-    s.close()
+    # Held, never listening: refused, and no server of another test (or xdist worker) can take it.
+    atexit.register(s.close)
     return port
 
 

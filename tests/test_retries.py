@@ -4,6 +4,7 @@ honouring the server's hints, bounded, with one idempotency key per call."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import socket
 import time
 
@@ -17,10 +18,11 @@ FAST = 50  # retry-after-ms used where only the number of attempts matters
 
 
 def _closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    # Held, never listening: refused, and no server of another test (or xdist worker) can take it.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    atexit.register(s.close)
+    return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 def _statuses(emulator: Emulator) -> list[int]:

@@ -256,12 +256,12 @@ def test_failed_deliveries_are_retried(emulator: Emulator, client: Client, canva
 
 def test_an_unreachable_receiver_is_given_up_on(emulator: Emulator, client: Client) -> None:
     canvas = emulator.add_canvas(run={**FAST, "webhook_attempts": 2})
-    with socket.socket() as s:
+    with socket.socket() as s:  # held (not listening) while the run tries it: refused, and no one else's
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
-    run = client.completions.submit(canvas_id=canvas.id, webhook_url=closed)
-    assert run.wait(poll_interval=0.01).status == "succeeded"
-    attempts = recorded(emulator, 2)
+        run = client.completions.submit(canvas_id=canvas.id, webhook_url=closed)
+        assert run.wait(poll_interval=0.01).status == "succeeded"
+        attempts = recorded(emulator, 2)
     assert [(d.attempt, d.status, d.delivered) for d in attempts] == [(1, None, False), (2, None, False)]
     assert all(d.error for d in attempts)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -19,6 +21,28 @@ from ._exceptions import InvalidRequestError, TelaError
 __all__ = ["main"]
 
 PROG = "tela-sdk"
+
+#: The SDK's keyword arguments, as this command spells them (its messages name the flag to pass).
+_FLAGS = {
+    "canvas_id": "--canvas-id",
+    "version_id": "--version-id",
+    "application_id": "--application-id",
+    "environment_name": "--environment",
+    "api_key": "--api-key",
+    "base_url": "--base-url",
+    "max_retries": "--max-retries",
+    "webhook_url": "--webhook-url",
+}
+_KEYWORD = re.compile(r"\b(" + "|".join(_FLAGS) + r")=(\.\.\.)?")
+
+
+class _Usage(Exception):
+    """A usage mistake found after parsing (exit status 2, like argparse's own)."""
+
+
+def _cli_words(message: str) -> str:
+    """An SDK message with its keyword arguments (``pass canvas_id=...``) named as flags."""
+    return _KEYWORD.sub(lambda m: _FLAGS[m[1]] + (" ..." if m[2] else " "), message)
 
 
 def parse_var(spec: str) -> tuple[str, Any]:
@@ -56,6 +80,13 @@ def _variables(specs: Sequence[str] | None) -> dict[str, Any]:
 
 
 def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    dify = getattr(args, "api", "tela") == "dify"
+    variable = "DIFY_API_KEY" if dify else "TELA_API_KEY"
+    if args.api_key is None and not os.environ.get(variable):
+        # The SDK's own message says `pass api_key=...`: here the key comes from a flag.
+        from ._exceptions import ConfigurationError
+
+        raise ConfigurationError(f"No API key: set the {variable} environment variable (or pass --api-key KEY).")
     opts: dict[str, Any] = {}
     if args.api_key is not None:
         opts["api_key"] = args.api_key
@@ -68,7 +99,25 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
-def _target(args: argparse.Namespace) -> dict[str, Any]:
+def _target(args: argparse.Namespace, *, required: bool = True) -> dict[str, Any]:
+    targets = [
+        flag
+        for flag, value in (
+            ("--canvas-id", args.canvas_id),
+            ("--version-id", args.version_id),
+            ("--application-id", args.application_id),
+        )
+        if value is not None
+    ]
+    if required and not targets:
+        raise _Usage(
+            "say what to run: --canvas-id ID (its production version, or --environment NAME), "
+            "--version-id ID (one exact version) or --application-id ID (a Workstation app)"
+        )
+    if len(targets) > 1:
+        raise _Usage(f"pass one of --canvas-id, --version-id, --application-id, not {' and '.join(targets)}")
+    if args.environment is not None and args.canvas_id is None:
+        raise _Usage("--environment needs --canvas-id (a version or application has no environments)")
     given = {
         "canvas_id": args.canvas_id,
         "version_id": args.version_id,
@@ -99,8 +148,9 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     from ._tela.client import Client
 
+    target = _target(args)
     with Client(**_client_options(args)) as client:
-        completion = client.completions.create(**_target(args))
+        completion = client.completions.create(**target)
         if args.json:
             out.write(completion.to_json() + "\n")
         else:
@@ -130,7 +180,8 @@ def _cmd_stream(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     from ._tela.client import Client
 
-    with Client(**_client_options(args)) as client, client.completions.create(**_target(args), stream=True) as stream:
+    target = _target(args)
+    with Client(**_client_options(args)) as client, client.completions.create(**target, stream=True) as stream:
         for chunk in stream:
             if args.json:
                 out.write(chunk.to_json(indent=None) + "\n")
@@ -145,11 +196,21 @@ def _cmd_stream(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
     from ._tela.client import Client
 
+    target = _target(args)
     with Client(**_client_options(args)) as client:
-        run = client.completions.submit(**_target(args), webhook_url=args.webhook_url)
-        if args.wait:
+        run = client.completions.submit(**target, webhook_url=args.webhook_url)
+        if args.json:
+            if args.wait:
+                run = run.wait(timeout=args.wait_timeout)
+            out.write(run.to_json() + "\n")
+        elif args.wait:
+            # The id first (on stderr, so stdout is the answer alone, as `wait` prints it): a
+            # wait cut short by Ctrl-C or --wait-timeout can be resumed with `tela-sdk wait ID`.
+            print(f"{PROG}: run {run.id} submitted; waiting", file=sys.stderr, flush=True)
             run = run.wait(timeout=args.wait_timeout)
-        out.write(run.to_json() + "\n" if args.json else run.id + "\n")
+            _print_content(run.content, out)
+        else:
+            out.write(run.id + "\n")
     return 0
 
 
@@ -198,7 +259,7 @@ def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
     from ._tela.client import Client
 
     items = _read_items(args.input)
-    defaults = {k: v for k, v in _target(args).items() if v}
+    defaults = {k: v for k, v in _target(args, required=False).items() if v}
     shared = defaults.pop("variables", None)
     if shared:  # --var sets a default per variable, under each line's own variables
         items = [{**item, "variables": {**shared, **(item.get("variables") or {})}} for item in items]
@@ -224,13 +285,20 @@ def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     from .testing.__main__ import serve
 
-    return serve(
-        port=args.port,
-        api_keys=args.api_keys,
-        demo=not args.no_demo,
-        allow_missing_variables=args.allow_missing_variables,
-        out=out,
-    )
+    try:
+        return serve(
+            port=args.port,
+            api_keys=args.api_keys,
+            demo=not args.no_demo,
+            allow_missing_variables=args.allow_missing_variables,
+            out=out,
+        )
+    except OSError as e:
+        where = f"port {args.port}" if args.port else "a free port"
+        print(f"{PROG}: cannot serve the emulator on 127.0.0.1, {where}: {e.strerror or e}", file=sys.stderr)
+        if args.port:
+            print(f"{PROG}: pick another --port, or leave it out for a free one", file=sys.stderr)
+        return 1
 
 
 def _add_client_flags(p: argparse.ArgumentParser, *, dify: bool = False) -> None:
@@ -265,7 +333,10 @@ def _add_target_flags(p: argparse.ArgumentParser, *, dify: bool = False) -> None
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a canvas and print its answer", description="Run a canvas.")
@@ -337,11 +408,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         code: int = args.handler(args, out)
         return code
+    except _Usage as e:
+        parser.exit(2, f"{PROG} {args.command}: error: {e}\n")
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
     except TelaError as e:
-        print(f"{PROG}: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"{PROG}: {type(e).__name__}: {_cli_words(str(e))}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # `tela-sdk stream ... | head`: the reader left; not an error of ours.
