@@ -214,11 +214,10 @@ impl NativeClient {
             extra_body,
             files: collecting.finish(),
         };
-        if !args.files.is_empty() && self.inner.config.api == Api::Tela {
-            let warnings = tela_core::tela::files::forced_inline_warnings(
-                &args.files,
-                self.inner.file_policy(),
-            );
+        if !args.files.is_empty() && self.shape.config.api == Api::Tela {
+            let client = self.client()?;
+            let warnings =
+                tela_core::tela::files::forced_inline_warnings(&args.files, client.file_policy());
             if !warnings.is_empty() {
                 let warn = body_py
                     .py()

@@ -291,6 +291,7 @@ def _cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
             api_keys=args.api_keys,
             demo=not args.no_demo,
             allow_missing_variables=args.allow_missing_variables,
+            strict=args.strict,
             out=out,
         )
     except OSError as e:
@@ -396,6 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-missing-variables",
         action="store_true",
         help="run canvases even when the request lacks a variable their template uses (default: 400 MISSING_VARIABLES)",
+    )
+    emu.add_argument(
+        "--strict",
+        action="store_true",
+        help="answer with only the fields the public docs show (the default in the next minor version)",
     )
     emu.set_defaults(handler=_cmd_emulator)
     return parser
