@@ -55,7 +55,8 @@ def main() -> int:
             batch_format="numpy",
             concurrency=2,
         )
-        rows = out.take_all()
+        # Ray Data keeps no order across workers: sort back into input order.
+        rows = sorted(out.take_all(), key=lambda row: int(str(row["document"]).split()[-1]))
         ok = sum(1 for row in rows if row["summary"] is not None)
         print(f"ray: {ok} of {len(rows)} ok; first: {rows[0]['summary']}")
     finally:
