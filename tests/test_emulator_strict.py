@@ -108,7 +108,7 @@ def test_serve_strict_flag() -> None:
             body = json.load(resp)
         assert set(body) == {"id", "object", "created", "choices"}
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=30) in (0, -signal.SIGINT)  # a SIGINT that lands during shutdown ends it by the signal
     finally:
         if proc.poll() is None:
             proc.kill()

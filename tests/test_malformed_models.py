@@ -51,7 +51,11 @@ def test_a_retrieved_run_of_the_wrong_shape_is_refused_at_once(fields: dict[str,
     def handler(conn: RawConn) -> None:
         # GET /v1/completion-run answers a page (here a bare list) of such runs.
         page = conn.request.path.startswith("/v1/completion-run")
-        conn.send(response(200, {"content-type": "application/json"}, b"[" + body + b"]" if page else body))
+        conn.send(
+            response(
+                200, {"content-type": "application/json", "connection": "close"}, b"[" + body + b"]" if page else body
+            )
+        )
 
     with RawServer(handler) as srv, Client(api_key="k", base_url=srv.url, max_retries=0) as client:
         with pytest.raises(APIResponseValidationError, match=f"{re.escape(names)} to be a JSON object"):
