@@ -235,3 +235,18 @@ def test_python_block_runs_as_printed(block: tuple[str, str, int], served: Emula
         [sys.executable, "-c", source], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
     )
     assert proc.returncode == 0, f"README.md line {line}:\n{code}\n{proc.stderr}"
+
+
+def test_every_public_error_is_in_the_errors_table() -> None:
+    """A class a user can catch is one they look up in the README's Errors table."""
+    import tela_sdk
+
+    table = section("Errors")
+    public = [
+        name
+        for name in tela_sdk.__all__
+        if isinstance(getattr(tela_sdk, name), type) and issubclass(getattr(tela_sdk, name), tela_sdk.TelaError)
+    ]
+    assert len(public) > 10
+    missing = [name for name in public if f"`{name}`" not in table]
+    assert missing == [], f"add a row (or a mention) to README ## Errors for: {missing}"

@@ -1,4 +1,4 @@
-"""``batch()``: one canvas (or Dify app) over many inputs, concurrently, nothing lost.
+"""``completions.batch()``: one canvas over many inputs, concurrently, nothing lost.
 
 The items run as ordinary ``create()`` calls on the core's runtime (so each keeps its own
 retries, and the client-wide limiter slows every call after a 429), with at most
