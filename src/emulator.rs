@@ -1,7 +1,12 @@
 //! `NativeEmulator`: the in-process emulator server, configured with JSON specs.
-//! Reply callbacks are Python callables, called on a blocking thread with the GIL.
+//!
+//! A reply callback runs on a Python daemon thread that Python starts (`start(request,
+//! respond)` returns at once), never inside a Rust frame: a callback still blocked when the
+//! interpreter exits is then ended by CPython like any daemon thread, where one running under
+//! `Python::attach` on a tokio thread was unwound through Rust frames and crashed the process.
 
-use std::sync::Arc;
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -25,17 +30,48 @@ fn to_py<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound
     from_json(py, &bytes).map_err(PyValueError::new_err)
 }
 
-fn python_reply(callback: Py<PyAny>) -> ReplyFn {
+fn python_reply(start: Py<PyAny>) -> ReplyFn {
     Arc::new(move |request: serde_json::Value| {
+        if crate::runtime::closing() {
+            return Err("the interpreter is exiting".to_owned());
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
         Python::attach(|py| {
             let bytes = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
             let arg = from_json(py, &bytes)?;
-            let out = callback
-                .call1(py, (arg,))
-                .map_err(|e| format!("reply callback raised {e}"))?;
-            to_json(out.bind(py), "the reply callback's return value").map_err(|e| e.to_string())
-        })
+            let respond = Respond {
+                tx: Mutex::new(Some(tx)),
+            };
+            start
+                .call1(py, (arg, respond))
+                .map(drop)
+                .map_err(|e| format!("reply callback could not start: {e}"))
+        })?;
+        // Waits without the GIL; a thread that ends unanswered drops `Respond`, closing the channel.
+        rx.recv()
+            .unwrap_or_else(|_| Err("reply callback ended without an answer".to_owned()))
     })
+}
+
+/// Hands a reply callback's outcome from its Python thread back to the waiting server task.
+#[pyclass(frozen, module = "tela_sdk._native")]
+struct Respond {
+    tx: Mutex<Option<SyncSender<Result<serde_json::Value, String>>>>,
+}
+
+#[pymethods]
+impl Respond {
+    /// `respond(value, None)` with the callback's return value, or `respond(None, "Type: message")`.
+    #[pyo3(signature = (value, error=None))]
+    fn __call__(&self, value: &Bound<'_, PyAny>, error: Option<String>) {
+        let outcome = match error {
+            Some(e) => Err(format!("reply callback raised {e}")),
+            None => to_json(value, "the reply callback's return value").map_err(|e| e.to_string()),
+        };
+        if let Some(tx) = self.tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tx.send(outcome);
+        }
+    }
 }
 
 #[pymethods]

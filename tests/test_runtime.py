@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+import tela_sdk
 from tela_sdk import Client
 from tela_sdk.testing import Canvas, Emulator
 
@@ -211,3 +212,42 @@ def test_interpreter_exits_cleanly_after_async_use() -> None:
     for _ in range(5):
         proc = run_script(script)
         assert (proc.returncode, proc.stdout.strip()) == (0, "done"), proc.stderr
+
+
+def test_interpreter_exits_cleanly_while_a_reply_callback_still_runs() -> None:
+    """A reply callback woken during interpreter shutdown (here by an atexit hook) used to run
+    inside Rust frames on a tokio thread, and CPython's thread exit unwound through them: a
+    SIGSEGV or SIGABRT in about 5 runs of 8. Callbacks now run on Python daemon threads."""
+    script = """
+        import asyncio, atexit, threading
+        from tela_sdk.testing import Emulator
+        gate, entered = threading.Event(), threading.Event()
+        emu = Emulator(strict=True)
+        def reply(request):
+            entered.set()
+            gate.wait(60)
+            return "late"
+        canvas = emu.add_canvas(reply=reply)
+        async def main():
+            c = emu.async_client(max_retries=0)
+            task = asyncio.ensure_future(c.completions.create(canvas_id=canvas.id, variables={}))
+            while not entered.is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+        atexit.register(gate.set)
+        asyncio.run(main())
+        print("done")
+    """
+    for _ in range(8):
+        proc = run_script(script)
+        assert (proc.returncode, proc.stdout.strip()) == (0, "done"), proc.stderr
+
+
+def test_a_reply_callback_that_raises_is_a_500_naming_the_error(emulator: Emulator) -> None:
+    def reply(request: object) -> str:
+        raise LookupError("no answer for this one")
+
+    canvas = emulator.add_canvas(reply=reply)
+    with emulator.client(max_retries=0) as c, pytest.raises(tela_sdk.InternalServerError) as info:
+        c.completions.create(canvas_id=canvas.id, variables={})
+    assert "LookupError: no answer for this one" in str(info.value)

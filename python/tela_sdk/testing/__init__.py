@@ -32,6 +32,7 @@ from ._either import (
     dify_client_or_emulator,
 )
 from ._files import FilesEmulatorMixin, ReplyFile, StoredFile
+from ._reply import threaded
 
 __all__ = [
     "Emulator",
@@ -224,12 +225,14 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
             spec["run"] = dict(run)
         if allow_missing_variables:
             spec["allow_missing_variables"] = True
-        callback = None
+        callback: Callable[..., None] | None = None
         if callable(reply):
             user_fn = reply
 
-            def callback(request: dict[str, Any]) -> Any:
+            def answer_one(request: dict[str, Any]) -> Any:
                 return user_fn(ReplyRequest(request))
+
+            callback = threaded(answer_one)
 
         elif reply is not None:
             spec["reply"] = dict(reply) if isinstance(reply, Mapping) else reply
