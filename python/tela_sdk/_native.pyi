@@ -31,37 +31,11 @@ OPERATIONS: Final[tuple[Operation, ...]]
 
 def _shutdown() -> None: ...
 
-_Timeout = float | dict[str, float | None] | None
-
 @final
 class NativeClient:
-    def __new__(
-        cls,
-        api: str,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: _Timeout = None,
-        max_retries: int | None = None,
-        default_headers: dict[str, str] | None = None,
-        proxy: str | None = None,
-        ca_bundle: str | None = None,
-        upload: str | None = None,
-        max_event_bytes: int | None = None,
-        trust_env: bool | None = None,
-    ) -> NativeClient: ...
-    def with_options(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: _Timeout = None,
-        max_retries: int | None = None,
-        default_headers: dict[str, str] | None = None,
-        proxy: str | None = None,
-        ca_bundle: str | None = None,
-        upload: str | None = None,
-        max_event_bytes: int | None = None,
-        trust_env: bool | None = None,
-    ) -> NativeClient: ...
+    # settings: a ClientSettings dict of the given settings, a Timeout as its as_dict().
+    def __new__(cls, api: str, settings: dict[str, Any]) -> NativeClient: ...
+    def with_options(self, settings: dict[str, Any]) -> NativeClient: ...
     def shares_pool_with(self, other: NativeClient) -> bool: ...
     def close(self) -> None: ...
     @property
