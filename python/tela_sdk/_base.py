@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self, Unpack
 
-    from ._files import FileInput, UploadMode
+    from ._files import UploadMode
     from ._operations import Operation
     from ._timeout import TimeoutTypes
 
@@ -388,22 +388,9 @@ class BaseClient:
         up to 4 MiB, upload above), ``"inline"`` or ``"vault"``."""
         return self._native.upload
 
-    def file(
-        self,
-        source: FileInput,
-        *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        range: tuple[int, int] | None = None,
-        parser_type: str | None = None,
-        upload: UploadMode | None = None,
-    ) -> File:
-        """``tela_sdk.File(source, ...)``, for code that only holds the client: ``source`` is a
-        path, bytes, a binary file object or an ``https://`` URL; ``name`` and ``mime_type``
-        override what is guessed; ``range`` picks ``(first_page, last_page)`` of a PDF;
-        ``parser_type`` asks Tela for a parser; ``upload`` overrides the client's
-        ``upload`` mode for this file."""
-        return File(source, name=name, mime_type=mime_type, range=range, parser_type=parser_type, upload=upload)
+    #: ``tela_sdk.File(source, ...)``, for code that only holds the client: the same
+    #: class, so the same arguments and checks (``help(tela_sdk.File)``).
+    file = staticmethod(File)
 
     def with_options(self, **settings: Unpack[ClientSettings]) -> Self:
         """A copy with some settings changed, sharing this client's connection pool (a new

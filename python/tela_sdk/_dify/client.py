@@ -47,8 +47,10 @@ class _DifyBase(BaseClient):
 
     def __init__(self, **settings: Unpack[CommonSettings]) -> None:
         """Builds the client; nothing is sent until the first call. Takes the settings of
-        ``Client`` but ``upload`` (see ``help(tela_sdk.Client)``); ``api_key`` and
-        ``base_url`` default to ``DIFY_API_KEY`` and ``DIFY_BASE_URL``."""
+        ``Client`` but ``upload`` (Dify files are always uploaded): ``api_key`` (else
+        ``DIFY_API_KEY``), ``base_url`` (else ``DIFY_BASE_URL``), ``timeout``,
+        ``max_retries``, ``default_headers``, ``proxy``, ``ca_bundle``, ``max_event_bytes``
+        and ``trust_env``; ``help(tela_sdk.Client)`` says what each does."""
         super().__init__(**settings)
 
     def _info(self, op: Operation, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
