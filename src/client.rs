@@ -1,4 +1,6 @@
-//! `NativeClient`: argument translation around `tela_core::Client`. No defaults or rules here.
+//! `NativeClient`: argument translation around `tela_core::Client`. No defaults or rules here:
+//! the settings dict and the per-call options are read straight into the core's types
+//! (`de.rs`); the Python face has checked their names, the core checks their values.
 
 use std::sync::{Arc, RwLock};
 
