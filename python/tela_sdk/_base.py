@@ -390,7 +390,7 @@ class BaseClient:
 
     #: ``tela_sdk.File(source, ...)``, for code that only holds the client: the same
     #: class, so the same arguments and checks (``help(tela_sdk.File)``).
-    file = staticmethod(File)
+    file = File
 
     def with_options(self, **settings: Unpack[ClientSettings]) -> Self:
         """A copy with some settings changed, sharing this client's connection pool (a new
