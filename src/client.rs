@@ -1,18 +1,20 @@
-//! `NativeClient`: argument translation around `tela_core::Client`. No defaults or rules here.
+//! `NativeClient`: argument translation around `tela_core::Client`. No defaults or rules here:
+//! the settings dict and the per-call options are read straight into the core's types
+//! (`de.rs`); the Python face has checked their names, the core checks their values.
 
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::PyDict;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tela_core::api::{self, Args};
-use tela_core::config::Api;
-use tela_core::config::TimeoutSpec;
+use tela_core::config::{Api, Pairs, TimeoutSpec, read_named};
 use tela_core::transport::CallOptions;
 use tela_core::{Client, ClientConfig, ConfigInput};
 
 use crate::convert::{to_json_args, to_json_object};
+use crate::de;
 use crate::errors::{IntoPyResult, invalid};
 use crate::logging::{self, Logged};
 use crate::outcome::{JsonResponse, Outcome};
@@ -21,25 +23,17 @@ use crate::stream::NativeStream;
 
 #[pyclass(frozen, module = "tela_sdk._native")]
 pub struct NativeClient {
-    /// The settings and file policy, kept for the getters (and `repr`) after `close()`.
-    shape: Shape,
+    /// The settings (file policy included), kept for the getters (and `repr`) after `close()`.
+    config: Arc<ClientConfig>,
     /// `None` once closed: this client's share of the pool is given up, so the pool (and its
     /// idle sockets) closes as soon as no copy uses it, not when the Python object is freed.
     live: RwLock<Option<Client>>,
 }
 
-struct Shape {
-    config: Arc<ClientConfig>,
-    upload: &'static str,
-}
-
 impl NativeClient {
     fn from_client(client: Client) -> Self {
         NativeClient {
-            shape: Shape {
-                config: client.config.clone(),
-                upload: client.file_policy().upload.name(),
-            },
+            config: client.config.clone(),
             live: RwLock::new(Some(client)),
         }
     }
@@ -79,62 +73,21 @@ fn api_of(name: &str) -> PyResult<Api> {
     }
 }
 
-/// `timeout=` as given: a number, or a dict of the named deadlines that were set. Only the
-/// Python types are checked here (the one place they are); the values are the core's.
-fn timeout_spec(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeoutSpec>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(None);
-    };
-    let is_bool = obj.cast::<PyBool>().is_ok();
-    if !is_bool && (obj.cast::<PyFloat>().is_ok() || obj.cast::<PyInt>().is_ok()) {
-        return Ok(Some(TimeoutSpec::Seconds(obj.extract::<f64>()?)));
-    }
-    let Ok(d) = obj.cast::<PyDict>() else {
-        return Err(invalid(format!(
-            "timeout must be a number of seconds or a tela_sdk.Timeout, got {}",
-            obj.get_type().name()?
-        )));
-    };
-    let mut fields = Vec::with_capacity(d.len());
-    for (k, v) in d.iter() {
-        let secs: Option<f64> = if v.is_none() {
-            None
-        } else {
-            Some(v.extract().map_err(|_| {
-                invalid(format!("timeout: {k} must be a number of seconds or None"))
-            })?)
-        };
-        fields.push((
-            k.extract::<String>()
-                .map_err(|_| invalid("timeout: the deadline names must be str"))?,
-            secs,
-        ));
-    }
-    Ok(Some(TimeoutSpec::Fields(fields)))
+/// The settings dict of the Python face (names checked there) read as the core's input; the
+/// core says which value is wrong.
+fn settings(settings: &Bound<'_, PyDict>) -> PyResult<ConfigInput> {
+    ConfigInput::read(de::Py(settings.as_any())).py()
 }
 
-fn headers_from_py(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Vec<(String, String)>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(Vec::new());
-    };
-    let Ok(d) = obj.cast::<PyDict>() else {
-        return Err(invalid(format!("{what} must be a dict of str to str")));
-    };
-    let mut out = Vec::with_capacity(d.len());
-    for (k, v) in d.iter() {
-        let key: String = k
-            .extract()
-            .map_err(|_| invalid(format!("{what}: keys must be str")))?;
-        let value = if let Ok(s) = v.cast::<PyString>() {
-            s.to_str()?.to_owned()
-        } else if v.cast::<PyInt>().is_ok() || v.cast::<PyFloat>().is_ok() {
-            v.str()?.to_str()?.to_owned()
-        } else {
-            return Err(invalid(format!("{what}[{key:?}] must be a str")));
-        };
-        out.push((key, value));
-    }
-    Ok(out)
+/// A per-call option read as the core's type `T`: the core's types say what is accepted
+/// (header values are str, a timeout a number or deadlines by name).
+fn option_as<T: DeserializeOwned>(
+    value: Option<&Bound<'_, PyAny>>,
+    at: &str,
+) -> PyResult<Option<T>> {
+    value
+        .map(|v| read_named(de::Py(v), at).map_err(invalid))
+        .transpose()
 }
 
 fn optional_object(
@@ -145,42 +98,6 @@ fn optional_object(
         .map(|o| to_json_object(o, at))
         .transpose()
 }
-
-#[allow(clippy::too_many_arguments)]
-fn config_input(
-    api_key: Option<String>,
-    base_url: Option<String>,
-    timeout: Option<TimeoutSpec>,
-    max_retries: Option<i64>,
-    default_headers: Vec<(String, String)>,
-    proxy: Option<String>,
-    ca_bundle: Option<PathBuf>,
-    max_event_bytes: Option<i64>,
-    trust_env: Option<bool>,
-) -> ConfigInput {
-    ConfigInput {
-        max_event_bytes,
-        trust_env,
-        api_key,
-        base_url,
-        timeouts: None,
-        timeout,
-        max_retries,
-        default_headers,
-        proxy,
-        ca_bundle,
-    }
-}
-
-/// The per-call options every operation takes, as keyword arguments.
-const OPTIONS: [&str; 6] = [
-    "extra_body",
-    "extra_headers",
-    "extra_query",
-    "timeout",
-    "max_retries",
-    "progress",
-];
 
 impl NativeClient {
     /// Translates the body and the per-call keyword options every operation takes.
@@ -195,16 +112,6 @@ impl NativeClient {
                 None => None,
             })
         };
-        if let Some(d) = options {
-            for key in d.keys() {
-                let key: String = key
-                    .extract()
-                    .map_err(|_| invalid("option names must be str"))?;
-                if !OPTIONS.contains(&key.as_str()) {
-                    return Err(invalid(format!("unexpected keyword argument {key:?}")));
-                }
-            }
-        }
         let collecting = crate::files::Collecting::start();
         let body_py = body;
         let body = to_json_args(body)?;
@@ -214,7 +121,7 @@ impl NativeClient {
             extra_body,
             files: collecting.finish(),
         };
-        if !args.files.is_empty() && self.shape.config.api == Api::Tela {
+        if !args.files.is_empty() && self.config.api == Api::Tela {
             let client = self.client()?;
             let warnings =
                 tela_core::tela::files::forced_inline_warnings(&args.files, client.file_policy());
@@ -228,18 +135,16 @@ impl NativeClient {
                 }
             }
         }
-        let max_retries = option("max_retries")?
-            .map(|v| {
-                v.extract::<i64>()
-                    .map_err(|_| invalid("max_retries must be an int (0 disables retries)"))
-            })
-            .transpose()?;
         let mut opts = CallOptions::new(
-            headers_from_py(option("extra_headers")?.as_ref(), "extra_headers")?,
-            headers_from_py(option("extra_query")?.as_ref(), "extra_query")?,
-            self.shape.config.timeouts,
-            timeout_spec(option("timeout")?.as_ref())?.as_ref(),
-            max_retries,
+            option_as::<Pairs>(option("extra_headers")?.as_ref(), "extra_headers")?
+                .unwrap_or_default()
+                .0,
+            option_as::<Pairs>(option("extra_query")?.as_ref(), "extra_query")?
+                .unwrap_or_default()
+                .0,
+            self.config.timeouts,
+            option_as::<TimeoutSpec>(option("timeout")?.as_ref(), "timeout")?.as_ref(),
+            option_as::<i64>(option("max_retries")?.as_ref(), "max_retries")?,
         )
         .py()?;
         opts.progress = crate::files::on_progress(option("progress")?)?;
@@ -249,77 +154,25 @@ impl NativeClient {
 
 #[pymethods]
 impl NativeClient {
+    /// `settings`: the client's settings by name (see `tela_sdk.ClientSettings`).
     #[new]
-    #[pyo3(signature = (api, api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None, max_event_bytes=None, trust_env=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        api: &str,
-        api_key: Option<String>,
-        base_url: Option<String>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<i64>,
-        default_headers: Option<&Bound<'_, PyAny>>,
-        proxy: Option<String>,
-        ca_bundle: Option<PathBuf>,
-        upload: Option<&str>,
-        max_event_bytes: Option<i64>,
-        trust_env: Option<bool>,
-    ) -> PyResult<Self> {
-        let api = api_of(api)?;
-        let input = config_input(
-            api_key,
-            base_url,
-            timeout_spec(timeout)?,
-            max_retries,
-            headers_from_py(default_headers, "default_headers")?,
-            proxy,
-            ca_bundle,
-            max_event_bytes,
-            trust_env,
-        );
-        let config = tela_core::ClientConfig::resolve(api, input).py()?;
-        Ok(NativeClient::from_client(crate::files::with_upload(
-            Client::new(config).py()?,
-            upload,
-        )?))
+    fn new(api: &str, settings: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let config = ClientConfig::resolve(api_of(api)?, self::settings(settings)?).py()?;
+        Ok(NativeClient::from_client(Client::new(config).py()?))
     }
 
-    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, default_headers=None, proxy=None, ca_bundle=None, upload=None, max_event_bytes=None, trust_env=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn with_options(
-        &self,
-        api_key: Option<String>,
-        base_url: Option<String>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<i64>,
-        default_headers: Option<&Bound<'_, PyAny>>,
-        proxy: Option<String>,
-        ca_bundle: Option<PathBuf>,
-        upload: Option<&str>,
-        max_event_bytes: Option<i64>,
-        trust_env: Option<bool>,
-    ) -> PyResult<Self> {
-        let input = config_input(
-            api_key,
-            base_url,
-            timeout_spec(timeout)?,
-            max_retries,
-            headers_from_py(default_headers, "default_headers")?,
-            proxy,
-            ca_bundle,
-            max_event_bytes,
-            trust_env,
-        );
-        Ok(NativeClient::from_client(crate::files::with_upload(
-            self.client()?.with_options(input).py()?,
-            upload,
-        )?))
+    /// A copy with the settings given changed (see `tela_core::Client::with_options`).
+    fn with_options(&self, settings: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let changes = self::settings(settings)?;
+        Ok(NativeClient::from_client(
+            self.client()?.with_options(changes).py()?,
+        ))
     }
 
     /// How local files are delivered by default: "auto", "inline" or "vault".
     #[getter]
     fn upload(&self) -> &'static str {
-        self.shape.upload
+        self.config.files.upload.name()
     }
 
     fn shares_pool_with(&self, other: &NativeClient) -> bool {
@@ -339,29 +192,29 @@ impl NativeClient {
     /// With any password masked: the URL is for reading, not for sending.
     #[getter]
     fn base_url(&self) -> String {
-        self.shape.config.shown_base_url()
+        self.config.shown_base_url()
     }
 
     /// True when the key would go over plain http:// to a host that is not loopback.
     #[getter]
     fn sends_key_in_clear(&self) -> bool {
-        self.shape.config.sends_key_in_clear()
+        self.config.sends_key_in_clear()
     }
 
     #[getter]
     fn max_event_bytes(&self) -> usize {
-        self.shape.config.max_event_bytes
+        self.config.max_event_bytes
     }
 
     #[getter]
     fn max_retries(&self) -> u32 {
-        self.shape.config.max_retries
+        self.config.max_retries
     }
 
     /// The resolved deadlines as a dict of seconds (None = no limit).
     #[getter]
     fn timeout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let t = self.shape.config.timeouts;
+        let t = self.config.timeouts;
         let d = PyDict::new(py);
         for (k, v) in [
             ("connect", t.connect),
@@ -378,7 +231,7 @@ impl NativeClient {
     /// A hint of the key safe to print (`***abcd`).
     #[getter]
     fn api_key_hint(&self) -> String {
-        self.shape.config.api_key.masked()
+        self.config.api_key.masked()
     }
 
     /// Runs the core operation `op` and returns `(json, request_id)`, or with `raw=True`

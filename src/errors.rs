@@ -15,88 +15,50 @@ const MODULE: &str = "tela_sdk._exceptions";
 /// The Python exception classes, indexed by [`Class`].
 static CLASSES: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
 
-/// Which exception class an error becomes; the discriminant indexes the cache.
-#[derive(Clone, Copy)]
-enum Class {
-    Configuration,
-    InvalidRequest,
-    BadRequest,
-    Authentication,
-    PermissionDenied,
-    NotFound,
-    Conflict,
-    UnprocessableEntity,
-    RateLimit,
-    InternalServer,
-    ApiStatus,
-    ApiConnection,
-    ApiTimeout,
-    Stream,
-    ResponseValidation,
-    Redirect,
-    Tela,
-    FileUpload,
-    RunTimeout,
-}
-
-impl Class {
-    /// Every variant, in discriminant order (checked at compile time below).
-    const ALL: [Class; 19] = [
-        Class::Configuration,
-        Class::InvalidRequest,
-        Class::BadRequest,
-        Class::Authentication,
-        Class::PermissionDenied,
-        Class::NotFound,
-        Class::Conflict,
-        Class::UnprocessableEntity,
-        Class::RateLimit,
-        Class::InternalServer,
-        Class::ApiStatus,
-        Class::ApiConnection,
-        Class::ApiTimeout,
-        Class::Stream,
-        Class::ResponseValidation,
-        Class::Redirect,
-        Class::Tela,
-        Class::FileUpload,
-        Class::RunTimeout,
-    ];
-
-    /// The class's name in `tela_sdk._exceptions`.
-    const fn name(self) -> &'static str {
-        match self {
-            Class::Configuration => "ConfigurationError",
-            Class::InvalidRequest => "InvalidRequestError",
-            Class::BadRequest => "BadRequestError",
-            Class::Authentication => "AuthenticationError",
-            Class::PermissionDenied => "PermissionDeniedError",
-            Class::NotFound => "NotFoundError",
-            Class::Conflict => "ConflictError",
-            Class::UnprocessableEntity => "UnprocessableEntityError",
-            Class::RateLimit => "RateLimitError",
-            Class::InternalServer => "InternalServerError",
-            Class::ApiStatus => "APIStatusError",
-            Class::ApiConnection => "APIConnectionError",
-            Class::ApiTimeout => "APITimeoutError",
-            Class::Stream => "StreamError",
-            Class::ResponseValidation => "APIResponseValidationError",
-            Class::Redirect => "RedirectError",
-            Class::Tela => "TelaError",
-            Class::FileUpload => "FileUploadError",
-            Class::RunTimeout => "RunTimeoutError",
+/// Declares [`Class`] (which exception class an error becomes; the discriminant indexes the
+/// cache), its `ALL` in declaration order and each class's name, from one list.
+macro_rules! classes {
+    ($($variant:ident => $name:literal,)+) => {
+        #[derive(Clone, Copy)]
+        enum Class {
+            $($variant,)+
         }
-    }
+
+        impl Class {
+            /// Every variant, in discriminant order.
+            const ALL: &[Class] = &[$(Class::$variant,)+];
+
+            /// The class's name in `tela_sdk._exceptions`.
+            const fn name(self) -> &'static str {
+                match self {
+                    $(Class::$variant => $name,)+
+                }
+            }
+        }
+    };
 }
 
-// `CLASSES[class as usize]` relies on `ALL` listing the variants in declaration order.
-const _: () = {
-    let mut i = 0;
-    while i < Class::ALL.len() {
-        assert!(Class::ALL[i] as usize == i);
-        i += 1;
-    }
-};
+classes! {
+    Configuration => "ConfigurationError",
+    InvalidRequest => "InvalidRequestError",
+    BadRequest => "BadRequestError",
+    Authentication => "AuthenticationError",
+    PermissionDenied => "PermissionDeniedError",
+    NotFound => "NotFoundError",
+    Conflict => "ConflictError",
+    UnprocessableEntity => "UnprocessableEntityError",
+    RateLimit => "RateLimitError",
+    InternalServer => "InternalServerError",
+    ApiStatus => "APIStatusError",
+    ApiConnection => "APIConnectionError",
+    ApiTimeout => "APITimeoutError",
+    Stream => "StreamError",
+    ResponseValidation => "APIResponseValidationError",
+    Redirect => "RedirectError",
+    Tela => "TelaError",
+    FileUpload => "FileUploadError",
+    RunTimeout => "RunTimeoutError",
+}
 
 /// The class object for `class`, importing `tela_sdk._exceptions` on first use only.
 fn class_object<'py>(py: Python<'py>, class: Class) -> PyResult<Bound<'py, PyAny>> {

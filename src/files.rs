@@ -14,9 +14,8 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 use serde_json::{Map, Value};
-use tela_core::Client;
 use tela_core::files::{Description, FileSource, PLACEHOLDER_KEY, UploadMode};
-use tela_core::tela::files::{FilePolicy, OnProgress};
+use tela_core::tela::files::OnProgress;
 
 use crate::errors::IntoPyResult;
 
@@ -191,15 +190,6 @@ fn fresh_ascii_str(py: Python<'_>, len: usize) -> PyResult<Option<FreshStr<'_>>>
     let buf =
         unsafe { std::slice::from_raw_parts_mut(data.cast_mut().cast::<MaybeUninit<u8>>(), len) };
     Ok(Some((url, buf)))
-}
-
-/// `client` with `upload=` applied when given (the mode names are checked by the core).
-pub fn with_upload(client: Client, upload: Option<&str>) -> PyResult<Client> {
-    let Some(upload) = upload else {
-        return Ok(client);
-    };
-    let upload = UploadMode::parse(upload).py()?;
-    Ok(client.with_file_policy(FilePolicy { upload }))
 }
 
 /// Files met while converting one call's arguments: each distinct `NativeFile` once.

@@ -6,6 +6,7 @@ mod aio;
 mod chunks;
 mod client;
 mod convert;
+mod de;
 mod emulator;
 mod errors;
 mod files;

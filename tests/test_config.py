@@ -4,13 +4,16 @@ with_options shares the pool; closed clients refuse calls; headers reach the wir
 from __future__ import annotations
 
 import atexit
+import pickle
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 import tela_sdk
 from tela_sdk import AsyncClient, Client, ConfigurationError, TelaError, Timeout
+from tela_sdk._base import ClientSettings
 from tela_sdk.testing import Emulator
 
 SECRET = "sk-secret-0123456789abcdef"
@@ -430,3 +433,133 @@ def test_invalid_default_header_is_a_configuration_error(clean_env):
         Client(api_key="k", base_url="http://127.0.0.1:1", default_headers={"Bad Name": "x"})
     with pytest.raises(ConfigurationError):
         Client(api_key="k", base_url="http://127.0.0.1:1", default_headers={"X-Ok": "line\nbreak"})
+
+
+# --- settings listed once ---------------------------------------------------------------
+
+#: A self-signed CA certificate (never used to verify anything): a readable PEM bundle.
+_CA_PEM = """-----BEGIN CERTIFICATE-----
+MIIBjTCCATOgAwIBAgIUKWNGuH00N2oJP9+OzV6kdq7nfi8wCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQdGVsYS1zZGsgdGVzdCBDQTAgFw0yNjEyMDUxMjM1MTlaGA8y
+MTI2MTExMTEyMzUxOVowGzEZMBcGA1UEAwwQdGVsYS1zZGsgdGVzdCBDQTBZMBMG
+ByqGSM49AgEGCCqGSM49AwEHA0IABJCQQN003NvHJyUZfCSsnOoPmrYm01B4HiW2
+e6GKNPBOVrxDopvtkQ59kAF28h1EyKsnlN8JupfUi64dh7QZKAKjUzBRMB0GA1Ud
+DgQWBBQwRWcaizhM8YeBy0pWz1B5+Ma+gTAfBgNVHSMEGDAWgBQwRWcaizhM8YeB
+y0pWz1B5+Ma+gTAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIAqZ
+w0DeTu0apz+0m1hwRNl7HLbk85C4OMT9MxUJEocdAiEA7ghjAtO2V7SMJMQB/odx
+t4IMdk84VvQIV95RZ3Oh3Q8=
+-----END CERTIFICATE-----
+"""
+
+
+def _seen(client: Client) -> dict[str, Any]:
+    """What a client shows of its settings, and the record its pickle is rebuilt from."""
+    return {
+        "base_url": client.base_url,
+        "api_key": client._native.api_key_hint,
+        "timeout": client.timeout,
+        "max_retries": client.max_retries,
+        "upload": client.upload,
+        "max_event_bytes": client.max_event_bytes,
+        "record": client._config,
+    }
+
+
+def test_every_setting_survives_with_options_and_pickling_and_can_be_overridden(clean_env, tmp_path):
+    ca, other_ca = tmp_path / "ca.pem", tmp_path / "other-ca.pem"
+    ca.write_text(_CA_PEM)
+    other_ca.write_text(_CA_PEM)
+    settings: dict[str, Any] = {
+        "api_key": "sk-round-trip-0123456789",
+        "base_url": "http://127.0.0.1:9/v1",
+        "timeout": Timeout(connect=3, read=40, total=90, stream_idle=20, stream_total=300),
+        "max_retries": 4,
+        "default_headers": {"X-Team": "a"},
+        "proxy": "http://127.0.0.1:8",
+        "ca_bundle": ca,
+        "upload": "vault",
+        "max_event_bytes": 1 << 20,
+        "trust_env": False,
+    }
+    overrides: dict[str, Any] = {
+        "api_key": "sk-overridden-key-wxyz",
+        "base_url": "http://127.0.0.1:7",
+        "timeout": Timeout(read=5),
+        "max_retries": 1,
+        "default_headers": {"X-Team": "b"},
+        "proxy": "http://127.0.0.1:6",
+        "ca_bundle": other_ca,
+        "upload": "inline",
+        "max_event_bytes": 4096,
+        "trust_env": True,
+    }
+    # A setting added to ClientSettings must be added here too.
+    assert set(settings) == set(overrides) == set(ClientSettings.__optional_keys__)
+    parent = Client(**settings)
+    child = parent.with_options()
+    assert _seen(child) == _seen(parent)
+    assert child._native.shares_pool_with(parent._native)  # same proxy, CA bundle, trust_env
+    rebuilt = pickle.loads(pickle.dumps(child))
+    assert _seen(rebuilt) == _seen(parent)
+    assert rebuilt.timeout["stream_total"] == 300.0
+    for name, value in overrides.items():
+        changed = parent.with_options(**{name: value})
+        seen, before = _seen(changed), _seen(parent)
+        given = str(value) if name == "ca_bundle" else value
+        assert seen.pop("record") == (*before.pop("record"), {name: given}), name
+        differs = {k for k in seen if seen[k] != before[k]}
+        assert differs == ({name} if name in seen else set()), name
+        pool_setting = name in ("proxy", "ca_bundle", "trust_env")
+        assert changed._native.shares_pool_with(parent._native) is not pool_setting, name
+        # The pickle keeps what the core merged: the parent's other deadlines, here.
+        assert _seen(pickle.loads(pickle.dumps(changed))) == _seen(changed), name
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragment"),
+    [
+        ({"max_retries": "3"}, 'max_retries: invalid type: string "3", expected an int'),
+        ({"max_retries": 11}, "max_retries=11 is out of range"),
+        ({"trust_env": "yes"}, "trust_env: invalid type"),
+        ({"max_event_bytes": 1.5}, "max_event_bytes: invalid type: floating point"),
+        ({"timeout": float("nan")}, "timeout=NaN is not valid"),
+        ({"timeout": Timeout(read="soon")}, 'timeout.read: invalid type: string "soon"'),  # type: ignore[arg-type]
+        ({"default_headers": {"X-Count": 1}}, 'default_headers: the value of "X-Count" must be a str, got int 1'),
+    ],
+)
+def test_a_bad_setting_value_is_the_cores_configuration_error_said_once(
+    clean_env, settings: dict[str, Any], fragment: str
+) -> None:
+    client = Client(api_key="k", base_url="http://127.0.0.1:9")
+    for with_options in (False, True):
+        with pytest.raises(ConfigurationError) as info:
+            if with_options:
+                client.with_options(**settings)
+            else:
+                Client(api_key="k", base_url="http://127.0.0.1:9", **settings)
+        message = str(info.value)
+        assert message.count(fragment) == 1, message
+        assert info.value.__context__ is None, "raised once, not wrapped"
+        assert info.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    ("value", "got"), [(1, "int 1"), (1.5, "float 1.5"), (True, "True"), (None, "None"), (["a"], "a list")]
+)
+def test_a_header_value_that_is_not_a_str_is_a_typed_error_before_any_request(
+    emulator: Emulator, canvas: Any, value: Any, got: str
+) -> None:
+    client = emulator.client(max_retries=0)
+    said = f'the value of "X-Count" must be a str, got {got}'
+    with pytest.raises(tela_sdk.InvalidRequestError) as info:
+        client.completions.create(canvas_id=canvas.id, extra_headers={"X-Count": value})
+    assert str(info.value).startswith(f"extra_headers: {said}")
+    with pytest.raises(tela_sdk.InvalidRequestError) as info:
+        client.completions.create(canvas_id=canvas.id, extra_query={"p": value})
+    assert str(info.value).startswith('extra_query: the value of "p" must be a str')
+    assert emulator.requests == []
+    with pytest.raises(ConfigurationError) as config_info:
+        emulator.client(default_headers={"X-Count": value})
+    assert said in str(config_info.value)
+    with pytest.raises(ConfigurationError):
+        client.with_options(default_headers={"X-Count": value})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _docs
 from ._exceptions import InsecureTransportWarning, NotFoundError, TelaError
 from ._files import File
 from ._native import NativeClient, NativeStream
@@ -18,13 +19,44 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
     from typing import Any, Final
 
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
-    from ._files import FileInput, UploadMode
+    from ._files import UploadMode
     from ._operations import Operation
     from ._timeout import TimeoutTypes
 
-__all__ = ["NOT_GIVEN", "NotGiven", "RequestOptions", "given", "native_options", "split_params"]
+__all__ = [
+    "NOT_GIVEN",
+    "ClientSettings",
+    "CommonSettings",
+    "NotGiven",
+    "RequestOptions",
+    "given",
+    "native_options",
+    "split_params",
+]
+
+
+class CommonSettings(TypedDict, total=False):
+    """The settings every client takes (``Client``, ``DifyClient`` and their async twins), in
+    its constructor and ``with_options``. Not given (or None): the environment, then the
+    default. The names are checked here, the values by the core."""
+
+    api_key: str | None
+    base_url: str | None
+    timeout: TimeoutTypes
+    max_retries: int | None
+    default_headers: Mapping[str, str] | None
+    proxy: str | None
+    ca_bundle: str | PathLike[str] | None
+    max_event_bytes: int | None
+    trust_env: bool | None
+
+
+class ClientSettings(CommonSettings, total=False):
+    """The settings of the Tela ``Client``: those of every client, and how files are sent."""
+
+    upload: UploadMode | None
 
 
 class RequestOptions(TypedDict, total=False):
@@ -250,10 +282,16 @@ def _warn_if_key_in_clear(native: NativeClient) -> None:
     )
 
 
-def _settings(**options: Any) -> dict[str, Any]:
-    """The settings a client was built with (None: not given), as plain picklable values: the
-    one record both the native client's arguments and the pickle are derived from."""
-    out = given(**options)
+def _settings(settings: Mapping[str, Any], names: frozenset[str], where: str) -> dict[str, Any]:
+    """The settings that were given (None: not given), checked by name as a signature would
+    check them, as plain picklable values: the one record the native client and the pickle
+    are built from."""
+    out: dict[str, Any] = {}
+    for name, value in settings.items():
+        if name not in names:
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
+        if value is not None:
+            out[name] = value
     if "default_headers" in out:
         out["default_headers"] = dict(out["default_headers"])
     if "ca_bundle" in out:
@@ -261,38 +299,24 @@ def _settings(**options: Any) -> dict[str, Any]:
     return out
 
 
-def _native_args(settings: Mapping[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """``settings`` as ``NativeClient(api, *args, **kwargs)`` / ``with_options(*args, **kwargs)``."""
-    get = settings.get
-    args = (
-        get("api_key"),
-        get("base_url"),
-        timeout_arg(get("timeout")),
-        get("max_retries"),
-        get("default_headers") or None,
-        get("proxy"),
-        get("ca_bundle"),
-    )
-    return args, {"upload": get("upload"), "max_event_bytes": get("max_event_bytes"), "trust_env": get("trust_env")}
+def _native_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` as ``NativeClient`` takes them: a ``Timeout`` as the dict of its deadlines."""
+    if "timeout" in settings:
+        return {**settings, "timeout": timeout_arg(settings["timeout"])}
+    return settings
+
+
+#: The names ``with_options`` takes (a client's constructor takes its own ``_setting_names``).
+_SETTING_NAMES: Final = frozenset(ClientSettings.__optional_keys__)
 
 
 class BaseClient:
     _api = "tela"
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        proxy: str | None = None,
-        ca_bundle: str | PathLike[str] | None = None,
-        upload: UploadMode | None = None,
-        max_event_bytes: int | None = None,
-        trust_env: bool = True,
-    ) -> None:
+    #: The settings the constructor takes.
+    _setting_names: frozenset[str] = _SETTING_NAMES
+
+    def __init__(self, **settings: Unpack[ClientSettings]) -> None:
         """Builds the client; nothing is sent until the first call.
 
         - ``api_key``: the API key (else the ``TELA_API_KEY`` / ``DIFY_API_KEY`` variable).
@@ -310,24 +334,15 @@ class BaseClient:
         - ``trust_env``: read ``HTTPS_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE`` from the
           environment (default True).
         """
-        config = _settings(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            proxy=proxy,
-            ca_bundle=ca_bundle,
-            upload=upload,
-            max_event_bytes=max_event_bytes,
-            trust_env=trust_env,
-        )
-        args, kwargs = _native_args(config)
-        self._bind(NativeClient(self._api, *args, **kwargs), config)
+        config = _settings(settings, self._setting_names, type(self).__name__)
+        self._bind(NativeClient(self._api, _native_settings(config)), (config,))
         _warn_if_key_in_clear(self._native)
 
-    def _bind(self, native: NativeClient, config: dict[str, Any]) -> None:
+    def _bind(self, native: NativeClient, config: tuple[dict[str, Any], ...]) -> None:
         self._native = native
+        #: The settings given to the constructor, then to each ``with_options`` that led
+        #: here: what a pickle rebuilds the client from, the same way (the core merges a
+        #: partial ``Timeout`` or ``default_headers`` into the current ones).
         self._config = config
         self._closed = False
         self._setup()
@@ -336,9 +351,9 @@ class BaseClient:
         raise NotImplementedError
 
     @classmethod
-    def _wrap(cls, native: NativeClient, config: dict[str, Any] | None = None) -> Self:
+    def _wrap(cls, native: NativeClient, config: tuple[dict[str, Any], ...] = ({},)) -> Self:
         obj = cls.__new__(cls)
-        obj._bind(native, config if config is not None else {})
+        obj._bind(native, config)
         return obj
 
     def _live(self) -> NativeClient:
@@ -373,58 +388,20 @@ class BaseClient:
         up to 4 MiB, upload above), ``"inline"`` or ``"vault"``."""
         return self._native.upload
 
-    def file(
-        self,
-        source: FileInput,
-        *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        range: tuple[int, int] | None = None,
-        parser_type: str | None = None,
-        upload: UploadMode | None = None,
-    ) -> File:
-        """``tela_sdk.File(source, ...)``, for code that only holds the client: ``source`` is a
-        path, bytes, a binary file object or an ``https://`` URL; ``name`` and ``mime_type``
-        override what is guessed; ``range`` picks ``(first_page, last_page)`` of a PDF;
-        ``parser_type`` asks Tela for a parser; ``upload`` overrides the client's
-        ``upload`` mode for this file."""
-        return File(source, name=name, mime_type=mime_type, range=range, parser_type=parser_type, upload=upload)
+    #: ``tela_sdk.File(source, ...)``, for code that only holds the client: the same
+    #: class, so the same arguments and checks (``help(tela_sdk.File)``).
+    file = File
 
-    def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        proxy: str | None = None,
-        ca_bundle: str | PathLike[str] | None = None,
-        upload: UploadMode | None = None,
-        max_event_bytes: int | None = None,
-        trust_env: bool | None = None,
-    ) -> Self:
+    def with_options(self, **settings: Unpack[ClientSettings]) -> Self:
         """A copy with some settings changed, sharing this client's connection pool (a new
         pool only when ``proxy``, ``ca_bundle`` or the connect timeout change). Takes the
         constructor's settings: ``api_key``, ``base_url``, ``timeout``, ``max_retries``,
         ``default_headers`` (replacing the client's), ``proxy``, ``ca_bundle``, ``upload``,
         ``max_event_bytes``, ``trust_env``; the ones not given are kept."""
-        changes = _settings(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            proxy=proxy,
-            ca_bundle=ca_bundle,
-            upload=upload,
-            max_event_bytes=max_event_bytes,
-            trust_env=trust_env,
-        )
-        args, kwargs = _native_args(changes)
-        native = self._live().with_options(*args, **kwargs)
+        changes = _settings(settings, _SETTING_NAMES, "with_options")
+        native = self._live().with_options(_native_settings(changes))
         _warn_if_key_in_clear(native)
-        return type(self)._wrap(native, {**self._config, **changes})
+        return type(self)._wrap(native, (*self._config, changes) if changes else self._config)
 
     def __repr__(self) -> str:
         return (
@@ -436,11 +413,18 @@ class BaseClient:
         # Configuration only: the worker builds its own pool. What came from the
         # environment is read again from the worker's environment; an explicit api_key
         # travels inside the pickle (treat the pickle as a secret, or use the environment).
-        return (_rebuild, (type(self), dict(self._config)))
+        return (_rebuild, (type(self), self._config))
 
 
-def _rebuild(cls: type[BaseClient], config: dict[str, Any]) -> BaseClient:
-    return cls(**config)
+def _rebuild(cls: type[BaseClient], config: tuple[dict[str, Any], ...] | dict[str, Any]) -> BaseClient:
+    first, *changes = (config,) if isinstance(config, dict) else config  # a dict: an older pickle
+    client = cls(**first)
+    for settings in changes:
+        client = client.with_options(**settings)
+    return client
+
+
+_docs.signatures(BaseClient)
 
 
 class SyncClient(BaseClient):

@@ -44,11 +44,12 @@ _CO_VARKEYWORDS = 0x08
 
 
 def signatures(cls: type) -> None:
-    """Gives each public method of ``cls`` that takes ``**kwargs: Unpack[...]`` a lazily built
-    signature with the TypedDict's keys as keyword parameters (see the module docstring)."""
+    """Gives each public method (and the constructor) of ``cls`` that takes ``**kwargs:
+    Unpack[...]`` a lazily built signature with the TypedDict's keys as keyword parameters
+    (see the module docstring)."""
     for name, method in list(vars(cls).items()):
         code = getattr(method, "__code__", None)
-        if name.startswith("_") or code is None or not code.co_flags & _CO_VARKEYWORDS:
+        if (name.startswith("_") and name != "__init__") or code is None or not code.co_flags & _CO_VARKEYWORDS:
             continue
         if "__wrapped__" not in vars(method):
             method.__wrapped__ = _Signature(method)

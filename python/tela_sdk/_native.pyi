@@ -31,53 +31,20 @@ OPERATIONS: Final[tuple[Operation, ...]]
 
 def _shutdown() -> None: ...
 
-_Timeout = float | dict[str, float | None] | None
-
 @final
 class NativeClient:
-    def __new__(
-        cls,
-        api: str,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: _Timeout = None,
-        max_retries: int | None = None,
-        default_headers: dict[str, str] | None = None,
-        proxy: str | None = None,
-        ca_bundle: str | None = None,
-        upload: str | None = None,
-        max_event_bytes: int | None = None,
-        trust_env: bool | None = None,
-    ) -> NativeClient: ...
-    def with_options(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: _Timeout = None,
-        max_retries: int | None = None,
-        default_headers: dict[str, str] | None = None,
-        proxy: str | None = None,
-        ca_bundle: str | None = None,
-        upload: str | None = None,
-        max_event_bytes: int | None = None,
-        trust_env: bool | None = None,
-    ) -> NativeClient: ...
+    # settings: a ClientSettings dict of the given settings, a Timeout as its as_dict().
+    def __new__(cls, api: str, settings: dict[str, Any]) -> NativeClient: ...
+    def with_options(self, settings: dict[str, Any]) -> NativeClient: ...
     def shares_pool_with(self, other: NativeClient) -> bool: ...
     def close(self) -> None: ...
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def sends_key_in_clear(self) -> bool: ...
-    @property
-    def max_event_bytes(self) -> int: ...
-    @property
-    def max_retries(self) -> int: ...
-    @property
-    def upload(self) -> str: ...
-    @property
-    def timeout(self) -> dict[str, float | None]: ...
-    @property
-    def api_key_hint(self) -> str: ...
+    base_url: Final[str]
+    sends_key_in_clear: Final[bool]
+    max_event_bytes: Final[int]
+    max_retries: Final[int]
+    upload: Final[str]
+    timeout: Final[dict[str, float | None]]
+    api_key_hint: Final[str]
     @overload
     def call(
         self, op: Operation, body: dict[str, Any], *, raw: Literal[False] = False, **options: Any
@@ -105,8 +72,7 @@ class NativeStream:
     def wait_batch(self) -> Awaitable[None]: ...
     def close(self) -> None: ...
     def tally(self) -> tuple[str, str | None, dict[str, Any] | None, Any, int, str | None, Any] | None: ...
-    @property
-    def request_id(self) -> str | None: ...
+    request_id: Final[str | None]
 
 @disjoint_base
 class ChunkModel:
@@ -126,54 +92,38 @@ class ChunkModel:
 @final
 class Delta(ChunkModel):
     def __new__(cls, data: dict[str, Any]) -> Self: ...
-    @property
-    def role(self) -> str | None: ...
-    @property
-    def content(self) -> str | None: ...
-    @property
-    def function_call(self) -> FunctionCall | None: ...
+    role: Final[str | None]
+    content: Final[str | None]
+    function_call: Final[FunctionCall | None]
 
 @final
 class ChunkChoice(ChunkModel):
     def __new__(cls, data: dict[str, Any]) -> Self: ...
-    @property
-    def index(self) -> int | None: ...
-    @property
-    def delta(self) -> Delta: ...
-    @property
-    def finish_reason(self) -> str | None: ...
+    index: Final[int | None]
+    delta: Final[Delta]
+    finish_reason: Final[str | None]
 
 @final
 class CompletionChunk(ChunkModel):
     """One streamed chunk (``chat.completion.chunk``)."""
 
     def __new__(cls, data: dict[str, Any]) -> Self: ...
-    @property
-    def id(self) -> str | None: ...
-    @property
-    def object(self) -> str | None: ...
-    @property
-    def created(self) -> int | None: ...
-    @property
-    def model(self) -> str | None: ...
-    @property
-    def choices(self) -> list[ChunkChoice]: ...
-    @property
-    def message(self) -> ChunkMessage | None: ...
-    @property
-    def text(self) -> str | None: ...
-    @property
-    def finish_reason(self) -> str | None: ...
+    id: Final[str | None]
+    object: Final[str | None]
+    created: Final[int | None]
+    model: Final[str | None]
+    choices: Final[list[ChunkChoice]]
+    message: Final[ChunkMessage | None]
+    text: Final[str | None]
+    finish_reason: Final[str | None]
 
 @final
 class NativeEmulator:
     def __new__(
         cls, api_keys: list[str], port: int = 0, allow_missing_variables: bool = False, strict: bool = False
     ) -> NativeEmulator: ...
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def port(self) -> int: ...
+    base_url: Final[str]
+    port: Final[int]
     def add_canvas(self, spec: dict[str, Any], reply: Any = None) -> dict[str, Any]: ...
     def add_dify_app(self, spec: dict[str, Any], answer: Any = None) -> dict[str, Any]: ...
     def dify_uploads(self) -> list[dict[str, Any]]: ...
@@ -203,22 +153,13 @@ class NativeFile:
         parser_type: str | None = None,
         upload: str | None = None,
     ) -> NativeFile: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def name(self) -> str | None: ...
-    @property
-    def mime_type(self) -> str | None: ...
-    @property
-    def size(self) -> int | None: ...
-    @property
-    def url(self) -> str | None: ...
-    @property
-    def path(self) -> Path | None: ...
-    @property
-    def range(self) -> tuple[int, int] | None: ...
-    @property
-    def parser_type(self) -> str | None: ...
-    @property
-    def upload(self) -> str | None: ...
+    kind: Final[str]
+    name: Final[str | None]
+    mime_type: Final[str | None]
+    size: Final[int | None]
+    url: Final[str | None]
+    path: Final[Path | None]
+    range: Final[tuple[int, int] | None]
+    parser_type: Final[str | None]
+    upload: Final[str | None]
     def data_url(self) -> str: ...

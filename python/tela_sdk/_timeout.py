@@ -59,11 +59,13 @@ TimeoutTypes = float | Timeout | None
 
 
 def timeout_arg(timeout: TimeoutTypes) -> float | dict[str, float | None] | None:
-    """What the native layer takes: a number, or the dict of names that were set. Anything
-    else goes through as is: the native layer rejects other types, and the core checks the
-    values. A plain dict is refused here: it is how a ``Timeout`` crosses to the native layer."""
+    """What the native layer takes: a number, or the dict of names that were set. The one
+    place the type is checked (the core checks the values). A plain dict is refused: it is
+    how a ``Timeout`` crosses to the native layer."""
     if isinstance(timeout, Timeout):
         return timeout.as_dict()
-    if isinstance(timeout, dict):
-        raise InvalidRequestError("timeout must be a number of seconds or a tela_sdk.Timeout, got dict")
-    return timeout
+    if timeout is None or (isinstance(timeout, (int, float)) and not isinstance(timeout, bool)):
+        return timeout
+    raise InvalidRequestError(
+        f"timeout must be a number of seconds or a tela_sdk.Timeout, got {type(timeout).__name__}"
+    )

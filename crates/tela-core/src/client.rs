@@ -2,18 +2,15 @@
 
 use std::sync::Arc;
 
-use crate::config::{ClientConfig, ConfigInput};
+use crate::config::{ClientConfig, ConfigInput, FilePolicy};
 use crate::error::Result;
 use crate::events::{self, Decoding, EventStream, Flavor};
-use crate::tela::files::FilePolicy;
 use crate::transport::{CallOptions, Request, Response, Transport};
 
 #[derive(Clone)]
 pub struct Client {
     pub config: Arc<ClientConfig>,
     transport: Arc<Transport>,
-    /// How local files are delivered unless a file says otherwise.
-    files: FilePolicy,
 }
 
 impl std::fmt::Debug for Client {
@@ -30,18 +27,12 @@ impl Client {
         Ok(Client {
             config: Arc::new(config),
             transport,
-            files: FilePolicy::default(),
         })
     }
 
-    /// This client with another file delivery policy (same pool).
-    pub fn with_file_policy(mut self, files: FilePolicy) -> Self {
-        self.files = files;
-        self
-    }
-
+    /// How local files are delivered unless a file says otherwise (`upload=`).
     pub fn file_policy(&self) -> FilePolicy {
-        self.files
+        self.config.files
     }
 
     /// The pooled HTTP client, for requests outside the API's base URL (presigned uploads).
@@ -79,6 +70,9 @@ impl Client {
                 .max_event_bytes
                 .or(Some(current.max_event_bytes as i64)),
             trust_env: changes.trust_env.or(Some(current.trust_env)),
+            upload: changes
+                .upload
+                .or_else(|| Some(current.files.upload.name().to_owned())),
         };
         let mut config = ClientConfig::resolve_with(current.api, input, |_| None)?;
         config.key_source = key_source;
@@ -90,7 +84,6 @@ impl Client {
         Ok(Client {
             config: Arc::new(config),
             transport,
-            files: self.files,
         })
     }
 

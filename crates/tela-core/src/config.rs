@@ -4,7 +4,11 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
 use crate::error::{Error, Result};
+use crate::files::UploadMode;
 
 pub const DEFAULT_TELA_BASE_URL: &str = "https://api.tela.com";
 pub const DEFAULT_DIFY_BASE_URL: &str = "https://api.dify.ai/v1";
@@ -77,6 +81,150 @@ pub enum TimeoutSpec {
     Seconds(f64),
     /// Named deadlines; a name left out keeps its value, `None` removes the limit.
     Fields(Vec<(String, Option<f64>)>),
+}
+
+/// From the faces' form: a number, or a map of the named deadlines (`Timeout.as_dict()`).
+impl<'de> Deserialize<'de> for TimeoutSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Spec;
+        impl<'de> Visitor<'de> for Spec {
+            type Value = TimeoutSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number of seconds or a tela_sdk.Timeout")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<TimeoutSpec, E> {
+                Ok(TimeoutSpec::Seconds(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<TimeoutSpec, E> {
+                Ok(TimeoutSpec::Seconds(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<TimeoutSpec, E> {
+                Ok(TimeoutSpec::Seconds(v as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> std::result::Result<TimeoutSpec, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((name, secs)) = m.next_entry::<String, Option<f64>>()? {
+                    fields.push((name, secs));
+                }
+                Ok(TimeoutSpec::Fields(fields))
+            }
+        }
+        d.deserialize_any(Spec)
+    }
+}
+
+/// Header (or query) pairs from a map of str to str, in the order given. A value of another
+/// type is refused, naming the header: nothing is converted behind the user's back.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Map;
+        impl<'de> Visitor<'de> for Map {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a dict of str to str")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> std::result::Result<Pairs, A::Error> {
+                let mut out = Vec::new();
+                while let Some(name) = m.next_key::<String>()? {
+                    match m.next_value::<Text>()?.0 {
+                        Ok(value) => out.push((name, value)),
+                        Err(got) => {
+                            return Err(de::Error::custom(format!(
+                                "the value of {name:?} must be a str, got {got}; pass str(value) if that is what you mean."
+                            )));
+                        }
+                    }
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_map(Map)
+    }
+}
+
+/// A str, or what was given instead (`int 3`, `None`, `list`), as the Python user wrote it.
+struct Text(std::result::Result<String, String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        type R<E> = std::result::Result<Text, E>;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a str")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> R<E> {
+                Ok(Text(Ok(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> R<E> {
+                Ok(Text(Ok(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> R<E> {
+                Ok(Text(Err(format!("int {v}"))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> R<E> {
+                Ok(Text(Err(format!("int {v}"))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> R<E> {
+                Ok(Text(Err(format!("float {v}"))))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> R<E> {
+                Ok(Text(Err(if v { "True" } else { "False" }.into())))
+            }
+            fn visit_unit<E: de::Error>(self) -> R<E> {
+                Ok(Text(Err("None".into())))
+            }
+            fn visit_none<E: de::Error>(self) -> R<E> {
+                Ok(Text(Err("None".into())))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> R<A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Text(Err("a list".into())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> R<A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Text(Err("a dict".into())))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What the user passed (any serde form: the binding reads Python values directly, tests
+/// pass JSON) as `T`; the error text names where the wrong value is (`at`, then the path
+/// inside it) and what was expected.
+pub fn read_named<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    input: D,
+    at: &str,
+) -> std::result::Result<T, String> {
+    serde_path_to_error::deserialize(input).map_err(|e| {
+        let path = e.path().to_string();
+        let place = match (at.is_empty(), path == ".") {
+            (true, _) => path,
+            (false, true) => at.to_string(),
+            (false, false) => format!("{at}.{path}"),
+        };
+        // serde names Rust types; the user wrote Python.
+        let why = e
+            .inner()
+            .to_string()
+            .replace("expected i64", "expected an int")
+            .replace("expected f64", "expected a number");
+        format!("{place}: {why}")
+    })
 }
 
 impl Timeouts {
@@ -170,21 +318,57 @@ impl Api {
 }
 
 /// What the user passed; `None` means "not given" (fall back to env, then default).
-#[derive(Clone, Debug, Default)]
+///
+/// The faces hand it over as one map of settings ([`ConfigInput::from_json`]): the field
+/// names here are the settings' names (the faces own which names a client takes), and the
+/// values are checked once, in [`ClientConfig::resolve`].
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ConfigInput {
     pub api_key: Option<String>,
     pub base_url: Option<String>,
     /// The deadlines to start from (defaults when `None`), before `timeout` is applied.
+    #[serde(skip)]
     pub timeouts: Option<Timeouts>,
     pub timeout: Option<TimeoutSpec>,
     pub max_retries: Option<i64>,
+    #[serde(deserialize_with = "pairs")]
     pub default_headers: Vec<(String, String)>,
     pub proxy: Option<String>,
     pub ca_bundle: Option<PathBuf>,
+    /// How local files are delivered unless a file says otherwise: `auto` (the default),
+    /// `inline` or `vault`.
+    pub upload: Option<String>,
     /// The cap on one streamed event, in bytes (`None`: the default, 128 MiB).
     pub max_event_bytes: Option<i64>,
     /// Whether proxy variables (`HTTP_PROXY`...) apply (`None`: yes).
     pub trust_env: Option<bool>,
+}
+
+fn pairs<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<(String, String)>, D::Error> {
+    Ok(Option::<Pairs>::deserialize(d)?.unwrap_or_default().0)
+}
+
+impl ConfigInput {
+    /// The settings from a map of setting name to value (a missing or null one is not
+    /// given). A value of the wrong type is a configuration error naming it.
+    pub fn read<'de, D: Deserializer<'de>>(settings: D) -> Result<Self> {
+        read_named(settings, "").map_err(Error::Config)
+    }
+}
+
+/// How a client delivers local content unless a file says otherwise (`upload=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FilePolicy {
+    pub upload: UploadMode,
+}
+
+impl Default for FilePolicy {
+    fn default() -> Self {
+        FilePolicy {
+            upload: UploadMode::Auto,
+        }
+    }
 }
 
 /// Where the API key came from, so a 401 can say which key to check (never the key itself).
@@ -223,6 +407,8 @@ pub struct ClientConfig {
     pub max_event_bytes: usize,
     /// False: ignore the environment's proxy variables (the emulator's clients, on loopback).
     pub trust_env: bool,
+    /// How local files are delivered unless a file says otherwise.
+    pub files: FilePolicy,
 }
 
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -310,7 +496,15 @@ impl ClientConfig {
                 ))
             })?,
         };
+        // A mode name the core does not know is refused as `File(upload=...)` refuses it.
+        let files = match &input.upload {
+            Some(mode) => FilePolicy {
+                upload: UploadMode::parse(mode)?,
+            },
+            None => FilePolicy::default(),
+        };
         Ok(ClientConfig {
+            files,
             max_event_bytes,
             trust_env: input.trust_env.unwrap_or(true),
             api,
@@ -580,6 +774,54 @@ mod tests {
                 ..Default::default()
             })
             .contains("default_headers")
+        );
+    }
+
+    #[test]
+    fn settings_are_read_by_name_and_a_wrong_value_names_its_setting() {
+        let input = ConfigInput::read(serde_json::json!({
+            "api_key": "k",
+            "timeout": {"read": 5, "total": null},
+            "default_headers": {"X-B": "2", "X-A": "1"},
+            "upload": "vault",
+            "max_retries": 3,
+            "trust_env": false,
+        }))
+        .unwrap();
+        assert_eq!(
+            input.timeout,
+            Some(TimeoutSpec::Fields(vec![
+                ("read".into(), Some(5.0)),
+                ("total".into(), None)
+            ]))
+        );
+        assert_eq!(
+            input.default_headers,
+            [("X-B".into(), "2".into()), ("X-A".into(), "1".into())]
+        );
+        let cfg = ClientConfig::resolve_with(Api::Tela, input, env_of(&[])).unwrap();
+        assert_eq!(cfg.files.upload, UploadMode::Vault);
+        assert_eq!((cfg.max_retries, cfg.trust_env), (3, false));
+        let bad = |v: serde_json::Value| match ConfigInput::read(v) {
+            Err(Error::Config(m)) => m,
+            other => panic!("expected a configuration error, got {other:?}"),
+        };
+        let m = bad(serde_json::json!({"default_headers": {"X-A": 1}}));
+        assert!(
+            m.starts_with("default_headers: ") && m.contains(r#""X-A" must be a str, got int 1"#),
+            "{m}"
+        );
+        let m = bad(serde_json::json!({"default_headers": {"X-L": ["a"]}}));
+        assert!(m.contains(r#""X-L" must be a str, got a list"#), "{m}");
+        let m = bad(serde_json::json!({"max_retries": "3"}));
+        assert_eq!(
+            m,
+            r#"max_retries: invalid type: string "3", expected an int"#
+        );
+        let m = bad(serde_json::json!({"timeout": true}));
+        assert!(
+            m.starts_with("timeout: ") && m.contains("a number of seconds"),
+            "{m}"
         );
     }
 

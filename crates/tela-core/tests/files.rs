@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use tela_core::api::{self, Args};
 use tela_core::config::Api;
 use tela_core::files::{FileSource, UploadMode};
-use tela_core::tela::files::FilePolicy;
 use tela_core::transport::CallOptions;
 use tela_core::{Client, ClientConfig, ConfigInput, Error};
 use tela_emulator::{CanvasSpec, Emulator, EmulatorConfig, FaultSpec};
@@ -99,9 +98,12 @@ async fn placeholders_become_inline_vault_and_url_references() {
 #[tokio::test]
 async fn client_policy_and_auto_threshold() {
     let (emu, client, canvas) = setup(0).await;
-    let client = client.with_file_policy(FilePolicy {
-        upload: UploadMode::Vault,
-    });
+    let client = client
+        .with_options(ConfigInput {
+            upload: Some("vault".into()),
+            ..Default::default()
+        })
+        .unwrap();
     let body = json!({"canvas_id": canvas, "variables": {"doc": {"$tela_file": 0}}});
     api::call(
         &client,
@@ -117,7 +119,12 @@ async fn client_policy_and_auto_threshold() {
             .unwrap()
             .starts_with("vault://")
     );
-    let auto = client.with_file_policy(FilePolicy::default());
+    let auto = client
+        .with_options(ConfigInput {
+            upload: Some("auto".into()),
+            ..Default::default()
+        })
+        .unwrap();
     let big = vec![7u8; (tela_core::tela::files::INLINE_FILE_LIMIT + 1) as usize];
     let src = FileSource::from_bytes(Bytes::from(big)).unwrap();
     api::call(

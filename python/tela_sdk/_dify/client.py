@@ -11,12 +11,10 @@ Timeouts, retries, proxies, errors and key masking work as for ``Client``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from os import PathLike
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _docs
-from .._base import AsyncClientBase, BaseClient, RequestOptions, SyncClient, given, native_options
-from .._timeout import TimeoutTypes
+from .._base import AsyncClientBase, BaseClient, CommonSettings, RequestOptions, SyncClient, given, native_options
 from ..dify_types import DifyAppInfo, DifyMeta, DifyParameters, DifySite
 from .conversations import AsyncDifyConversations, DifyConversations
 from .files import AsyncDifyFiles, DifyFiles
@@ -45,31 +43,15 @@ class _DifyBase(BaseClient):
     """The settings of a Dify client: those of ``Client`` but ``upload`` (Dify files are always uploaded)."""
 
     _api = "dify"
+    _setting_names = frozenset(CommonSettings.__optional_keys__)
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        proxy: str | None = None,
-        ca_bundle: str | PathLike[str] | None = None,
-        max_event_bytes: int | None = None,
-        trust_env: bool = True,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            proxy=proxy,
-            ca_bundle=ca_bundle,
-            max_event_bytes=max_event_bytes,
-            trust_env=trust_env,
-        )
+    def __init__(self, **settings: Unpack[CommonSettings]) -> None:
+        """Builds the client; nothing is sent until the first call. Takes the settings of
+        ``Client`` but ``upload`` (Dify files are always uploaded): ``api_key`` (else
+        ``DIFY_API_KEY``), ``base_url`` (else ``DIFY_BASE_URL``), ``timeout``,
+        ``max_retries``, ``default_headers``, ``proxy``, ``ca_bundle``, ``max_event_bytes``
+        and ``trust_env``; ``help(tela_sdk.Client)`` says what each does."""
+        super().__init__(**settings)
 
     def _info(self, op: Operation, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
         return model(*self._live().call(op, given(user=user), **native_options(options)))
@@ -168,3 +150,4 @@ class AsyncDifyClient(_DifyBase, AsyncClientBase):
 
 
 _docs.share(AsyncDifyClient, DifyClient)
+_docs.signatures(_DifyBase)

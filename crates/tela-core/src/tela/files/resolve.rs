@@ -35,19 +35,8 @@ pub const INLINE_REQUEST_LIMIT: u64 = 16 << 20;
 /// bounded so a list of 100 files does not open 100 connections.
 pub const UPLOAD_CONCURRENCY: usize = 4;
 
-/// How a client delivers local content unless a file says otherwise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FilePolicy {
-    pub upload: UploadMode,
-}
-
-impl Default for FilePolicy {
-    fn default() -> Self {
-        FilePolicy {
-            upload: UploadMode::Auto,
-        }
-    }
-}
+/// How a client delivers local content: part of its configuration (`upload=`).
+pub use crate::config::FilePolicy;
 
 /// What to warn about before sending: each local file that `upload="inline"` (the file's,
 /// else the client's) forces into the body though it is larger than [`INLINE_FILE_LIMIT`].
