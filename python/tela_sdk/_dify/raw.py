@@ -1,169 +1,73 @@
-"""``dify.with_raw_response``: the Dify calls, each returning a ``RawResponse``."""
+"""``dify.with_raw_response``: the Dify calls, each returning a ``RawResponse`` (the
+parameters, types and docs are the ordinary method's: see ``_raw.raw_wrapper``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import _docs
-from .._raw import RawResponse, _no_stream, call_async, call_sync
-from ..dify_types import (
-    DifyChatCompletion,
-    DifyCompletion,
-    DifyConversation,
-    DifyConversationPage,
-    DifyFilePreview,
-    DifyMessagePage,
-    DifyResult,
-    DifyUploadedFile,
-)
-from .conversations import AsyncDifyConversations, DifyConversations, SortBy
-from .files import AsyncDifyFiles, DifyFiles, UploadInput
-from .messages import (
-    AsyncDifyChatMessages,
-    AsyncDifyCompletionMessages,
-    AsyncDifyMessages,
-    ChatMessageParams,
-    CompletionMessageParams,
-    DifyChatMessages,
-    DifyCompletionMessages,
-    DifyMessages,
-)
+from .._raw import async_raw_wrapper, raw_wrapper
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from .._base import RequestOptions
     from .client import AsyncDifyClient, DifyClient
+    from .conversations import AsyncDifyConversations, DifyConversations
+    from .files import AsyncDifyFiles, DifyFiles
+    from .messages import (
+        AsyncDifyChatMessages,
+        AsyncDifyCompletionMessages,
+        AsyncDifyMessages,
+        DifyChatMessages,
+        DifyCompletionMessages,
+        DifyMessages,
+    )
 
 __all__ = ["DifyWithRawResponse", "AsyncDifyWithRawResponse"]
 
 
 class DifyCompletionMessagesWithRawResponse:
-    """``dify.completion_messages`` with the call's status and headers (no ``stream``)."""
+    """``dify.completion_messages`` with each call's status and headers (no ``stream``)."""
 
     def __init__(self, resource: DifyCompletionMessages) -> None:
-        self._resource = resource
-
-    def create(self, **params: Unpack[CompletionMessageParams]) -> RawResponse[DifyCompletion]:
-        """``completion_messages.create(...)`` (without ``stream``) as a ``RawResponse``.
-        Takes ``inputs``, ``user``, ``query``, ``files`` and the per-call options."""
-        _no_stream(params)
-        return call_sync(self._resource, DifyCompletionMessages.create, **params)
+        self.create = raw_wrapper(resource.create)
+        self.stop = raw_wrapper(resource.stop)
 
 
 class DifyChatMessagesWithRawResponse:
-    """``dify.chat_messages`` with the call's status and headers (no ``stream``)."""
+    """``dify.chat_messages`` with each call's status and headers (no ``stream``)."""
 
     def __init__(self, resource: DifyChatMessages) -> None:
-        self._resource = resource
-
-    def create(self, **params: Unpack[ChatMessageParams]) -> RawResponse[DifyChatCompletion]:
-        """``chat_messages.create(...)`` (without ``stream``) as a ``RawResponse``. Takes
-        ``query``, ``user``, ``inputs``, ``conversation_id``, ``files``,
-        ``auto_generate_name``, ``workflow_id`` and the per-call options."""
-        _no_stream(params)
-        return call_sync(self._resource, DifyChatMessages.create, **params)
+        self.create = raw_wrapper(resource.create)
+        self.stop = raw_wrapper(resource.stop)
 
 
 class DifyFilesWithRawResponse:
-    """``dify.files`` with the call's status and headers."""
+    """``dify.files`` with each call's status and headers (``preview``'s are the file's)."""
 
     def __init__(self, resource: DifyFiles) -> None:
-        self._resource = resource
-
-    def upload(
-        self,
-        file: UploadInput,
-        *,
-        user: str | None = None,
-        filename: str | None = None,
-        mime_type: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[DifyUploadedFile]:
-        """``files.upload(file, user=..., filename=..., mime_type=...)`` as a ``RawResponse``."""
-        return call_sync(
-            self._resource, DifyFiles.upload, file, user=user, filename=filename, mime_type=mime_type, **options
-        )
-
-    def preview(
-        self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
-    ) -> RawResponse[DifyFilePreview]:
-        """``files.preview(file_id, as_attachment=...)`` as a ``RawResponse`` (its headers are
-        the file's: ``content-type``, ``content-disposition``...)."""
-        return call_sync(self._resource, DifyFiles.preview, file_id, as_attachment=as_attachment, **options)
+        self.upload = raw_wrapper(resource.upload)
+        self.preview = raw_wrapper(resource.preview)
 
 
 class DifyConversationsWithRawResponse:
-    """``dify.conversations`` with the call's status and headers."""
+    """``dify.conversations`` with each call's status and headers."""
 
     def __init__(self, resource: DifyConversations) -> None:
-        self._resource = resource
-
-    def list(
-        self,
-        *,
-        user: str | None = None,
-        last_id: str | None = None,
-        limit: int | None = None,
-        sort_by: SortBy | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[DifyConversationPage]:
-        """``conversations.list(...)`` as a ``RawResponse``."""
-        return call_sync(
-            self._resource, DifyConversations.list, user=user, last_id=last_id, limit=limit, sort_by=sort_by, **options
-        )
-
-    def rename(
-        self,
-        conversation_id: str,
-        *,
-        name: str | None = None,
-        auto_generate: bool = False,
-        user: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[DifyConversation]:
-        """``conversations.rename(...)`` as a ``RawResponse``."""
-        return call_sync(
-            self._resource,
-            DifyConversations.rename,
-            conversation_id,
-            name=name,
-            auto_generate=auto_generate,
-            user=user,
-            **options,
-        )
-
-    def delete(
-        self, conversation_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]
-    ) -> RawResponse[DifyResult]:
-        """``conversations.delete(...)`` as a ``RawResponse`` (status 204 on current servers)."""
-        return call_sync(self._resource, DifyConversations.delete, conversation_id, user=user, **options)
+        self.list = raw_wrapper(resource.list)
+        self.rename = raw_wrapper(resource.rename)
+        self.delete = raw_wrapper(resource.delete)
 
 
 class DifyMessagesWithRawResponse:
-    """``dify.messages`` history with the call's status and headers."""
+    """``dify.messages`` (history, feedback) with each call's status and headers."""
 
     def __init__(self, resource: DifyMessages) -> None:
-        self._resource = resource
-
-    def list(
-        self,
-        conversation_id: str,
-        *,
-        user: str | None = None,
-        first_id: str | None = None,
-        limit: int | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[DifyMessagePage]:
-        """``messages.list(...)`` as a ``RawResponse``."""
-        return call_sync(
-            self._resource, DifyMessages.list, conversation_id, user=user, first_id=first_id, limit=limit, **options
-        )
+        self.list = raw_wrapper(resource.list)
+        self.feedback = raw_wrapper(resource.feedback)
 
 
 class DifyWithRawResponse:
     """``dify.with_raw_response``: ``.completion_messages``, ``.chat_messages``, ``.files``,
-    ``.conversations`` and ``.messages`` (history) whose calls return a ``RawResponse``."""
+    ``.conversations``, ``.messages`` and the app's ``parameters``, ``meta``, ``info`` and
+    ``site``, whose calls return a ``RawResponse``."""
 
     def __init__(self, client: DifyClient) -> None:
         self.completion_messages = DifyCompletionMessagesWithRawResponse(client.completion_messages)
@@ -171,137 +75,51 @@ class DifyWithRawResponse:
         self.files = DifyFilesWithRawResponse(client.files)
         self.conversations = DifyConversationsWithRawResponse(client.conversations)
         self.messages = DifyMessagesWithRawResponse(client.messages)
+        self.parameters = raw_wrapper(client.parameters)
+        self.meta = raw_wrapper(client.meta)
+        self.info = raw_wrapper(client.info)
+        self.site = raw_wrapper(client.site)
 
 
 class AsyncDifyCompletionMessagesWithRawResponse:
     """Async twin of ``DifyCompletionMessagesWithRawResponse``."""
 
     def __init__(self, resource: AsyncDifyCompletionMessages) -> None:
-        self._resource = resource
-
-    async def create(self, **params: Unpack[CompletionMessageParams]) -> RawResponse[DifyCompletion]:
-        """Async twin of ``dify.with_raw_response.completion_messages.create``."""
-        _no_stream(params)
-        return await call_async(self._resource, AsyncDifyCompletionMessages.create, **params)
+        self.create = async_raw_wrapper(resource.create)
+        self.stop = async_raw_wrapper(resource.stop)
 
 
 class AsyncDifyChatMessagesWithRawResponse:
     """Async twin of ``DifyChatMessagesWithRawResponse``."""
 
     def __init__(self, resource: AsyncDifyChatMessages) -> None:
-        self._resource = resource
-
-    async def create(self, **params: Unpack[ChatMessageParams]) -> RawResponse[DifyChatCompletion]:
-        """Async twin of ``dify.with_raw_response.chat_messages.create``."""
-        _no_stream(params)
-        return await call_async(self._resource, AsyncDifyChatMessages.create, **params)
+        self.create = async_raw_wrapper(resource.create)
+        self.stop = async_raw_wrapper(resource.stop)
 
 
 class AsyncDifyFilesWithRawResponse:
     """Async twin of ``DifyFilesWithRawResponse``."""
 
     def __init__(self, resource: AsyncDifyFiles) -> None:
-        self._resource = resource
-
-    async def upload(
-        self,
-        file: UploadInput,
-        *,
-        user: str | None = None,
-        filename: str | None = None,
-        mime_type: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[DifyUploadedFile]:
-        """Async twin of ``dify.with_raw_response.files.upload``."""
-        return await call_async(
-            self._resource, AsyncDifyFiles.upload, file, user=user, filename=filename, mime_type=mime_type, **options
-        )
-
-    async def preview(
-        self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
-    ) -> RawResponse[DifyFilePreview]:
-        """Async twin of ``dify.with_raw_response.files.preview``."""
-        return await call_async(self._resource, AsyncDifyFiles.preview, file_id, as_attachment=as_attachment, **options)
+        self.upload = async_raw_wrapper(resource.upload)
+        self.preview = async_raw_wrapper(resource.preview)
 
 
 class AsyncDifyConversationsWithRawResponse:
     """Async twin of ``DifyConversationsWithRawResponse``."""
 
     def __init__(self, resource: AsyncDifyConversations) -> None:
-        self._resource = resource
-
-    async def list(
-        self,
-        *,
-        user: str | None = None,
-        last_id: str | None = None,
-        limit: int | None = None,
-        sort_by: SortBy | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[DifyConversationPage]:
-        """Async twin of ``dify.with_raw_response.conversations.list``."""
-        return await call_async(
-            self._resource,
-            AsyncDifyConversations.list,
-            user=user,
-            last_id=last_id,
-            limit=limit,
-            sort_by=sort_by,
-            **options,
-        )
-
-    async def rename(
-        self,
-        conversation_id: str,
-        *,
-        name: str | None = None,
-        auto_generate: bool = False,
-        user: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[DifyConversation]:
-        """Async twin of ``dify.with_raw_response.conversations.rename``."""
-        return await call_async(
-            self._resource,
-            AsyncDifyConversations.rename,
-            conversation_id,
-            name=name,
-            auto_generate=auto_generate,
-            user=user,
-            **options,
-        )
-
-    async def delete(
-        self, conversation_id: str, *, user: str | None = None, **options: Unpack[RequestOptions]
-    ) -> RawResponse[DifyResult]:
-        """Async twin of ``dify.with_raw_response.conversations.delete``."""
-        return await call_async(self._resource, AsyncDifyConversations.delete, conversation_id, user=user, **options)
+        self.list = async_raw_wrapper(resource.list)
+        self.rename = async_raw_wrapper(resource.rename)
+        self.delete = async_raw_wrapper(resource.delete)
 
 
 class AsyncDifyMessagesWithRawResponse:
     """Async twin of ``DifyMessagesWithRawResponse``."""
 
     def __init__(self, resource: AsyncDifyMessages) -> None:
-        self._resource = resource
-
-    async def list(
-        self,
-        conversation_id: str,
-        *,
-        user: str | None = None,
-        first_id: str | None = None,
-        limit: int | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[DifyMessagePage]:
-        """Async twin of ``dify.with_raw_response.messages.list``."""
-        return await call_async(
-            self._resource,
-            AsyncDifyMessages.list,
-            conversation_id,
-            user=user,
-            first_id=first_id,
-            limit=limit,
-            **options,
-        )
+        self.list = async_raw_wrapper(resource.list)
+        self.feedback = async_raw_wrapper(resource.feedback)
 
 
 class AsyncDifyWithRawResponse:
@@ -313,10 +131,7 @@ class AsyncDifyWithRawResponse:
         self.files = AsyncDifyFilesWithRawResponse(client.files)
         self.conversations = AsyncDifyConversationsWithRawResponse(client.conversations)
         self.messages = AsyncDifyMessagesWithRawResponse(client.messages)
-
-
-_docs.share(AsyncDifyCompletionMessagesWithRawResponse, DifyCompletionMessagesWithRawResponse)
-_docs.share(AsyncDifyChatMessagesWithRawResponse, DifyChatMessagesWithRawResponse)
-_docs.share(AsyncDifyFilesWithRawResponse, DifyFilesWithRawResponse)
-_docs.share(AsyncDifyConversationsWithRawResponse, DifyConversationsWithRawResponse)
-_docs.share(AsyncDifyMessagesWithRawResponse, DifyMessagesWithRawResponse)
+        self.parameters = async_raw_wrapper(client.parameters)
+        self.meta = async_raw_wrapper(client.meta)
+        self.info = async_raw_wrapper(client.info)
+        self.site = async_raw_wrapper(client.site)

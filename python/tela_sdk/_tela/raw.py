@@ -1,22 +1,16 @@
-"""``client.with_raw_response``: the Tela calls, each returning a ``RawResponse``."""
+"""``client.with_raw_response``: the Tela calls, each returning a ``RawResponse`` (the
+parameters, types and docs are the ordinary method's: see ``_raw.raw_wrapper``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import _docs
-from .._base import RequestOptions
-from .._files import File, FileInfo, UploadedFile
-from .._raw import RawResponse, _no_stream, call_async, call_sync
-from ..types import AsyncRun, Completion, Run
-from .completions import AsyncCompletions, Completions, RunParams, SubmitParams
-from .files import AsyncFiles, Files
+from .._raw import async_raw_wrapper, raw_wrapper
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from .._files import FileInput
     from .client import AsyncClient, Client
+    from .completions import AsyncCompletions, Completions
+    from .files import AsyncFiles, Files
 
 __all__ = ["WithRawResponse", "AsyncWithRawResponse"]
 
@@ -25,48 +19,19 @@ class CompletionsWithRawResponse:
     """``client.completions`` with each call's status and headers (no ``stream``)."""
 
     def __init__(self, completions: Completions) -> None:
-        self._completions = completions
-
-    def create(self, **params: Unpack[RunParams]) -> RawResponse[Completion]:
-        """``completions.create(...)`` (without ``stream``) as a ``RawResponse``; its
-        ``parse()`` is the ``Completion``. Takes what ``create`` takes: ``canvas_id``,
-        ``version_id``, ``application_id``, ``environment_name``, ``variables``,
-        ``messages``, ``override``, ``tags``, ``label`` and the per-call options."""
-        _no_stream(params)
-        return call_sync(self._completions, Completions.create, **params)
-
-    def submit(self, **params: Unpack[SubmitParams]) -> RawResponse[Run]:
-        """``completions.submit(...)`` as a ``RawResponse`` of the ``Run``. Takes what
-        ``submit`` takes: ``canvas_id``, ``version_id``, ``application_id``,
-        ``environment_name``, ``variables``, ``messages``, ``override``, ``tags``,
-        ``label``, ``webhook_url`` and the per-call options."""
-        return call_sync(self._completions, Completions.submit, **params)
-
-    def retrieve(self, run_id: str, **options: Unpack[RequestOptions]) -> RawResponse[Run]:
-        """``completions.retrieve(run_id)`` as a ``RawResponse`` of the ``Run``."""
-        return call_sync(self._completions, Completions.retrieve, run_id, **options)
+        self.create = raw_wrapper(completions.create)
+        self.submit = raw_wrapper(completions.submit)
+        self.retrieve = raw_wrapper(completions.retrieve)
+        self.wait = raw_wrapper(completions.wait)
+        self.list = raw_wrapper(completions.list)
 
 
 class FilesWithRawResponse:
     """``client.files`` with each call's status and headers."""
 
     def __init__(self, files: Files) -> None:
-        self._files = files
-
-    def upload(
-        self,
-        file: File | FileInput,
-        *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[UploadedFile]:
-        """``files.upload(file, name=..., mime_type=...)`` as a ``RawResponse``."""
-        return call_sync(self._files, Files.upload, file, name=name, mime_type=mime_type, **options)
-
-    def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> RawResponse[FileInfo]:
-        """``files.retrieve(file_id)`` as a ``RawResponse``."""
-        return call_sync(self._files, Files.retrieve, file_id, **options)
+        self.upload = raw_wrapper(files.upload)
+        self.retrieve = raw_wrapper(files.retrieve)
 
 
 class WithRawResponse:
@@ -82,42 +47,19 @@ class AsyncCompletionsWithRawResponse:
     """Async twin of ``CompletionsWithRawResponse``."""
 
     def __init__(self, completions: AsyncCompletions) -> None:
-        self._completions = completions
-
-    async def create(self, **params: Unpack[RunParams]) -> RawResponse[Completion]:
-        """Async twin of ``client.with_raw_response.completions.create``."""
-        _no_stream(params)
-        return await call_async(self._completions, AsyncCompletions.create, **params)
-
-    async def submit(self, **params: Unpack[SubmitParams]) -> RawResponse[AsyncRun]:
-        """Async twin of ``client.with_raw_response.completions.submit``."""
-        return await call_async(self._completions, AsyncCompletions.submit, **params)
-
-    async def retrieve(self, run_id: str, **options: Unpack[RequestOptions]) -> RawResponse[AsyncRun]:
-        """Async twin of ``client.with_raw_response.completions.retrieve``."""
-        return await call_async(self._completions, AsyncCompletions.retrieve, run_id, **options)
+        self.create = async_raw_wrapper(completions.create)
+        self.submit = async_raw_wrapper(completions.submit)
+        self.retrieve = async_raw_wrapper(completions.retrieve)
+        self.wait = async_raw_wrapper(completions.wait)
+        self.list = async_raw_wrapper(completions.list)
 
 
 class AsyncFilesWithRawResponse:
     """Async twin of ``FilesWithRawResponse``."""
 
     def __init__(self, files: AsyncFiles) -> None:
-        self._files = files
-
-    async def upload(
-        self,
-        file: File | FileInput,
-        *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[UploadedFile]:
-        """Async twin of ``client.with_raw_response.files.upload``."""
-        return await call_async(self._files, AsyncFiles.upload, file, name=name, mime_type=mime_type, **options)
-
-    async def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> RawResponse[FileInfo]:
-        """Async twin of ``client.with_raw_response.files.retrieve``."""
-        return await call_async(self._files, AsyncFiles.retrieve, file_id, **options)
+        self.upload = async_raw_wrapper(files.upload)
+        self.retrieve = async_raw_wrapper(files.retrieve)
 
 
 class AsyncWithRawResponse:
@@ -126,7 +68,3 @@ class AsyncWithRawResponse:
     def __init__(self, client: AsyncClient) -> None:
         self.completions = AsyncCompletionsWithRawResponse(client.completions)
         self.files = AsyncFilesWithRawResponse(client.files)
-
-
-_docs.share(AsyncCompletionsWithRawResponse, CompletionsWithRawResponse)
-_docs.share(AsyncFilesWithRawResponse, FilesWithRawResponse)

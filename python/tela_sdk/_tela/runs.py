@@ -8,7 +8,7 @@ Ctrl-C and task cancellation stop a wait at once.
 
 from __future__ import annotations
 
-from .._base import NOT_GIVEN, given
+from .._base import NOT_GIVEN, record_raw
 from .._exceptions import APIResponseValidationError, RunTimeoutError
 from .._typing_lite import TYPE_CHECKING, Generic, TypeVar
 from ..types import AsyncRun, BaseRun, Run
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
     from typing import Any
 
-    from .client import AsyncClient, Client
+    from .completions import AsyncCompletions, Completions
 else:  # what the page classes' bases name, without importing collections
     from _collections_abc import Awaitable, Callable
 
@@ -40,8 +40,11 @@ def _wait_body(run: str | BaseRun, timeout: Any, poll_interval: float | None) ->
 _R = TypeVar("_R", bound=BaseRun)
 
 
-def _final(last: _R | None, run_id: Any) -> _R:
-    """The run a finished wait returns; a failed run raises ``RunFailedError``."""
+def _final(last: _R | None, run_id: Any, event: dict[str, Any] | None) -> _R:
+    """The run a finished wait returns; a failed run raises ``RunFailedError``. The last
+    poll's status and headers (``event``) are what ``with_raw_response`` shows."""
+    if event is not None:
+        record_raw(event["status"], event["headers"], event.get("request_id"))
     if last is None:
         raise APIResponseValidationError(f"the wait for run {run_id!r} ended without a run (a tela_sdk bug?)")
     if last.status == "failed":
@@ -50,7 +53,7 @@ def _final(last: _R | None, run_id: Any) -> _R:
 
 
 def wait(
-    client: Client,
+    completions: Completions,
     run: str | BaseRun,
     *,
     timeout: Any,
@@ -59,8 +62,10 @@ def wait(
     options: dict[str, Any],
 ) -> Run:
     body = _wait_body(run, timeout, poll_interval)
-    stream = client._live().stream("runs.wait", body, **options)
+    client = completions._client
+    stream = completions._stream("runs.wait", body, options)
     last = Run(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
+    event = None
     try:
         while (batch := stream.next_batch()) is not None:
             for event in batch:
@@ -72,11 +77,11 @@ def wait(
         raise
     finally:
         stream.close()
-    return _final(last, body["id"])
+    return _final(last, body["id"], event)
 
 
 async def wait_async(
-    client: AsyncClient,
+    completions: AsyncCompletions,
     run: str | BaseRun,
     *,
     timeout: Any,
@@ -87,8 +92,10 @@ async def wait_async(
     body = _wait_body(run, timeout, poll_interval)
     import inspect  # lazy: not needed to import tela_sdk
 
-    stream = await client._live().astream("runs.wait", body, **options)
+    client = completions._client
+    stream = await completions._stream("runs.wait", body, options)
     last = AsyncRun(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
+    event = None
     try:
         while (batch := await stream.anext_batch()) is not None:
             for event in batch:
@@ -102,38 +109,7 @@ async def wait_async(
         raise
     finally:
         stream.close()
-    return _final(last, body["id"])
-
-
-def list_body(
-    limit: int | None,
-    prompt_id: str | None,
-    prompt_version_id: str | None,
-    prompt_application_id: str | None,
-    cursor: str | None,
-) -> dict[str, Any]:
-    """The ``completions.list`` arguments that were given."""
-    return given(
-        limit=limit,
-        prompt_id=prompt_id,
-        prompt_version_id=prompt_version_id,
-        prompt_application_id=prompt_application_id,
-        cursor=cursor,
-    )
-
-
-def list_runs(client: Client, body: dict[str, Any], options: dict[str, Any]) -> RunPage:
-    """One page of ``completions.list``; its next page is asked with the same arguments."""
-    data, request_id = client._live().call("completions.list", body, **options)
-    return RunPage(data, request_id, client, lambda cursor: list_runs(client, {**body, "cursor": cursor}, options))
-
-
-async def list_runs_async(client: AsyncClient, body: dict[str, Any], options: dict[str, Any]) -> AsyncRunPage:
-    """Async twin of ``list_runs``."""
-    data, request_id = await client._live().acall("completions.list", body, **options)
-    return AsyncRunPage(
-        data, request_id, client, lambda cursor: list_runs_async(client, {**body, "cursor": cursor}, options)
-    )
+    return _final(last, body["id"], event)
 
 
 #: How a page gets the page after it (a plain or an async function of the cursor).
