@@ -9,13 +9,13 @@ Streams are not covered (their status is 200 and their ``request_id`` is on the 
 
 from __future__ import annotations
 
-from ._base import RAW, RAW_WANTED
+from ._base import RAW, RAW_WANTED, AsyncClientBase, AsyncResource
 from ._exceptions import InvalidRequestError, TelaError
-from ._typing_lite import TYPE_CHECKING, Generic, TypeVar
+from ._typing_lite import TYPE_CHECKING, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
-    from typing import Any
+    from typing import Any, Concatenate
 
     from typing_extensions import ParamSpec
 
@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from ._tela.runs import AsyncRunPage, RunPage
 
     _P = ParamSpec("_P")
+    _Q = ParamSpec("_Q")
+else:  # what the generic bases name at run time (only type checkers read them)
+    _P = _Q = "ParamSpec"
 
-__all__ = ["RawResponse", "async_raw_wrapper", "raw_wrapper"]
+__all__ = ["Async", "RawFace", "RawResponse", "Sync", "async_raw_wrapper", "raw_method", "raw_wrapper"]
 
 _T_co = TypeVar("_T_co", covariant=True)
 #: What a raw call parses to: a result, never a stream (so the ``stream=True`` overloads of
@@ -108,3 +111,57 @@ def _like(raw: _F, f: Callable[..., Any]) -> _F:
     import functools  # lazy: only raw faces need it
 
     return functools.update_wrapper(raw, f)  # type: ignore[arg-type, return-value]
+
+
+class Sync:
+    """The mode of a raw face over a blocking resource: ``RawFace[Sync]``."""
+
+
+class Async:
+    """The mode of a raw face over an asyncio resource: ``RawFace[Async]``."""
+
+
+_M = TypeVar("_M", Sync, Async)
+
+
+class RawFace(Generic[_M]):
+    """A resource's raw face (``client.with_raw_response.completions``), ``[Sync]`` or
+    ``[Async]``: its ``raw_method`` attributes are the resource's methods, each wrapped to
+    return a ``RawResponse``. One class serves both faces."""
+
+    def __init__(self, resource: object) -> None:
+        self._resource = resource
+
+
+_U = TypeVar("_U", bound="Model | RunPage | AsyncRunPage")
+
+
+class _RawMethod(Generic[_P, _T, _Q, _U]):
+    """One method of a raw face, for both modes (see ``raw_method``)."""
+
+    def __init__(self, sync: Callable[..., Any], async_: Callable[..., Any]) -> None:
+        self._sync = sync
+        self._async = async_
+
+    @overload
+    def __get__(self, face: RawFace[Sync], owner: type | None = None) -> Callable[_P, RawResponse[_T]]: ...
+    @overload
+    def __get__(self, face: RawFace[Async], owner: type | None = None) -> Callable[_Q, Awaitable[RawResponse[_U]]]: ...
+    def __get__(self, face: RawFace[Any], owner: type | None = None) -> Any:
+        resource = face._resource
+        if isinstance(resource, (AsyncResource, AsyncClientBase)):
+            out: Any = async_raw_wrapper(self._async.__get__(resource))
+        else:
+            out = raw_wrapper(self._sync.__get__(resource))
+        face.__dict__[self._sync.__name__] = out  # built once per face
+        return out
+
+
+def raw_method(
+    sync: Callable[Concatenate[Any, _P], _T], async_: Callable[Concatenate[Any, _Q], Awaitable[_U]]
+) -> _RawMethod[_P, _T, _Q, _U]:
+    """A raw face's method, from the resource method of each face (``Completions.create``,
+    ``AsyncCompletions.create``): the same parameters, types and docs, returning a
+    ``RawResponse`` of what it returns. Streams are refused, and typed out: a result is
+    never a stream."""
+    return _RawMethod(sync, async_)

@@ -1,70 +1,50 @@
-"""``client.with_raw_response``: the Tela calls, each returning a ``RawResponse`` (the
-parameters, types and docs are the ordinary method's: see ``_raw.raw_wrapper``)."""
+"""``client.with_raw_response``: the Tela calls, each returning a ``RawResponse``. Each
+method is the ordinary one of both faces, wrapped (``_raw.raw_method``): the parameters,
+types and docs are the ordinary method's; one class serves the sync and the async face."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from .._raw import async_raw_wrapper, raw_wrapper
+from .._raw import Async, RawFace, Sync, raw_method
+from .completions import AsyncCompletions, Completions
+from .files import AsyncFiles, Files
 
 if TYPE_CHECKING:
     from .client import AsyncClient, Client
-    from .completions import AsyncCompletions, Completions
-    from .files import AsyncFiles, Files
 
 __all__ = ["WithRawResponse", "AsyncWithRawResponse"]
 
+_M = TypeVar("_M", Sync, Async)
 
-class CompletionsWithRawResponse:
+
+class CompletionsWithRawResponse(RawFace[_M]):
     """``client.completions`` with each call's status and headers (no ``stream``)."""
 
-    def __init__(self, completions: Completions) -> None:
-        self.create = raw_wrapper(completions.create)
-        self.submit = raw_wrapper(completions.submit)
-        self.retrieve = raw_wrapper(completions.retrieve)
-        self.wait = raw_wrapper(completions.wait)
-        self.list = raw_wrapper(completions.list)
+    create = raw_method(Completions.create, AsyncCompletions.create)
+    submit = raw_method(Completions.submit, AsyncCompletions.submit)
+    retrieve = raw_method(Completions.retrieve, AsyncCompletions.retrieve)
+    wait = raw_method(Completions.wait, AsyncCompletions.wait)
+    list = raw_method(Completions.list, AsyncCompletions.list)
 
 
-class FilesWithRawResponse:
+class FilesWithRawResponse(RawFace[_M]):
     """``client.files`` with each call's status and headers."""
 
-    def __init__(self, files: Files) -> None:
-        self.upload = raw_wrapper(files.upload)
-        self.retrieve = raw_wrapper(files.retrieve)
+    upload = raw_method(Files.upload, AsyncFiles.upload)
+    retrieve = raw_method(Files.retrieve, AsyncFiles.retrieve)
 
 
-class WithRawResponse:
+class _WithRawResponse(RawFace[_M]):
     """``client.with_raw_response``: ``.completions`` and ``.files`` whose calls return a
-    ``RawResponse`` (``status_code``, ``headers``, ``request_id``, ``parse()``)."""
+    ``RawResponse`` (``status_code``, ``headers``, ``request_id``, ``parse()``), awaited on
+    the async client."""
 
-    def __init__(self, client: Client) -> None:
-        self.completions = CompletionsWithRawResponse(client.completions)
-        self.files = FilesWithRawResponse(client.files)
-
-
-class AsyncCompletionsWithRawResponse:
-    """Async twin of ``CompletionsWithRawResponse``."""
-
-    def __init__(self, completions: AsyncCompletions) -> None:
-        self.create = async_raw_wrapper(completions.create)
-        self.submit = async_raw_wrapper(completions.submit)
-        self.retrieve = async_raw_wrapper(completions.retrieve)
-        self.wait = async_raw_wrapper(completions.wait)
-        self.list = async_raw_wrapper(completions.list)
+    def __init__(self, client: Client | AsyncClient) -> None:
+        super().__init__(client)
+        self.completions: CompletionsWithRawResponse[_M] = CompletionsWithRawResponse(client.completions)
+        self.files: FilesWithRawResponse[_M] = FilesWithRawResponse(client.files)
 
 
-class AsyncFilesWithRawResponse:
-    """Async twin of ``FilesWithRawResponse``."""
-
-    def __init__(self, files: AsyncFiles) -> None:
-        self.upload = async_raw_wrapper(files.upload)
-        self.retrieve = async_raw_wrapper(files.retrieve)
-
-
-class AsyncWithRawResponse:
-    """``async_client.with_raw_response``: awaited calls returning a ``RawResponse``."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self.completions = AsyncCompletionsWithRawResponse(client.completions)
-        self.files = AsyncFilesWithRawResponse(client.files)
+WithRawResponse = _WithRawResponse[Sync]
+AsyncWithRawResponse = _WithRawResponse[Async]
