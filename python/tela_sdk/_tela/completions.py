@@ -14,7 +14,6 @@ from .._base import (
     NotGiven,
     RequestOptions,
     SyncResource,
-    given,
     split_params,
 )
 from .._typing_lite import TYPE_CHECKING, overload
@@ -73,16 +72,6 @@ class ListParams(RequestOptions, total=False):
 _RUN_ARGS = frozenset(RunParams.__optional_keys__) - OPTION_NAMES
 _SUBMIT_ARGS = frozenset(SubmitParams.__optional_keys__) - OPTION_NAMES
 _LIST_ARGS = frozenset(ListParams.__optional_keys__) - OPTION_NAMES
-
-
-def _wait_options(
-    extra_headers: Mapping[str, str] | None,
-    extra_query: Mapping[str, str] | None,
-    request_timeout: TimeoutTypes,
-    max_retries: int | None,
-) -> dict[str, Any]:
-    """``wait``'s per-poll options (its own ``timeout`` is the whole wait's deadline)."""
-    return given(extra_headers=extra_headers, extra_query=extra_query, timeout=request_timeout, max_retries=max_retries)
 
 
 #: What a batch item (or ``batch()``'s keywords) may give: ``create()``'s arguments but ``stream``.
@@ -258,8 +247,8 @@ class Completions(SyncResource):
         as seen). ``request_timeout`` and ``max_retries`` apply to each poll, as do
         ``extra_headers`` and ``extra_query``.
         """
-        opts = _wait_options(extra_headers, extra_query, request_timeout, max_retries)
-        return runs.wait(self, run, timeout=timeout, poll_interval=poll_interval, on_status=on_status, options=opts)
+        args = runs.wait_args(run, timeout, poll_interval, extra_headers, extra_query, request_timeout, max_retries)
+        return runs.wait(self, run, on_status, *args)
 
     def list(self, **params: Unpack[ListParams]) -> RunPage:
         """A page of the workspace's runs, newest first (``GET /v1/completion-run``):
@@ -374,10 +363,8 @@ class AsyncCompletions(AsyncResource):
     ) -> AsyncRun:
         """Async twin of ``Client.completions.wait``; ``on_status`` may be a coroutine
         function. Cancelling the awaiting task stops the polling."""
-        opts = _wait_options(extra_headers, extra_query, request_timeout, max_retries)
-        return await runs.wait_async(
-            self, run, timeout=timeout, poll_interval=poll_interval, on_status=on_status, options=opts
-        )
+        args = runs.wait_args(run, timeout, poll_interval, extra_headers, extra_query, request_timeout, max_retries)
+        return await runs.wait_async(self, run, on_status, *args)
 
     async def list(self, **params: Unpack[ListParams]) -> AsyncRunPage:
         """Async twin of ``Client.completions.list``; ``async for`` goes through every run."""
