@@ -378,10 +378,11 @@ impl Error {
     /// A 404 names what the call sent (`sent`, from [`identifiers_sent`]): "Canvas not
     /// found" then says which canvas. Any other error is returned as it is.
     pub fn naming_sent(mut self, sent: Option<String>) -> Self {
-        if let Error::Status(s) = &mut self {
-            if s.status == 404 && s.sent.is_none() {
-                s.sent = sent;
-            }
+        if let Error::Status(s) = &mut self
+            && s.status == 404
+            && s.sent.is_none()
+        {
+            s.sent = sent;
         }
         self
     }

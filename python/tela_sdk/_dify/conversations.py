@@ -32,7 +32,7 @@ class RenameParams(RequestOptions, total=False):
     """What ``conversations.rename`` takes besides the conversation's id."""
 
     name: str | None
-    auto_generate: bool
+    auto_generate: bool | None
     user: str | None
 
 
