@@ -252,12 +252,7 @@ impl NativeClient {
             api::call(&client, &op, args, &opts).await.py()
         });
         logging::flush(py, &log);
-        let convert = if raw {
-            JsonResponse::raw
-        } else {
-            JsonResponse::from
-        };
-        convert(resp?).to_py(py)
+        JsonResponse::new(resp?, raw).to_py(py)
     }
 
     /// Awaitable twin of `call`.
@@ -275,12 +270,8 @@ impl NativeClient {
         let client = self.client()?;
         awaitable(py, async move {
             let out = api::call(&client, &op, args, &opts).await;
-            let convert = if raw {
-                JsonResponse::raw
-            } else {
-                JsonResponse::from
-            };
-            Ok(Logged(Outcome::from(out.map(convert)), log))
+            let out = out.map(|r| JsonResponse::new(r, raw));
+            Ok(Logged(Outcome::from(out), log))
         })
     }
 

@@ -1,6 +1,7 @@
-//! Results of core calls, converted to Python objects only once the GIL is held.
-//! Async futures return these so no tokio worker ever touches the GIL: pyo3-async-runtimes
-//! converts them inside its (exit-guarded) completion hop.
+//! Results of core calls, converted to Python objects only once the GIL is held. Async
+//! futures return these so no tokio worker ever touches the GIL: the loop thread converts
+//! them when it resolves the future (`aio.rs`), or pyo3-async-runtimes does inside its
+//! completion hop on loops without `add_reader`.
 
 use bytes::Bytes;
 use pyo3::prelude::*;
@@ -15,59 +16,27 @@ pub struct JsonResponse {
     pub body: Bytes,
     pub request_id: Option<String>,
     pub status: u16,
-    /// The response headers, kept only when the caller asked for the raw response: the
-    /// ordinary path converts nothing it does not hand over.
+    /// The request line, so a body that is not JSON names the request that got it.
+    pub method: String,
+    pub path: String,
+    /// The response headers (`Response::joined_headers`), kept only when the caller asked
+    /// for the raw response: the ordinary path converts nothing it does not hand over.
     pub headers: Option<Vec<(String, String)>>,
 }
 
-impl From<tela_core::transport::Response> for JsonResponse {
-    fn from(r: tela_core::transport::Response) -> Self {
+impl JsonResponse {
+    /// The response as a call hands it over; `raw` keeps the headers for `with_raw_response`.
+    pub fn new(r: tela_core::transport::Response, raw: bool) -> Self {
         JsonResponse {
+            headers: raw.then(|| r.joined_headers()),
             body: r.body,
             request_id: r.request_id,
             status: r.status,
-            headers: None,
-        }
-    }
-}
-
-impl JsonResponse {
-    /// The same, keeping the headers for `with_raw_response`.
-    pub fn raw(r: tela_core::transport::Response) -> Self {
-        let headers = r
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                (name.as_str().to_owned(), value)
-            })
-            .collect();
-        let headers = Some(headers);
-        JsonResponse {
-            headers,
-            ..JsonResponse::from(r)
+            method: r.method,
+            path: r.path,
         }
     }
 
-    /// The headers as a dict of lower-case names (repeated names joined with ", ", as HTTP
-    /// allows); values that are not visible ASCII are decoded lossily.
-    fn headers_to_py<'py>(
-        py: Python<'py>,
-        headers: &[(String, String)],
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(py);
-        for (name, value) in headers {
-            let joined = match dict.get_item(name)? {
-                Some(earlier) => format!("{}, {value}", earlier.extract::<String>()?),
-                None => value.clone(),
-            };
-            dict.set_item(name, joined)?;
-        }
-        Ok(dict)
-    }
-}
-
-impl JsonResponse {
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let data = if self.body.is_empty() {
             py.None().into_bound(py)
@@ -76,21 +45,20 @@ impl JsonResponse {
                 errors::to_py(tela_core::Error::Decode {
                     status: self.status,
                     message: format!("the body is not JSON ({e})"),
-                    method: String::new(),
-                    path: String::new(),
+                    method: self.method.clone(),
+                    path: self.path.clone(),
                     request_id: self.request_id.clone(),
                 })
             })?
         };
         let request_id = self.request_id.clone().into_pyobject(py)?.into_any();
         if let Some(headers) = &self.headers {
-            let meta = PyTuple::new(
-                py,
-                [
-                    self.status.into_pyobject(py)?.into_any(),
-                    Self::headers_to_py(py, headers)?.into_any(),
-                ],
-            )?;
+            let dict = PyDict::new(py);
+            for (name, value) in headers {
+                dict.set_item(name, value)?;
+            }
+            let status = self.status.into_pyobject(py)?.into_any();
+            let meta = PyTuple::new(py, [status, dict.into_any()])?;
             return Ok(PyTuple::new(py, [data, request_id, meta.into_any()])?.into_any());
         }
         Ok(PyTuple::new(py, [data, request_id])?.into_any())

@@ -6,11 +6,12 @@ not run is a clear ``InvalidRequestError`` before anything is sent.
 How a new endpoint is added (each step is checked by the suite or by ``make lint``):
 
 1. core: an entry in the API's table, ``crates/tela-core/src/{tela,dify}/ops.rs`` (name,
-   request line, answer shape, whether it takes files, the function that runs it), and that
-   function beside its siblings in the API's folder, with its unit tests;
-2. ``python/tela_sdk/_operations.py``: the name in ``Operation`` (this file fails until it is);
-3. the Python resource method in ``_tela/`` or ``_dify/``, calling ``self._call("<name>", ...)``
-   (mypy rejects a name missing from ``Operation``);
+   answer shape, whether it takes files, the function that runs it), and that function
+   beside its siblings in the API's folder, with its unit tests;
+2. ``python/tela_sdk/_operations.py``: the name in ``Operation`` (this file fails until it is),
+   and the Python resource method in ``_tela/`` or ``_dify/``, calling
+   ``self._call("<name>", ...)`` (mypy rejects a name missing from ``Operation``);
+3. its raw face: one ``raw_method(...)`` line in ``_tela/raw.py`` or ``_dify/raw.py``;
 4. the stub ``_native.pyi`` only if the native surface changed (stubtest checks it);
 5. the emulator route in ``crates/tela-emulator``;
 6. a test over real TCP against the emulator (``tests/test_<api>.py``).

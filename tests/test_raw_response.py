@@ -47,7 +47,7 @@ def test_errors_raise_as_usual_and_streams_are_refused(emulator: Emulator, clien
     with pytest.raises(NotFoundError, match="sent canvas_id='gone'"):
         client.with_raw_response.completions.create(canvas_id="gone")
     with pytest.raises(InvalidRequestError, match="does not cover streams"):
-        client.with_raw_response.completions.create(canvas_id="gone", stream=True)  # type: ignore[call-arg]
+        client.with_raw_response.completions.create(canvas_id="gone", stream=True)  # type: ignore[arg-type]
     assert len(emulator.requests) == 1
 
 

@@ -4,9 +4,10 @@ sentinel and the per-call ``RequestOptions``. One native core, two faces (sync, 
 from __future__ import annotations
 
 import sys
+from contextvars import ContextVar
 
 from . import _docs
-from ._exceptions import InsecureTransportWarning, NotFoundError, TelaError
+from ._exceptions import InsecureTransportWarning, TelaError
 from ._files import File
 from ._native import NativeClient, NativeStream
 from ._sentinel import NOT_GIVEN, NotGiven
@@ -33,6 +34,7 @@ __all__ = [
     "RequestOptions",
     "given",
     "native_options",
+    "record_raw",
     "split_params",
 ]
 
@@ -165,10 +167,10 @@ def given(**fields: Any) -> dict[str, Any]:
 
 
 class _Resource:
-    """A group of calls (``client.completions``, ``dify.files``...) bound to one client."""
-
-    #: On a ``with_raw_response`` copy: the ``(status, headers)`` of each call it made.
-    _raw: list[tuple[int, dict[str, str], str | None]] | None = None
+    """A group of calls (``client.completions``, ``dify.files``...) bound to one client.
+    Every native call of a face goes through its ``_call`` or ``_stream``: the one route, so
+    every call can answer ``with_raw_response`` (and a 404 names what was sent: the core
+    writes that)."""
 
     def __init__(self, client: BaseClient) -> None:
         self._client = client
@@ -177,27 +179,24 @@ class _Resource:
         return self._client._live()
 
 
-#: The arguments that say *what* a call is about: a 404 names the ones that were sent, so
-#: "Canvas not found" says which canvas (the body is not in the message otherwise).
-_IDENTIFIERS: Final = (
-    "canvas_id",
-    "version_id",
-    "application_id",
-    "environment_name",
-    "id",
-    "run_id",
-    "file_id",
-    "task_id",
-    "message_id",
-    "conversation_id",
-)
+#: ``with_raw_response`` sets this around one call to ``RAW_WANTED``; the call's ``_call``
+#: then asks the core for the status and headers too and leaves ``(status, headers,
+#: request_id)`` here. A context variable: concurrent calls (threads, tasks) never see
+#: each other's.
+RAW: ContextVar[tuple[int, Mapping[str, str], str | None] | bool] = ContextVar("tela_sdk_raw", default=False)
+RAW_WANTED: Final = True
 
 
-def _name_what_was_sent(err: NotFoundError, body: Mapping[str, Any]) -> None:
-    sent = [f"{key}={body[key]!r}" for key in _IDENTIFIERS if isinstance(body.get(key), str)]
-    if sent:
-        err.message = f"{err.message}; sent {', '.join(sent)}"
-        err.args = (err.message, *err.args[1:])
+def record_raw(status: int, headers: Mapping[str, str], request_id: str | None) -> None:
+    """Leaves one response's status and headers for ``with_raw_response``, if it asked."""
+    if RAW.get() is not False:
+        RAW.set((status, headers, request_id))
+
+
+def _raw_result(out: tuple[Any, str | None, tuple[int, Mapping[str, str]]]) -> tuple[Any, str | None]:
+    data, request_id, (status, headers) = out
+    RAW.set((status, headers, request_id))
+    return data, request_id
 
 
 class SyncResource(_Resource):
@@ -207,22 +206,13 @@ class SyncResource(_Resource):
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> tuple[Any, str | None]:
         """``native``: binding-only arguments a resource adds (an upload's progress sink)."""
-        try:
-            if self._raw is not None:
-                data, request_id, meta = self._native().call(op, body, raw=True, **native_options(options), **native)
-                self._raw.append((*meta, request_id))
-                return data, request_id
-            return self._native().call(op, body, **native_options(options), **native)
-        except NotFoundError as e:
-            _name_what_was_sent(e, body)
-            raise
+        if RAW.get() is False:
+            out: tuple[Any, str | None] = self._native().call(op, body, **native_options(options), **native)
+            return out
+        return _raw_result(self._native().call(op, body, raw=True, **native_options(options), **native))
 
     def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
-        try:
-            return self._native().stream(op, body, **native_options(options))
-        except NotFoundError as e:
-            _name_what_was_sent(e, body)
-            raise
+        return self._native().stream(op, body, **native_options(options))
 
 
 class AsyncResource(_Resource):
@@ -231,25 +221,13 @@ class AsyncResource(_Resource):
     async def _call(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> tuple[Any, str | None]:
-        try:
-            if self._raw is not None:
-                data, request_id, meta = await self._native().acall(
-                    op, body, raw=True, **native_options(options), **native
-                )
-                self._raw.append((*meta, request_id))
-                return data, request_id
+        if RAW.get() is False:
             out: tuple[Any, str | None] = await self._native().acall(op, body, **native_options(options), **native)
             return out
-        except NotFoundError as e:
-            _name_what_was_sent(e, body)
-            raise
+        return _raw_result(await self._native().acall(op, body, raw=True, **native_options(options), **native))
 
     async def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
-        try:
-            return await self._native().astream(op, body, **native_options(options))
-        except NotFoundError as e:
-            _name_what_was_sent(e, body)
-            raise
+        return await self._native().astream(op, body, **native_options(options))
 
 
 # --- clients -------------------------------------------------------------------------------

@@ -73,7 +73,10 @@ fn event_ends(body: &[u8]) -> impl Iterator<Item = usize> + '_ {
 }
 
 fn store(state: &State, spec: &Value) -> Result<Value, String> {
-    let canvas = spec["canvas_id"].as_str().ok_or("canvas_id: a string")?.to_owned();
+    let canvas = spec["canvas_id"]
+        .as_str()
+        .ok_or("canvas_id: a string")?
+        .to_owned();
     let stream = spec["stream"].as_bool().unwrap_or(false);
     let body = spec["body"].as_str().ok_or("body: a string")?.as_bytes();
     let content_type = spec["content_type"]
@@ -139,7 +142,11 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
     state.requests.fetch_add(1, Relaxed);
     state.events.fetch_add(answer.events, Relaxed);
     if !key.1 {
-        return Ok(full(StatusCode::OK, &answer.content_type, answer.parts[0].clone()));
+        return Ok(full(
+            StatusCode::OK,
+            &answer.content_type,
+            answer.parts[0].clone(),
+        ));
     }
     let parts = Arc::clone(&answer.parts);
     let frames = futures::stream::iter(
@@ -178,7 +185,8 @@ fn main() {
             let _ = tcp.set_nodelay(true);
             let state = Arc::clone(&state);
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req| handle(Arc::clone(&state), req));
+                let service =
+                    hyper::service::service_fn(move |req| handle(Arc::clone(&state), req));
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
                     .await;

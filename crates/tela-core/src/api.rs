@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::config::Api;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, identifiers_sent};
 use crate::events::EventStream;
 use crate::files::FileSource;
 use crate::shape::{self, Shape};
@@ -34,9 +34,6 @@ pub type StreamFn =
 pub struct Operation {
     /// The name the faces pass (`tela_sdk._native.OPERATIONS` lists them all).
     pub name: &'static str,
-    /// The request line it sends, for error messages.
-    pub method: &'static str,
-    pub path: &'static str,
     /// The shape a JSON answer must have (streams are checked event by event instead).
     pub answer: Shape,
     /// Whether it delivers `tela_sdk.File` values; anywhere else they would be dropped.
@@ -61,16 +58,20 @@ pub fn names() -> Vec<&'static str> {
         .collect()
 }
 
-/// Runs an operation that answers with JSON.
+/// Runs an operation that answers with JSON. A 404 names the identifiers it sent.
 pub async fn call(client: &Client, op: &str, args: Args, opts: &CallOptions) -> Result<Response> {
     let entry = find(client, op)?;
     let run = entry.call.ok_or_else(|| wrong_shape(op, "stream"))?;
     check(entry, &args)?;
-    let resp = run(client, args, opts).await?;
+    let sent = identifiers_sent(&args.body);
+    let resp = run(client, args, opts)
+        .await
+        .map_err(|e| e.naming_sent(sent))?;
     check_answer(entry, resp)
 }
 
-/// Runs an operation that answers with an event stream.
+/// Runs an operation that answers with an event stream. A 404 on opening it names the
+/// identifiers it sent.
 pub async fn stream(
     client: &Client,
     op: &str,
@@ -80,7 +81,10 @@ pub async fn stream(
     let entry = find(client, op)?;
     let run = entry.stream.ok_or_else(|| wrong_shape(op, "call"))?;
     check(entry, &args)?;
-    run(client, args, opts).await
+    let sent = identifiers_sent(&args.body);
+    run(client, args, opts)
+        .await
+        .map_err(|e| e.naming_sent(sent))
 }
 
 /// The check every operation shares, before anything is sent. (The call options were
@@ -129,17 +133,11 @@ fn wrong_shape(op: &str, use_instead: &str) -> Error {
     ))
 }
 
-/// A 2xx answer the SDK cannot read is an error now, naming the call, not a broken result later.
+/// A 2xx answer the SDK cannot read is an error now, naming the request, not a broken result later.
 fn check_answer(entry: &Operation, resp: Response) -> Result<Response> {
     match shape::check(&resp.body, entry.answer) {
         Ok(()) => Ok(resp),
-        Err(message) => Err(Error::Decode {
-            status: resp.status,
-            message,
-            method: entry.method.into(),
-            path: entry.path.into(),
-            request_id: resp.request_id,
-        }),
+        Err(message) => Err(resp.decode_error(message)),
     }
 }
 
@@ -158,7 +156,6 @@ mod tests {
         for api in [Api::Tela, Api::Dify] {
             for op in table(api) {
                 assert!(op.call.is_some() || op.stream.is_some(), "{}", op.name);
-                assert!(op.path.starts_with('/'), "{}", op.name);
             }
         }
         assert!(

@@ -76,6 +76,9 @@ pub struct StatusError {
     pub request_id: Option<String>,
     pub method: String,
     pub path: String,
+    /// On a 404: the identifiers the call sent (`canvas_id='c1'`), since the answer often
+    /// does not say which canvas, run or file it did not find.
+    pub sent: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -252,6 +255,10 @@ fn status_message(e: &StatusError) -> String {
     if let Some(id) = &e.request_id {
         out.push_str(&format!(" (request id {id})"));
     }
+    if let Some(sent) = &e.sent {
+        out.push_str("; sent ");
+        out.push_str(sent);
+    }
     out
 }
 
@@ -300,7 +307,84 @@ impl StatusError {
             request_id,
             method: method.into(),
             path: path.into(),
+            sent: None,
         }
+    }
+}
+
+/// The arguments that say *what* a call is about, in the order a 404 names them.
+const IDENTIFIERS: &[&str] = &[
+    "canvas_id",
+    "version_id",
+    "application_id",
+    "environment_name",
+    "id",
+    "run_id",
+    "file_id",
+    "task_id",
+    "message_id",
+    "conversation_id",
+    "first_id",
+    "last_id",
+    "prompt_id",
+    "prompt_version_id",
+    "prompt_application_id",
+    "user",
+];
+
+/// `canvas_id='c1', environment_name='qa'`: the string identifiers among a call's
+/// arguments, written as Python writes them; `None` when it sent none.
+pub fn identifiers_sent(args: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    let mut out = String::new();
+    for key in IDENTIFIERS {
+        if let Some(serde_json::Value::String(value)) = args.get(*key) {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(key);
+            out.push('=');
+            push_py_repr(&mut out, value);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `value` as Python's `repr` of a `str` writes it (quotes, and escapes of quotes and controls).
+fn push_py_repr(out: &mut String, value: &str) {
+    let quote = if value.contains('\'') && !value.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+}
+
+impl Error {
+    /// A 404 names what the call sent (`sent`, from [`identifiers_sent`]): "Canvas not
+    /// found" then says which canvas. Any other error is returned as it is.
+    pub fn naming_sent(mut self, sent: Option<String>) -> Self {
+        if let Error::Status(s) = &mut self
+            && s.status == 404
+            && s.sent.is_none()
+        {
+            s.sent = sent;
+        }
+        self
     }
 }
 
@@ -362,6 +446,35 @@ pub fn classify_transport(err: &(dyn std::error::Error + 'static)) -> (Connectio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_404_names_the_identifiers_sent_and_other_errors_do_not() {
+        let args = serde_json::json!({
+            "variables": {"id": "not-me"}, "environment_name": "qa", "canvas_id": "it's",
+            "limit": 3, "user": "a\"b'c\n"
+        });
+        let sent = identifiers_sent(args.as_object().unwrap());
+        assert_eq!(
+            sent.as_deref(),
+            Some(r#"canvas_id="it's", environment_name='qa', user='a"b\'c\n'"#)
+        );
+        assert_eq!(identifiers_sent(&serde_json::Map::new()), None);
+        let status = |code| {
+            Error::Status(Box::new(StatusError::from_response(
+                code,
+                Bytes::from_static(br#"{"message":"Canvas not found"}"#),
+                Some("req_1".into()),
+                "POST",
+                "/v2/chat/completions",
+            )))
+        };
+        let text = status(404).naming_sent(sent.clone()).to_string();
+        assert!(
+            text.ends_with(r#"Canvas not found (request id req_1); sent canvas_id="it's", environment_name='qa', user='a"b\'c\n'"#),
+            "{text}"
+        );
+        assert!(!status(400).naming_sent(sent).to_string().contains("sent"));
+    }
 
     #[test]
     fn envelope_code_and_message_are_read() {

@@ -14,7 +14,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _docs
-from .._base import AsyncClientBase, BaseClient, CommonSettings, RequestOptions, SyncClient, given, native_options
+from .._base import (
+    AsyncClientBase,
+    AsyncResource,
+    BaseClient,
+    CommonSettings,
+    RequestOptions,
+    SyncClient,
+    SyncResource,
+    given,
+)
 from ..dify_types import DifyAppInfo, DifyMeta, DifyParameters, DifySite
 from .conversations import AsyncDifyConversations, DifyConversations
 from .files import AsyncDifyFiles, DifyFiles
@@ -53,11 +62,17 @@ class _DifyBase(BaseClient):
         and ``trust_env``; ``help(tela_sdk.Client)`` says what each does."""
         super().__init__(**settings)
 
-    def _info(self, op: Operation, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
-        return model(*self._live().call(op, given(user=user), **native_options(options)))
 
-    async def _ainfo(self, op: Operation, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
-        return model(*await self._live().acall(op, given(user=user), **native_options(options)))
+class _App(SyncResource):
+    """The app's own calls (``parameters``, ``meta``, ``info``, ``site``), on the one route."""
+
+    def get(self, op: Operation, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
+        return model(*self._call(op, given(user=user), options))
+
+
+class _AsyncApp(AsyncResource):
+    async def get(self, op: Operation, model: type[M], user: str | None, options: Mapping[str, Any]) -> M:
+        return model(*await self._call(op, given(user=user), options))
 
 
 class DifyClient(_DifyBase, SyncClient):
@@ -80,11 +95,12 @@ class DifyClient(_DifyBase, SyncClient):
         self.files = DifyFiles(self)
         self.messages = DifyMessages(self)
         self.conversations = DifyConversations(self)
+        self._app = _App(self)
 
     @property
     def with_raw_response(self) -> DifyWithRawResponse:
-        """The message and file calls, each returning a ``RawResponse``: ``status_code``,
-        ``headers``, ``request_id`` and ``parse()`` (the usual result). Not for streams."""
+        """The same calls, each returning a ``RawResponse``: ``status_code``, ``headers``,
+        ``request_id`` and ``parse()`` (the usual result). Not for streams."""
         from .raw import DifyWithRawResponse  # lazy: most code never needs it
 
         return DifyWithRawResponse(self)
@@ -92,21 +108,21 @@ class DifyClient(_DifyBase, SyncClient):
     def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
         """The app's input form (``input_fields``), features and upload limits, as ``user``
         (an end user id) sees them. Takes the per-call options."""
-        return self._info("dify.parameters", DifyParameters, user, options)
+        return self._app.get("dify.parameters", DifyParameters, user, options)
 
     def meta(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyMeta:
         """The icons of the app's tools, as ``user`` sees them. Takes the per-call options."""
-        return self._info("dify.meta", DifyMeta, user, options)
+        return self._app.get("dify.meta", DifyMeta, user, options)
 
     def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
         """The app's name, description, tags and mode, as ``user`` sees them. Takes the
         per-call options."""
-        return self._info("dify.info", DifyAppInfo, user, options)
+        return self._app.get("dify.info", DifyAppInfo, user, options)
 
     def site(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifySite:
         """The app's WebApp settings (title, icon, description, copyright, privacy policy,
         default language...), as ``user`` sees them. Takes the per-call options."""
-        return self._info("dify.site", DifySite, user, options)
+        return self._app.get("dify.site", DifySite, user, options)
 
 
 class AsyncDifyClient(_DifyBase, AsyncClientBase):
@@ -124,29 +140,30 @@ class AsyncDifyClient(_DifyBase, AsyncClientBase):
         self.files = AsyncDifyFiles(self)
         self.messages = AsyncDifyMessages(self)
         self.conversations = AsyncDifyConversations(self)
+        self._app = _AsyncApp(self)
 
     @property
     def with_raw_response(self) -> AsyncDifyWithRawResponse:
-        """The message and file calls, each awaited to a ``RawResponse``. Not for streams."""
+        """The same calls, each awaited to a ``RawResponse``. Not for streams."""
         from .raw import AsyncDifyWithRawResponse
 
         return AsyncDifyWithRawResponse(self)
 
     async def parameters(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyParameters:
         """Async twin of ``DifyClient.parameters``."""
-        return await self._ainfo("dify.parameters", DifyParameters, user, options)
+        return await self._app.get("dify.parameters", DifyParameters, user, options)
 
     async def meta(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyMeta:
         """Async twin of ``DifyClient.meta``."""
-        return await self._ainfo("dify.meta", DifyMeta, user, options)
+        return await self._app.get("dify.meta", DifyMeta, user, options)
 
     async def info(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifyAppInfo:
         """Async twin of ``DifyClient.info``."""
-        return await self._ainfo("dify.info", DifyAppInfo, user, options)
+        return await self._app.get("dify.info", DifyAppInfo, user, options)
 
     async def site(self, *, user: str | None = None, **options: Unpack[RequestOptions]) -> DifySite:
         """Async twin of ``DifyClient.site``."""
-        return await self._ainfo("dify.site", DifySite, user, options)
+        return await self._app.get("dify.site", DifySite, user, options)
 
 
 _docs.share(AsyncDifyClient, DifyClient)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, Union
 
 from .. import _docs
-from .._base import AsyncResource, RequestOptions, SyncResource, given
+from .._base import OPTION_NAMES, AsyncResource, RequestOptions, SyncResource, given, split_params
 from .._exceptions import InvalidRequestError
 from .._files import File, _disk_path, _stream_name
 from ..dify_types import DifyFilePreview, DifyUploadedFile
@@ -60,25 +61,33 @@ def _upload_body(file: UploadInput, user: str | None, filename: str | None, mime
     return body
 
 
+class UploadParams(RequestOptions, total=False):
+    """What ``files.upload`` takes besides the file: whose it is, its name and type, and the
+    per-call options."""
+
+    user: str | None
+    filename: str | None
+    mime_type: str | None
+
+
+_UPLOAD_ARGS = frozenset(UploadParams.__optional_keys__) - OPTION_NAMES
+
+
+def _upload(file: UploadInput, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    args, options = split_params(params, _UPLOAD_ARGS, "upload")
+    return _upload_body(file, args.get("user"), args.get("filename"), args.get("mime_type")), options
+
+
 class DifyFiles(SyncResource):
     """``POST /files/upload``."""
 
-    def upload(
-        self,
-        file: UploadInput,
-        *,
-        user: str | None = None,
-        filename: str | None = None,
-        mime_type: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DifyUploadedFile:
+    def upload(self, file: UploadInput, **params: Unpack[UploadParams]) -> DifyUploadedFile:
         """Uploads ``file`` (a path, bytes or a binary file object) for ``user`` (only that
         user can use it) and returns its record;
         pass the record in ``files=[...]``. A path is streamed from disk (multipart); bytes
         need ``filename=``. ``mime_type`` defaults to a guess from the filename. Takes the
         per-call options."""
-        body = _upload_body(file, user, filename, mime_type)
-        return DifyUploadedFile(*self._call("dify.files.upload", body, options))
+        return DifyUploadedFile(*self._call("dify.files.upload", *_upload(file, params)))
 
     def preview(
         self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]
@@ -94,19 +103,10 @@ class DifyFiles(SyncResource):
 class AsyncDifyFiles(AsyncResource):
     """Async twin of ``DifyClient.files``."""
 
-    async def upload(
-        self,
-        file: UploadInput,
-        *,
-        user: str | None = None,
-        filename: str | None = None,
-        mime_type: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DifyUploadedFile:
+    async def upload(self, file: UploadInput, **params: Unpack[UploadParams]) -> DifyUploadedFile:
         """Async twin of ``DifyClient.files.upload`` (a path is streamed from disk by the core,
         off the event loop)."""
-        body = _upload_body(file, user, filename, mime_type)
-        return DifyUploadedFile(*await self._call("dify.files.upload", body, options))
+        return DifyUploadedFile(*await self._call("dify.files.upload", *_upload(file, params)))
 
     async def preview(
         self, file_id: str, *, as_attachment: bool = False, **options: Unpack[RequestOptions]

@@ -106,11 +106,38 @@ def _message_body(params: Mapping[str, Any], args: frozenset[str]) -> tuple[dict
     return body, options
 
 
-def _feedback_body(message_id: str, rating: Any, user: str | None, content: str | None) -> dict[str, Any]:
-    body = given(message_id=message_id, user=user, content=content)
+class HistoryParams(RequestOptions, total=False):
+    """What ``messages.list`` takes besides the conversation's id."""
+
+    user: str | None
+    first_id: str | None
+    limit: int | None
+
+
+class FeedbackParams(RequestOptions, total=False):
+    """What ``messages.feedback`` takes besides the message's id and ``rating``."""
+
+    user: str | None
+    content: str | None
+
+
+_HISTORY_ARGS = frozenset(HistoryParams.__optional_keys__) - OPTION_NAMES
+_FEEDBACK_ARGS = frozenset(FeedbackParams.__optional_keys__) - OPTION_NAMES
+#: What ``feedback`` sends as ``rating`` (None is meaningful: it revokes).
+Rating = Literal["like", "dislike"] | NotGiven | None
+
+
+def _history(conversation_id: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    body, options = split_params(params, _HISTORY_ARGS, "list")
+    return {**given(conversation_id=conversation_id), **body}, options
+
+
+def _feedback(message_id: str, rating: Rating, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    body, options = split_params(params, _FEEDBACK_ARGS, "feedback")
+    body = {**given(message_id=message_id), **body}
     if rating is not NOT_GIVEN:
         body["rating"] = rating  # None is meaningful: it revokes
-    return body
+    return body, options
 
 
 class _Stop(SyncResource):
@@ -234,43 +261,21 @@ class DifyChatMessages(_Stop):
         return DifyChatCompletion(*self._call("dify.chat_messages.create", body, options))
 
 
-def _history_body(conversation_id: str, user: str | None, first_id: str | None, limit: int | None) -> dict[str, Any]:
-    return given(conversation_id=conversation_id, user=user, first_id=first_id, limit=limit)
-
-
 class DifyMessages(SyncResource):
     """``POST /messages/{message_id}/feedbacks`` and ``GET /messages`` (a chat's history)."""
 
-    def list(
-        self,
-        conversation_id: str,
-        *,
-        user: str | None = None,
-        first_id: str | None = None,
-        limit: int | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DifyMessagePage:
+    def list(self, conversation_id: str, **params: Unpack[HistoryParams]) -> DifyMessagePage:
         """One page of the history of the chat conversation ``conversation_id`` as ``user`` sees it, oldest first:
         the ``limit`` (1-100, Dify's default 20) messages before ``first_id`` (the first id
         of the page you hold; leave it out for the latest page). ``page.has_more`` says
         whether older ones remain. Takes the per-call options."""
-        body = _history_body(conversation_id, user, first_id, limit)
-        return DifyMessagePage(*self._call("dify.messages.list", body, options))
+        return DifyMessagePage(*self._call("dify.messages.list", *_history(conversation_id, params)))
 
-    def feedback(
-        self,
-        message_id: str,
-        *,
-        rating: Literal["like", "dislike"] | NotGiven | None = NOT_GIVEN,
-        user: str | None = None,
-        content: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DifyResult:
+    def feedback(self, message_id: str, *, rating: Rating = NOT_GIVEN, **params: Unpack[FeedbackParams]) -> DifyResult:
         """Rates the answer ``message_id``: ``rating="like"`` or ``"dislike"`` (with
         optional ``content``, the user's words), or ``rating=None`` to revoke an earlier
         rating; ``user`` is the end user who rates. Takes the per-call options."""
-        body = _feedback_body(message_id, rating, user, content)
-        return DifyResult(*self._call("dify.messages.feedback", body, options))
+        return DifyResult(*self._call("dify.messages.feedback", *_feedback(message_id, rating, params)))
 
 
 class AsyncDifyCompletionMessages(_AsyncStop):
@@ -360,31 +365,15 @@ class AsyncDifyChatMessages(_AsyncStop):
 class AsyncDifyMessages(AsyncResource):
     """Async twin of ``DifyClient.messages``."""
 
-    async def list(
-        self,
-        conversation_id: str,
-        *,
-        user: str | None = None,
-        first_id: str | None = None,
-        limit: int | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DifyMessagePage:
+    async def list(self, conversation_id: str, **params: Unpack[HistoryParams]) -> DifyMessagePage:
         """Async twin of ``DifyClient.messages.list``."""
-        body = _history_body(conversation_id, user, first_id, limit)
-        return DifyMessagePage(*await self._call("dify.messages.list", body, options))
+        return DifyMessagePage(*await self._call("dify.messages.list", *_history(conversation_id, params)))
 
     async def feedback(
-        self,
-        message_id: str,
-        *,
-        rating: Literal["like", "dislike"] | NotGiven | None = NOT_GIVEN,
-        user: str | None = None,
-        content: str | None = None,
-        **options: Unpack[RequestOptions],
+        self, message_id: str, *, rating: Rating = NOT_GIVEN, **params: Unpack[FeedbackParams]
     ) -> DifyResult:
         """Async twin of ``DifyClient.messages.feedback``."""
-        body = _feedback_body(message_id, rating, user, content)
-        return DifyResult(*await self._call("dify.messages.feedback", body, options))
+        return DifyResult(*await self._call("dify.messages.feedback", *_feedback(message_id, rating, params)))
 
 
 _docs.share(_AsyncStop, _Stop)

@@ -14,8 +14,6 @@ from .._base import (
     NotGiven,
     RequestOptions,
     SyncResource,
-    given,
-    native_options,
     split_params,
 )
 from .._typing_lite import TYPE_CHECKING, overload
@@ -60,21 +58,20 @@ class SubmitParams(RunParams, total=False):
     webhook_url: str | None
 
 
-#: The op arguments of ``create``/``submit``; the rules about them live in the core.
+class ListParams(RequestOptions, total=False):
+    """What ``list`` takes: the page size, filters, where to continue, and the per-call options."""
+
+    limit: int | None
+    prompt_id: str | None
+    prompt_version_id: str | None
+    prompt_application_id: str | None
+    cursor: str | None
+
+
+#: The op arguments of ``create``/``submit``/``list``; the rules about them live in the core.
 _RUN_ARGS = frozenset(RunParams.__optional_keys__) - OPTION_NAMES
 _SUBMIT_ARGS = frozenset(SubmitParams.__optional_keys__) - OPTION_NAMES
-
-
-def _wait_options(
-    extra_headers: Mapping[str, str] | None,
-    extra_query: Mapping[str, str] | None,
-    request_timeout: TimeoutTypes,
-    max_retries: int | None,
-) -> dict[str, Any]:
-    """``wait``'s per-poll options (its own ``timeout`` is the whole wait's deadline)."""
-    return native_options(
-        given(extra_headers=extra_headers, extra_query=extra_query, timeout=request_timeout, max_retries=max_retries)
-    )
+_LIST_ARGS = frozenset(ListParams.__optional_keys__) - OPTION_NAMES
 
 
 #: What a batch item (or ``batch()``'s keywords) may give: ``create()``'s arguments but ``stream``.
@@ -250,28 +247,21 @@ class Completions(SyncResource):
         as seen). ``request_timeout`` and ``max_retries`` apply to each poll, as do
         ``extra_headers`` and ``extra_query``.
         """
-        opts = _wait_options(extra_headers, extra_query, request_timeout, max_retries)
-        return runs.wait(
-            self._client, run, timeout=timeout, poll_interval=poll_interval, on_status=on_status, options=opts
-        )
+        args = runs.wait_args(run, timeout, poll_interval, extra_headers, extra_query, request_timeout, max_retries)
+        return runs.wait(self, run, on_status, *args)
 
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        prompt_id: str | None = None,
-        prompt_version_id: str | None = None,
-        prompt_application_id: str | None = None,
-        cursor: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> RunPage:
+    def list(self, **params: Unpack[ListParams]) -> RunPage:
         """A page of the workspace's runs, newest first (``GET /v1/completion-run``):
         ``limit`` 1 to 100 (server default 10), filtered by canvas (``prompt_id``), version
         (``prompt_version_id``) or application (``prompt_application_id``); ``cursor``
         continues from an earlier page's ``next_cursor``. Iterating the page goes through
-        every run, page after page."""
-        body = runs.list_body(limit, prompt_id, prompt_version_id, prompt_application_id, cursor)
-        return runs.list_runs(self._client, body, native_options(options))
+        every run, page after page. Takes the per-call options."""
+        return self._page(*split_params(params, _LIST_ARGS, "list"))
+
+    def _page(self, body: dict[str, Any], options: dict[str, Any]) -> RunPage:
+        """One page of ``completions.list``; its next page is asked with the same arguments."""
+        fetch = lambda cursor: self._page({**body, "cursor": cursor}, options)  # noqa: E731
+        return RunPage(*self._call("completions.list", body, options), self._client, fetch)
 
 
 class AsyncCompletions(AsyncResource):
@@ -373,24 +363,16 @@ class AsyncCompletions(AsyncResource):
     ) -> AsyncRun:
         """Async twin of ``Client.completions.wait``; ``on_status`` may be a coroutine
         function. Cancelling the awaiting task stops the polling."""
-        opts = _wait_options(extra_headers, extra_query, request_timeout, max_retries)
-        return await runs.wait_async(
-            self._client, run, timeout=timeout, poll_interval=poll_interval, on_status=on_status, options=opts
-        )
+        args = runs.wait_args(run, timeout, poll_interval, extra_headers, extra_query, request_timeout, max_retries)
+        return await runs.wait_async(self, run, on_status, *args)
 
-    async def list(
-        self,
-        *,
-        limit: int | None = None,
-        prompt_id: str | None = None,
-        prompt_version_id: str | None = None,
-        prompt_application_id: str | None = None,
-        cursor: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> AsyncRunPage:
+    async def list(self, **params: Unpack[ListParams]) -> AsyncRunPage:
         """Async twin of ``Client.completions.list``; ``async for`` goes through every run."""
-        body = runs.list_body(limit, prompt_id, prompt_version_id, prompt_application_id, cursor)
-        return await runs.list_runs_async(self._client, body, native_options(options))
+        return await self._page(*split_params(params, _LIST_ARGS, "list"))
+
+    async def _page(self, body: dict[str, Any], options: dict[str, Any]) -> AsyncRunPage:
+        fetch = lambda cursor: self._page({**body, "cursor": cursor}, options)  # noqa: E731
+        return AsyncRunPage(*await self._call("completions.list", body, options), self._client, fetch)
 
 
 _docs.share(AsyncCompletions, Completions)

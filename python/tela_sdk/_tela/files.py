@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from .. import _docs
-from .._base import AsyncResource, RequestOptions, SyncResource
+from .._base import OPTION_NAMES, AsyncResource, RequestOptions, SyncResource, split_params
 from .._exceptions import InvalidRequestError
 from .._files import File, FileInfo, UploadedFile
 from .._typing_lite import TYPE_CHECKING
 from .._upload_progress import progress_option
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
     from typing_extensions import Unpack
@@ -29,16 +30,26 @@ def _upload_body(file: File | FileInput, name: str | None, mime_type: str | None
     return {"file": File(file, name=name, mime_type=mime_type)}
 
 
+class UploadParams(RequestOptions, total=False):
+    """What ``files.upload`` takes besides the file: its name and type, a progress sink, and
+    the per-call options."""
+
+    name: str | None
+    mime_type: str | None
+    progress: Progress
+
+
+_UPLOAD_ARGS = frozenset(UploadParams.__optional_keys__) - OPTION_NAMES
+
+
+def _upload(file: File | FileInput, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], Progress]:
+    """``upload``'s op arguments, its options and its progress sink."""
+    args, options = split_params(params, _UPLOAD_ARGS, "upload")
+    return _upload_body(file, args.get("name"), args.get("mime_type")), options, args.get("progress")
+
+
 class Files(SyncResource):
-    def upload(
-        self,
-        file: File | FileInput,
-        *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        progress: Progress = None,
-        **options: Unpack[RequestOptions],
-    ) -> UploadedFile:
+    def upload(self, file: File | FileInput, **params: Unpack[UploadParams]) -> UploadedFile:
         """Uploads local content (``POST /v3/files``, then a streamed ``PUT``) and returns its
         vault reference, usable as a variable value. ``file`` is a ``File`` or anything
         ``File`` accepts (a path, bytes, a binary file object); ``name`` and ``mime_type``
@@ -50,7 +61,7 @@ class Files(SyncResource):
         with 0, about every 1% and at the end with the total, never going back (also across
         a retried PUT), from the thread driving the upload. Bytes are counted by the core as
         they are streamed."""
-        body = _upload_body(file, name, mime_type)
+        body, options, progress = _upload(file, params)
         with progress_option(progress, body["file"].name) as extra:
             return UploadedFile(*self._call("files.upload", body, options, **extra))
 
@@ -62,18 +73,10 @@ class Files(SyncResource):
 
 
 class AsyncFiles(AsyncResource):
-    async def upload(
-        self,
-        file: File | FileInput,
-        *,
-        name: str | None = None,
-        mime_type: str | None = None,
-        progress: Progress = None,
-        **options: Unpack[RequestOptions],
-    ) -> UploadedFile:
+    async def upload(self, file: File | FileInput, **params: Unpack[UploadParams]) -> UploadedFile:
         """Async twin of ``Client.files.upload`` (a ``progress`` callable is called from a
         worker thread of the core, not from the event loop)."""
-        body = _upload_body(file, name, mime_type)
+        body, options, progress = _upload(file, params)
         with progress_option(progress, body["file"].name) as extra:
             return UploadedFile(*await self._call("files.upload", body, options, **extra))
 

@@ -8,24 +8,36 @@ Ctrl-C and task cancellation stop a wait at once.
 
 from __future__ import annotations
 
-from .._base import NOT_GIVEN, given
+from .._base import NOT_GIVEN, given, record_raw
 from .._exceptions import APIResponseValidationError, RunTimeoutError
 from .._typing_lite import TYPE_CHECKING, Generic, TypeVar
 from ..types import AsyncRun, BaseRun, Run
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
     from typing import Any
 
-    from .client import AsyncClient, Client
+    from .._native import NativeStream
+    from .._sentinel import NotGiven
+    from .._timeout import TimeoutTypes
+    from .completions import AsyncCompletions, Completions
 else:  # what the page classes' bases name, without importing collections
     from _collections_abc import Awaitable, Callable
 
 __all__ = ["RunPage", "AsyncRunPage"]
 
 
-def _wait_body(run: str | BaseRun, timeout: Any, poll_interval: float | None) -> dict[str, Any]:
-    """The ``runs.wait`` arguments; a Run in hand tells the core its status is already known."""
+def wait_args(
+    run: str | BaseRun,
+    timeout: float | NotGiven | None,
+    poll_interval: float | None,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, str] | None,
+    request_timeout: TimeoutTypes,
+    max_retries: int | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``runs.wait`` arguments (a Run in hand tells the core its status is already known),
+    and the options of each poll (``wait``'s own ``timeout`` is the whole wait's deadline)."""
     if isinstance(run, BaseRun):
         body: dict[str, Any] = {"id": run.id, "last_status": run.status}
     else:
@@ -34,106 +46,84 @@ def _wait_body(run: str | BaseRun, timeout: Any, poll_interval: float | None) ->
         body["timeout"] = timeout
     if poll_interval is not None:
         body["poll_interval"] = poll_interval
-    return body
+    options = given(
+        extra_headers=extra_headers, extra_query=extra_query, timeout=request_timeout, max_retries=max_retries
+    )
+    return body, options
 
 
 _R = TypeVar("_R", bound=BaseRun)
 
 
-def _final(last: _R | None, run_id: Any) -> _R:
-    """The run a finished wait returns; a failed run raises ``RunFailedError``."""
-    if last is None:
-        raise APIResponseValidationError(f"the wait for run {run_id!r} ended without a run (a tela_sdk bug?)")
-    if last.status == "failed":
-        raise last._failure()
-    return last
+class _Seen(Generic[_R]):
+    """One wait's runs as they are seen: ``seen(event)`` makes the run of a status change;
+    as a context manager it closes the stream at the end and puts the last run seen on a
+    ``RunTimeoutError``; ``final()`` is what the wait returns."""
+
+    __slots__ = ("_client", "_cls", "_stream", "event", "last")
+
+    def __init__(self, cls: type[_R], client: Any, run: str | BaseRun, stream: NativeStream) -> None:
+        self._cls, self._client, self._stream = cls, client, stream
+        self.last = cls(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
+        #: The last status change's event: its poll's status and headers are what
+        #: ``with_raw_response`` shows.
+        self.event: dict[str, Any] | None = None
+
+    def __call__(self, event: dict[str, Any]) -> _R:
+        self.event = event
+        self.last = self._cls(event["run"], event.get("request_id"), self._client)
+        return self.last
+
+    def __enter__(self) -> _Seen[_R]:
+        return self
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        self._stream.close()
+        if isinstance(exc, RunTimeoutError):
+            exc.run = self.last
+
+    def final(self, run_id: Any) -> _R:
+        """The run a finished wait returns; a failed run raises ``RunFailedError``."""
+        if self.event is not None:
+            record_raw(self.event["status"], self.event["headers"], self.event.get("request_id"))
+        if self.last is None:
+            raise APIResponseValidationError(f"the wait for run {run_id!r} ended without a run (a tela_sdk bug?)")
+        if self.last.status == "failed":
+            raise self.last._failure()
+        return self.last
 
 
 def wait(
-    client: Client,
-    run: str | BaseRun,
-    *,
-    timeout: Any,
-    poll_interval: float | None,
-    on_status: Callable[[Run], object] | None,
-    options: dict[str, Any],
+    completions: Completions, run: str | BaseRun, on_status: Callable[[Run], object] | None, body: Any, options: Any
 ) -> Run:
-    body = _wait_body(run, timeout, poll_interval)
-    stream = client._live().stream("runs.wait", body, **options)
-    last = Run(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
-    try:
+    stream = completions._stream("runs.wait", body, options)
+    with _Seen(Run, completions._client, run, stream) as seen:
         while (batch := stream.next_batch()) is not None:
             for event in batch:
-                last = Run(event["run"], event.get("request_id"), client)
+                last = seen(event)
                 if on_status is not None:
                     on_status(last)
-    except RunTimeoutError as e:
-        e.run = last
-        raise
-    finally:
-        stream.close()
-    return _final(last, body["id"])
+    return seen.final(body["id"])
 
 
 async def wait_async(
-    client: AsyncClient,
+    completions: AsyncCompletions,
     run: str | BaseRun,
-    *,
-    timeout: Any,
-    poll_interval: float | None,
     on_status: Callable[[AsyncRun], object] | None,
-    options: dict[str, Any],
+    body: Any,
+    options: Any,
 ) -> AsyncRun:
-    body = _wait_body(run, timeout, poll_interval)
+    """Async twin of ``wait``: ``on_status`` may be a coroutine function."""
     import inspect  # lazy: not needed to import tela_sdk
 
-    stream = await client._live().astream("runs.wait", body, **options)
-    last = AsyncRun(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
-    try:
+    stream = await completions._stream("runs.wait", body, options)
+    with _Seen(AsyncRun, completions._client, run, stream) as seen:
         while (batch := await stream.anext_batch()) is not None:
             for event in batch:
-                last = AsyncRun(event["run"], event.get("request_id"), client)
-                if on_status is not None:
-                    out = on_status(last)
-                    if inspect.isawaitable(out):
-                        await out
-    except RunTimeoutError as e:
-        e.run = last
-        raise
-    finally:
-        stream.close()
-    return _final(last, body["id"])
-
-
-def list_body(
-    limit: int | None,
-    prompt_id: str | None,
-    prompt_version_id: str | None,
-    prompt_application_id: str | None,
-    cursor: str | None,
-) -> dict[str, Any]:
-    """The ``completions.list`` arguments that were given."""
-    return given(
-        limit=limit,
-        prompt_id=prompt_id,
-        prompt_version_id=prompt_version_id,
-        prompt_application_id=prompt_application_id,
-        cursor=cursor,
-    )
-
-
-def list_runs(client: Client, body: dict[str, Any], options: dict[str, Any]) -> RunPage:
-    """One page of ``completions.list``; its next page is asked with the same arguments."""
-    data, request_id = client._live().call("completions.list", body, **options)
-    return RunPage(data, request_id, client, lambda cursor: list_runs(client, {**body, "cursor": cursor}, options))
-
-
-async def list_runs_async(client: AsyncClient, body: dict[str, Any], options: dict[str, Any]) -> AsyncRunPage:
-    """Async twin of ``list_runs``."""
-    data, request_id = await client._live().acall("completions.list", body, **options)
-    return AsyncRunPage(
-        data, request_id, client, lambda cursor: list_runs_async(client, {**body, "cursor": cursor}, options)
-    )
+                last = seen(event)
+                if on_status is not None and inspect.isawaitable(out := on_status(last)):
+                    await out
+    return seen.final(body["id"])
 
 
 #: How a page gets the page after it (a plain or an async function of the cursor).

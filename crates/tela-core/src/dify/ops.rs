@@ -1,9 +1,9 @@
-//! The Dify operation table: every name a face may call on a Dify client, what it sends and
-//! which function runs it.
+//! The Dify operation table: every name a face may call on a Dify client, its answer's shape
+//! and which function runs it (the request line it sends is the function's own).
 
 use super::{
-    App, Info, UPLOAD_PATH, create, delete_conversation, feedback, get_info, list_conversations,
-    list_messages, preview, rename_conversation, stop, stream, upload,
+    App, Info, create, delete_conversation, feedback, get_info, list_conversations, list_messages,
+    preview, rename_conversation, stop, stream, upload,
 };
 use crate::api::Operation;
 use crate::shape::Shape;
@@ -11,8 +11,6 @@ use crate::shape::Shape;
 pub static OPERATIONS: &[Operation] = &[
     Operation {
         name: "dify.completion_messages.create",
-        method: "POST",
-        path: "/completion-messages",
         answer: Shape::Dify,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(create(c, App::Completion, a.body, a.extra_body, o))),
@@ -20,8 +18,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.chat_messages.create",
-        method: "POST",
-        path: "/chat-messages",
         answer: Shape::Dify,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(create(c, App::Chat, a.body, a.extra_body, o))),
@@ -29,8 +25,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.completion_messages.stop",
-        method: "POST",
-        path: "/completion-messages/{task_id}/stop",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(stop(c, App::Completion, a.body, a.extra_body, o))),
@@ -38,8 +32,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.chat_messages.stop",
-        method: "POST",
-        path: "/chat-messages/{task_id}/stop",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(stop(c, App::Chat, a.body, a.extra_body, o))),
@@ -47,8 +39,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.files.upload",
-        method: "POST",
-        path: UPLOAD_PATH,
         answer: Shape::Object,
         takes_files: true,
         call: Some(|c, a, o| Box::pin(upload(c, a.body, a.extra_body, a.files, o))),
@@ -56,8 +46,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.messages.feedback",
-        method: "POST",
-        path: "/messages/{message_id}/feedbacks",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(feedback(c, a.body, a.extra_body, o))),
@@ -65,8 +53,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.parameters",
-        method: "GET",
-        path: "/parameters",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(get_info(c, Info::Parameters, a.body, a.extra_body, o))),
@@ -74,8 +60,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.meta",
-        method: "GET",
-        path: "/meta",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(get_info(c, Info::Meta, a.body, a.extra_body, o))),
@@ -83,8 +67,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.info",
-        method: "GET",
-        path: "/info",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(get_info(c, Info::Info, a.body, a.extra_body, o))),
@@ -92,8 +74,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.site",
-        method: "GET",
-        path: "/site",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(get_info(c, Info::Site, a.body, a.extra_body, o))),
@@ -101,8 +81,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.files.preview",
-        method: "GET",
-        path: "/files/{file_id}/preview",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(preview(c, a.body, a.extra_body, o))),
@@ -110,8 +88,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.conversations.list",
-        method: "GET",
-        path: "/conversations",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(list_conversations(c, a.body, a.extra_body, o))),
@@ -119,8 +95,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.conversations.rename",
-        method: "POST",
-        path: "/conversations/{conversation_id}/name",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(rename_conversation(c, a.body, a.extra_body, o))),
@@ -128,8 +102,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.conversations.delete",
-        method: "DELETE",
-        path: "/conversations/{conversation_id}",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(delete_conversation(c, a.body, a.extra_body, o))),
@@ -137,8 +109,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "dify.messages.list",
-        method: "GET",
-        path: "/messages",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(list_messages(c, a.body, a.extra_body, o))),

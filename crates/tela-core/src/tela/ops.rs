@@ -1,17 +1,14 @@
-//! The Tela operation table: every name a face may call on a Tela client, what it sends and
-//! which function runs it.
+//! The Tela operation table: every name a face may call on a Tela client, its answer's shape
+//! and which function runs it (the request line it sends is the function's own).
 
 use crate::api::Operation;
 use crate::shape::Shape;
-use crate::tela::files::FILES_PATH;
-use crate::tela::runs::{self, RUNS_LIST_PATH};
-use crate::tela::{self, COMPLETIONS_PATH, files};
+use crate::tela::runs;
+use crate::tela::{self, files};
 
 pub static OPERATIONS: &[Operation] = &[
     Operation {
         name: "completions.create",
-        method: "POST",
-        path: COMPLETIONS_PATH,
         answer: Shape::Completion,
         takes_files: true,
         call: Some(|c, a, o| Box::pin(tela::create(c, a.body, a.extra_body, a.files, o))),
@@ -19,8 +16,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "completions.submit",
-        method: "POST",
-        path: COMPLETIONS_PATH,
         answer: Shape::Object,
         takes_files: true,
         call: Some(|c, a, o| Box::pin(runs::submit(c, a.body, a.extra_body, a.files, o))),
@@ -28,8 +23,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "completions.retrieve",
-        method: "GET",
-        path: "/v2/chat/completions/{id}",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(runs::retrieve(c, a.body, o))),
@@ -37,8 +30,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "completions.list",
-        method: "GET",
-        path: RUNS_LIST_PATH,
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(runs::list(c, a.body, o))),
@@ -46,8 +37,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "runs.wait",
-        method: "GET",
-        path: "/v2/chat/completions/{id}",
         answer: Shape::Object,
         takes_files: false,
         call: None,
@@ -55,8 +44,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "files.upload",
-        method: "POST",
-        path: FILES_PATH,
         answer: Shape::Object,
         takes_files: true,
         call: Some(|c, a, o| Box::pin(files::upload_op(c, a.files, o))),
@@ -64,8 +51,6 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "files.retrieve",
-        method: "GET",
-        path: "/v3/files/{id}",
         answer: Shape::Object,
         takes_files: false,
         call: Some(|c, a, o| Box::pin(files::retrieve_op(c, a.body, o))),

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, identifiers_sent};
 use crate::events::{BatchSender, EventStream};
 use crate::files::FileSource;
 use crate::json::kind;
@@ -201,7 +201,7 @@ pub async fn submit(
     opts: &CallOptions,
 ) -> Result<Response> {
     let mut resp = tela::post(client, body, extra_body, files, opts, Mode::Async).await?;
-    check_run(&mut resp, "POST", COMPLETIONS_PATH)?;
+    check_run(&mut resp)?;
     Ok(resp)
 }
 
@@ -227,9 +227,7 @@ pub async fn list(
     let mut req = Request::json(Method::GET, RUNS_LIST_PATH, None, Safety::Idempotent);
     req.query = list_query(&body)?;
     let mut resp = client.execute(&req, opts).await?;
-    let page = decode(&resp, "GET", RUNS_LIST_PATH).and_then(|v| {
-        normalize_page(v).map_err(|m| decode_error(&resp, "GET", RUNS_LIST_PATH, m))
-    })?;
+    let page = decode(&resp).and_then(|v| normalize_page(v).map_err(|m| resp.decode_error(m)))?;
     resp.body = encode(&page);
     Ok(resp)
 }
@@ -284,11 +282,12 @@ pub async fn wait(
     opts: &CallOptions,
 ) -> Result<EventStream> {
     let args = WaitArgs::parse(&body)?;
+    let sent = identifiers_sent(&body);
     let client = client.clone();
     let opts = opts.clone();
     Ok(EventStream::from_task(None, move |tx| async move {
         if let Err(e) = poll_until_final(&client, &args, &opts, &tx).await {
-            let _ = tx.send(Err(e)).await;
+            let _ = tx.send(Err(e.naming_sent(sent))).await;
         }
     }))
 }
@@ -314,11 +313,19 @@ async fn poll_until_final(
         let failed = match get_run(client, &path, &poll_options(client, opts, deadline)).await {
             Ok((now, resp)) => {
                 if status.as_deref() != Some(now.as_str()) {
-                    // The body is the checked run's JSON, so it goes into the event as it is.
+                    // The body is the checked run's JSON, so it goes into the event as it is;
+                    // the status and headers are the poll's, for `with_raw_response`.
+                    let headers: Map<String, Value> = resp
+                        .joined_headers()
+                        .into_iter()
+                        .map(|(name, value)| (name, Value::String(value)))
+                        .collect();
                     let event = format!(
-                        r#"{{"run":{},"request_id":{}}}"#,
+                        r#"{{"run":{},"request_id":{},"status":{},"headers":{}}}"#,
                         String::from_utf8_lossy(&resp.body),
-                        Value::from(resp.request_id)
+                        Value::from(resp.request_id),
+                        resp.status,
+                        Value::Object(headers)
                     );
                     if tx.send(Ok(vec![event])).await.is_err() {
                         return Ok(()); // nobody is waiting any more
@@ -386,34 +393,29 @@ fn is_transient(e: &Error) -> bool {
 async fn get_run(client: &Client, path: &str, opts: &CallOptions) -> Result<(String, Response)> {
     let req = Request::json(Method::GET, path, None, Safety::Idempotent);
     let mut resp = client.execute(&req, opts).await?;
-    let status = check_run(&mut resp, "GET", path)?;
+    let status = check_run(&mut resp)?;
     Ok((status, resp))
 }
 
 /// Checks that the answer is a run and returns its status. The body is re-encoded only when
 /// keys had to become snake_case: runs are snake_case on the wire (protocol.md §4.1), so their
 /// bytes usually go on untouched.
-fn check_run(resp: &mut Response, method: &str, path: &str) -> Result<String> {
-    let v = decode(resp, method, path)?;
+fn check_run(resp: &mut Response) -> Result<String> {
+    let v = decode(resp)?;
     let status = match (v.get("id"), v.get("status")) {
         (Some(Value::String(_)), Some(Value::String(s))) => s.clone(),
         _ => {
             let text = v.to_string();
-            return Err(decode_error(
-                resp,
-                method,
-                path,
-                format!(
-                    "expected a run object with a string id and status, got {}",
-                    text.chars().take(200).collect::<String>()
-                ),
-            ));
+            return Err(resp.decode_error(format!(
+                "expected a run object with a string id and status, got {}",
+                text.chars().take(200).collect::<String>()
+            )));
         }
     };
     let mut renamed = false;
     let run = to_snake(v, &mut renamed);
     if let Some(problem) = run_shape_problem(&run) {
-        return Err(decode_error(resp, method, path, problem));
+        return Err(resp.decode_error(problem));
     }
     if renamed {
         resp.body = encode(&run);
@@ -421,19 +423,9 @@ fn check_run(resp: &mut Response, method: &str, path: &str) -> Result<String> {
     Ok(status)
 }
 
-fn decode(resp: &Response, method: &str, path: &str) -> Result<Value> {
+fn decode(resp: &Response) -> Result<Value> {
     serde_json::from_slice(&resp.body)
-        .map_err(|e| decode_error(resp, method, path, format!("the body is not JSON ({e})")))
-}
-
-fn decode_error(resp: &Response, method: &str, path: &str, message: String) -> Error {
-    Error::Decode {
-        status: resp.status,
-        message,
-        method: method.to_owned(),
-        path: path.to_owned(),
-        request_id: resp.request_id.clone(),
-    }
+        .map_err(|e| resp.decode_error(format!("the body is not JSON ({e})")))
 }
 
 /// A normalized answer's new body (serializing a `Value` cannot fail).
@@ -830,6 +822,8 @@ mod tests {
     #[test]
     fn snake_case_runs_keep_their_bytes() {
         let answer = |body: &'static str| Response {
+            method: "GET".into(),
+            path: "/x".into(),
             status: 200,
             headers: reqwest::header::HeaderMap::new(),
             body: bytes::Bytes::from_static(body.as_bytes()),
@@ -838,16 +832,16 @@ mod tests {
         };
         let snake = r#"{"id": "r", "status": "running", "output_content": {"content": {"n": 123456789012345678901234}}}"#;
         let mut resp = answer(snake);
-        assert_eq!(check_run(&mut resp, "GET", "/x").unwrap(), "running");
+        assert_eq!(check_run(&mut resp).unwrap(), "running");
         assert_eq!(resp.body, snake.as_bytes());
         let mut resp = answer(r#"{"id": "r", "status": "created", "outputContent": null}"#);
-        assert_eq!(check_run(&mut resp, "GET", "/x").unwrap(), "created");
+        assert_eq!(check_run(&mut resp).unwrap(), "created");
         assert_eq!(
             serde_json::from_slice::<Value>(&resp.body).unwrap(),
             json!({"id": "r", "status": "created", "output_content": null})
         );
         let mut resp = answer(r#"{"id": "r"}"#);
-        let err = check_run(&mut resp, "GET", "/x").unwrap_err().to_string();
+        let err = check_run(&mut resp).unwrap_err().to_string();
         assert!(err.contains("string id and status"), "{err}");
     }
 

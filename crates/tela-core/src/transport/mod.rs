@@ -189,6 +189,8 @@ impl Transport {
                             Ok(body) => {
                                 logged(&status.to_string(), request_id.as_deref());
                                 return Ok(Attempt::Done(Response {
+                                    method: req.method.to_string(),
+                                    path: req.path.clone(),
                                     status,
                                     headers,
                                     body,

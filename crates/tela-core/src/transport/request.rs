@@ -107,14 +107,49 @@ impl Request {
     }
 }
 
-/// A complete, successful (2xx) response.
+/// A complete, successful (2xx) response, with the request line that got it (so an answer
+/// the SDK cannot read names the real request, ids in the path included).
 #[derive(Debug)]
 pub struct Response {
+    pub method: String,
+    /// The request's path below the base URL, without the query.
+    pub path: String,
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
     pub request_id: Option<String>,
     pub retries: u32,
+}
+
+impl Response {
+    /// The headers as `(lower-case name, value)` with a repeated name's values joined by
+    /// `", "` (as HTTP allows), in first-seen order; values that are not visible ASCII are
+    /// decoded lossily. What `with_raw_response` shows.
+    pub fn joined_headers(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::with_capacity(self.headers.keys_len());
+        for name in self.headers.keys() {
+            let mut joined = String::new();
+            for value in self.headers.get_all(name) {
+                if !joined.is_empty() {
+                    joined.push_str(", ");
+                }
+                joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            }
+            out.push((name.as_str().to_owned(), joined));
+        }
+        out
+    }
+
+    /// The answer is 2xx but not what the API promises: an error naming this request.
+    pub fn decode_error(&self, message: String) -> Error {
+        Error::Decode {
+            status: self.status,
+            message,
+            method: self.method.clone(),
+            path: self.path.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
 }
 
 /// A successful response whose body has not been read yet (streams).

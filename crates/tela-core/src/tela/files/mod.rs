@@ -65,6 +65,8 @@ pub async fn upload_op(
     }
     let body = crate::json::to_bytes(&out)?;
     Ok(Response {
+        method: "POST".into(),
+        path: FILES_PATH.into(),
         status: 200,
         headers: HeaderMap::new(),
         body,
