@@ -196,7 +196,7 @@ class NativeFile:
         cls,
         source: str | PathLike[str] | bytes | bytearray,
         *,
-        spooled: bool = False,
+        stream: bool = False,
         name: str | None = None,
         mime_type: str | None = None,
         range: tuple[int, int] | None = None,
@@ -205,6 +205,8 @@ class NativeFile:
     ) -> NativeFile: ...
     @property
     def kind(self) -> str: ...
+    @property
+    def named(self) -> bool: ...
     @property
     def name(self) -> str | None: ...
     @property
