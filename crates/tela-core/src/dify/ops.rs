@@ -2,8 +2,8 @@
 //! which function runs it.
 
 use super::{
-    App, Info, UPLOAD_PATH, create, delete_conversation, feedback, get_info, list_conversations,
-    list_messages, preview, rename_conversation, stop, stream, upload,
+    App, Conversations, Info, UPLOAD_PATH, conversations, create, feedback, get_info, stop, stream,
+    upload,
 };
 use crate::api::Operation;
 use crate::shape::Shape;
@@ -105,7 +105,15 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/files/{file_id}/preview",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(preview(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::Preview,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
     Operation {
@@ -114,7 +122,15 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/conversations",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(list_conversations(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::List,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
     Operation {
@@ -123,7 +139,15 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/conversations/{conversation_id}/name",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(rename_conversation(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::Rename,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
     Operation {
@@ -132,7 +156,15 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/conversations/{conversation_id}",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(delete_conversation(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::Delete,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
     Operation {
@@ -141,7 +173,15 @@ pub static OPERATIONS: &[Operation] = &[
         path: "/messages",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(list_messages(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::History,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
 ];
