@@ -16,6 +16,7 @@ use tela_core::{Client, ClientConfig, ConfigInput};
 use crate::convert::{to_json_args, to_json_object};
 use crate::de;
 use crate::errors::{IntoPyResult, invalid};
+use crate::files::Found;
 use crate::logging::{self, Logged};
 use crate::outcome::{JsonResponse, Outcome};
 use crate::runtime::{awaitable, block_on, settle_local};
@@ -90,12 +91,13 @@ fn option_as<T: DeserializeOwned>(
         .transpose()
 }
 
-fn optional_object(
-    obj: Option<&Bound<'_, PyAny>>,
+fn optional_object<'py>(
+    obj: Option<&Bound<'py, PyAny>>,
     at: &str,
+    found: &mut Found<'py>,
 ) -> PyResult<Option<Map<String, Value>>> {
     obj.filter(|o| !o.is_none())
-        .map(|o| to_json_object(o, at))
+        .map(|o| to_json_object(o, at, found))
         .transpose()
 }
 
@@ -112,14 +114,14 @@ impl NativeClient {
                 None => None,
             })
         };
-        let collecting = crate::files::Collecting::start();
+        let mut found = Found::accepting();
         let body_py = body;
-        let body = to_json_args(body)?;
-        let extra_body = optional_object(option("extra_body")?.as_ref(), "extra_body")?;
+        let body = to_json_args(body, &mut found)?;
+        let extra_body = optional_object(option("extra_body")?.as_ref(), "extra_body", &mut found)?;
         let args = Args {
             body,
             extra_body,
-            files: collecting.finish(),
+            files: found.into_sources(),
         };
         if !args.files.is_empty() && self.config.api == Api::Tela {
             let client = self.client()?;

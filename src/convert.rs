@@ -3,21 +3,26 @@
 //! straight from bytes, with a string cache, without an intermediate tree.
 
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 use crate::errors::invalid;
+use crate::files::{Found, NativeFile};
 
 const MAX_DEPTH: usize = 64;
 
+/// A value where files are not accepted (the emulator's specs and replies).
 pub fn to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
-    walk(obj, at, 0)
+    walk(obj, at, 0, &mut Found::refusing())
 }
 
 /// The top-level arguments of a call (a dict of argument name -> value); error paths start
-/// at the argument name the user wrote (`variables["x"]`), not at an internal "body".
-pub fn to_json_args(obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
+/// at the argument name the user wrote (`variables["x"]`), not at an internal "body". Files
+/// met on the way are added to `found`.
+pub fn to_json_args<'py>(
+    obj: &Bound<'py, PyAny>,
+    found: &mut Found<'py>,
+) -> PyResult<Map<String, Value>> {
     let d = obj
         .cast::<PyDict>()
         .map_err(|_| invalid("the call arguments must be a dict"))?;
@@ -35,7 +40,7 @@ pub fn to_json_args(obj: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
                 type_name(&v)
             )));
         }
-        let value = walk(&v, &key, 0)?;
+        let value = walk(&v, &key, 0, found)?;
         m.insert(key, value);
     }
     Ok(m)
@@ -64,8 +69,12 @@ fn text<'a>(s: &'a Bound<'_, PyString>, at: &str) -> PyResult<&'a str> {
     })
 }
 
-pub fn to_json_object(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Map<String, Value>> {
-    match walk(obj, at, 0)? {
+pub fn to_json_object<'py>(
+    obj: &Bound<'py, PyAny>,
+    at: &str,
+    found: &mut Found<'py>,
+) -> PyResult<Map<String, Value>> {
+    match walk(obj, at, 0, found)? {
         Value::Object(m) => Ok(m),
         _ => Err(invalid(format!(
             "{at} must be a dict, got {}",
@@ -74,7 +83,14 @@ pub fn to_json_object(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Map<String, 
     }
 }
 
-fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
+/// `obj` as JSON. `found` is the context of the conversion: whether files are accepted, and
+/// the files met so far (each becomes a placeholder the core resolves).
+fn walk<'py>(
+    obj: &Bound<'py, PyAny>,
+    at: &str,
+    depth: usize,
+    found: &mut Found<'py>,
+) -> PyResult<Value> {
     if depth > MAX_DEPTH {
         return Err(invalid(format!(
             "{at} is nested more than {MAX_DEPTH} levels deep (a cycle?)"
@@ -119,51 +135,36 @@ fn walk(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
             };
             let key = text(key, &format!("{at}: a dict key"))?;
             let child = format!("{at}[{key:?}]");
-            m.insert(key.to_owned(), walk(&v, &child, depth + 1)?);
+            m.insert(key.to_owned(), walk(&v, &child, depth + 1, found)?);
         }
         return Ok(Value::Object(m));
     }
     if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
         let mut out = Vec::new();
         for (i, item) in obj.try_iter()?.enumerate() {
-            out.push(walk(&item?, &format!("{at}[{i}]"), depth + 1)?);
+            out.push(walk(&item?, &format!("{at}[{i}]"), depth + 1, found)?);
         }
         return Ok(Value::Array(out));
     }
     // A file (the NativeFile of a tela_sdk.File): a placeholder the core resolves.
-    if let Some(placeholder) = crate::files::placeholder(obj, at)? {
-        return Ok(placeholder);
+    if let Ok(file) = obj.cast::<NativeFile>() {
+        return found.placeholder(file, at);
     }
     // Objects that know their wire form (tela_sdk.File, typed params).
     if let Ok(method) = obj.getattr("__tela_json__") {
-        return walk(&method.call0()?, at, depth + 1);
+        return walk(&method.call0()?, at, depth + 1, found);
     }
     // Where files are accepted, a path object, bytes or a binary file object is one, exactly
-    // as `File(value)`: the rules live in Python (`tela_sdk._files._as_file`), not twice.
-    if crate::files::collecting()
-        && let Some(file) = as_file(obj, at)?
-    {
-        return walk(&file, at, depth + 1);
+    // as `File(value)`: the rule is `tela_sdk._files.classify_file`, asked only here (for an
+    // object that is not JSON), so plain values cost no Python call.
+    if let Some(file) = found.classify(obj, at)? {
+        return found.placeholder(&file, at);
     }
     Err(invalid(format!(
         "{at}: cannot send a {} object; pass str, int, float, bool, list, dict, or a file \
          (tela_sdk.File, a pathlib.Path, bytes, a binary file object)",
         type_name(obj)
     )))
-}
-
-static AS_FILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// `tela_sdk._files._as_file(obj, at)`: a `File`, or `None` when `obj` is not a file.
-fn as_file<'py>(obj: &Bound<'py, PyAny>, at: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let py = obj.py();
-    let helper = AS_FILE.get_or_try_init(py, || {
-        py.import("tela_sdk._files")?
-            .getattr("_as_file")
-            .map(Bound::unbind)
-    })?;
-    let file = helper.bind(py).call1((obj, at))?;
-    Ok((!file.is_none()).then_some(file))
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {

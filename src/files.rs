@@ -1,8 +1,7 @@
 //! `NativeFile` (built by `tela_sdk.File`) and the swap of files in request bodies for the
-//! placeholders the core resolves. Checks, sniffing and encoding are the core's; this module
+//! placeholders the core resolves ([`Found`], the context of the JSON walk). Checks, sniffing and encoding are the core's; this module
 //! only translates arguments and releases the GIL around file reads.
 
-use std::cell::RefCell;
 use std::mem::MaybeUninit;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,6 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 use serde_json::{Map, Value};
 use tela_core::files::{Description, FileSource, PLACEHOLDER_KEY, UploadMode};
@@ -24,34 +24,37 @@ use crate::errors::IntoPyResult;
 pub struct NativeFile {
     source: FileSource,
     description: Description,
+    /// Read from a stream by Python (kind `"stream"`, no path of its own).
+    stream: bool,
 }
 
 #[pymethods]
 impl NativeFile {
     /// What `tela_sdk.File` takes once Python has read any stream: a `str` is a URL or the
     /// path of an existing file, an `os.PathLike` a path, `bytes` are shared with Python (no
-    /// copy) and a `bytearray` is copied (it can change). `spooled=True`: `source` is the path
-    /// of a temporary file holding what was read from a stream (named like bytes, not by it).
+    /// copy) and a `bytearray` is copied (it can change). `stream=True`: the content was read
+    /// from a stream, and is the bytes given or, when `source` is a path, the temporary file
+    /// it was spooled to, owned from now on (removed when the last user of this file is done).
     #[new]
-    #[pyo3(signature = (source, *, spooled=false, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
+    #[pyo3(signature = (source, *, stream=false, name=None, mime_type=None, range=None, parser_type=None, upload=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         source: &Bound<'_, PyAny>,
-        spooled: bool,
+        stream: bool,
         name: Option<String>,
         mime_type: Option<String>,
         range: Option<(i64, i64)>,
         parser_type: Option<String>,
         upload: Option<String>,
     ) -> PyResult<Self> {
-        let source = if spooled {
-            let path: PathBuf = source.extract()?;
-            py.detach(|| FileSource::from_spooled(path))
-        } else if let Ok(b) = source.cast::<PyBytes>() {
+        let source = if let Ok(b) = source.cast::<PyBytes>() {
             FileSource::from_bytes(Bytes::from_owner(PyBackedBytes::from(b.to_owned())))
         } else if let Ok(b) = source.cast::<PyByteArray>() {
             FileSource::from_bytes(Bytes::from_owner(PyBackedBytes::from(b.to_owned())))
+        } else if stream {
+            let path: PathBuf = source.extract()?;
+            py.detach(|| FileSource::from_spooled(path))
         } else if let Ok(s) = source.cast::<PyString>() {
             let s = s.to_cow()?;
             py.detach(|| FileSource::from_arg(&s))
@@ -73,13 +76,24 @@ impl NativeFile {
         Ok(NativeFile {
             source,
             description,
+            stream,
         })
     }
 
-    /// `"url"`, `"path"` or `"bytes"`.
+    /// `"url"`, `"path"`, `"bytes"` or `"stream"`.
     #[getter]
     fn kind(&self) -> &'static str {
-        self.description.kind
+        if self.stream {
+            "stream"
+        } else {
+            self.description.kind
+        }
+    }
+
+    /// Whether `name` was given or is the path's file name (not made up from the type).
+    #[getter]
+    fn named(&self) -> bool {
+        self.source.named()
     }
 
     #[getter]
@@ -105,7 +119,7 @@ impl NativeFile {
     #[getter]
     fn path(&self) -> Option<PathBuf> {
         match self.source.content() {
-            tela_core::files::Content::Path(p) => Some(p.clone()),
+            tela_core::files::Content::Path(p) if !self.stream => Some(p.clone()),
             _ => None,
         }
     }
@@ -192,50 +206,6 @@ fn fresh_ascii_str(py: Python<'_>, len: usize) -> PyResult<Option<FreshStr<'_>>>
     Ok(Some((url, buf)))
 }
 
-/// Files met while converting one call's arguments: each distinct `NativeFile` once.
-#[derive(Default)]
-struct Found {
-    sources: Vec<FileSource>,
-    seen: Vec<usize>,
-}
-
-thread_local! {
-    /// Set while a call's arguments are converted (see [`Collecting`]). Conversion runs on one
-    /// thread holding the GIL, so a thread-local is exactly its scope, and the generic JSON
-    /// walk needs no extra parameter for the one kind of value that is not JSON.
-    static FOUND: RefCell<Option<Found>> = const { RefCell::new(None) };
-}
-
-/// Collects the files of one conversion; dropping it (also on error) ends the collection and
-/// restores any collection it interrupted (a `__tela_json__` that converts another call).
-pub struct Collecting {
-    /// The interrupted collection; taken back when this one ends.
-    outer: Option<Option<Found>>,
-}
-
-impl Collecting {
-    pub fn start() -> Self {
-        let outer = FOUND.with(|f| f.borrow_mut().replace(Found::default()));
-        Collecting { outer: Some(outer) }
-    }
-
-    /// The files found, in placeholder order.
-    pub fn finish(mut self) -> Vec<FileSource> {
-        self.end().map(|found| found.sources).unwrap_or_default()
-    }
-
-    fn end(&mut self) -> Option<Found> {
-        let outer = self.outer.take()?;
-        FOUND.with(|f| std::mem::replace(&mut *f.borrow_mut(), outer))
-    }
-}
-
-impl Drop for Collecting {
-    fn drop(&mut self) {
-        self.end();
-    }
-}
-
 /// The `progress=` callable of an upload, called as `progress(sent, total)` from the thread
 /// that drives the upload (the core throttles it to about 100 calls), holding the GIL only
 /// for the call. An exception it raises goes to `sys.unraisablehook` and the upload goes on:
@@ -259,36 +229,80 @@ pub fn on_progress(callback: Option<Bound<'_, PyAny>>) -> PyResult<Option<OnProg
     }))))
 }
 
-/// Whether a call's arguments are being converted, so files are accepted here.
-pub fn collecting() -> bool {
-    FOUND.with(|f| f.borrow().is_some())
+/// The context of one conversion to JSON: whether files are accepted there (in a call's
+/// arguments, not in the emulator's specs), and the files met so far, each distinct
+/// `NativeFile` once, in placeholder order. It holds the `NativeFile`s until the conversion
+/// ends, so an object's identity names one file: a file made by `classify_file` and dropped
+/// at once could otherwise hand its address to the next one.
+pub struct Found<'py> {
+    accepts: bool,
+    files: Vec<Bound<'py, NativeFile>>,
 }
 
-/// `{"$tela_file": i}` when `obj` is a `NativeFile` and files are being collected; an error
-/// when it is a file where files are not accepted; `None` for anything else.
-pub fn placeholder(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<Value>> {
-    let Ok(file) = obj.cast::<NativeFile>() else {
-        return Ok(None);
-    };
-    let key = file.as_ptr() as usize;
-    let index = FOUND.with(|f| {
-        let mut f = f.borrow_mut();
-        let found = f.as_mut()?;
-        Some(match found.seen.iter().position(|k| *k == key) {
+static CLASSIFY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+impl<'py> Found<'py> {
+    /// A call's arguments: files are accepted and collected.
+    pub fn accepting() -> Self {
+        Found {
+            accepts: true,
+            files: Vec::new(),
+        }
+    }
+
+    /// Where a file is a mistake.
+    pub fn refusing() -> Self {
+        Found {
+            accepts: false,
+            files: Vec::new(),
+        }
+    }
+
+    /// `{"$tela_file": i}` for `file`, the i-th distinct file of this conversion; an error
+    /// naming `at` where files are not accepted.
+    pub fn placeholder(&mut self, file: &Bound<'py, NativeFile>, at: &str) -> PyResult<Value> {
+        if !self.accepts {
+            return Err(crate::errors::invalid(format!(
+                "{at}: a tela_sdk.File cannot be sent here"
+            )));
+        }
+        let index = match self.files.iter().position(|f| f.is(file)) {
             Some(i) => i,
             None => {
-                found.seen.push(key);
-                found.sources.push(file.get().source.clone());
-                found.sources.len() - 1
+                self.files.push(file.clone());
+                self.files.len() - 1
             }
-        })
-    });
-    let Some(index) = index else {
-        return Err(crate::errors::invalid(format!(
-            "{at}: a tela_sdk.File cannot be sent here"
-        )));
-    };
-    let mut m = Map::with_capacity(1);
-    m.insert(PLACEHOLDER_KEY.into(), Value::from(index));
-    Ok(Some(Value::Object(m)))
+        };
+        let mut m = Map::with_capacity(1);
+        m.insert(PLACEHOLDER_KEY.into(), Value::from(index));
+        Ok(Value::Object(m))
+    }
+
+    /// The native file of `obj` when files are accepted here and `obj` is one by its type
+    /// (`tela_sdk._files.classify_file(obj, at)`, the one rule); `None` otherwise.
+    pub fn classify(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        at: &str,
+    ) -> PyResult<Option<Bound<'py, NativeFile>>> {
+        if !self.accepts {
+            return Ok(None);
+        }
+        let py = obj.py();
+        let hook = CLASSIFY.get_or_try_init(py, || {
+            py.import("tela_sdk._files")?
+                .getattr("classify_file")
+                .map(Bound::unbind)
+        })?;
+        let file = hook.bind(py).call1((obj, at))?;
+        if file.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(file.cast_into::<NativeFile>()?))
+    }
+
+    /// The files found, in placeholder order.
+    pub fn into_sources(self) -> Vec<FileSource> {
+        self.files.iter().map(|f| f.get().source.clone()).collect()
+    }
 }

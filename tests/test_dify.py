@@ -761,3 +761,57 @@ def test_example_runs_against_the_emulator() -> None:
     assert "finish_reason='message_end'" in out
     assert "uploaded:  notes.txt (20 bytes)" in out
     assert "InvalidRequestError" in out
+
+
+def test_message_files_are_recognised_like_telas(emulator: Emulator, dify: DifyClient, tmp_path: Path) -> None:
+    # Whatever holds the file (a File, a path, bytes, a stream), a message takes it the way a
+    # Tela call does: a web URL is a remote reference, local content must be uploaded first,
+    # and the message names where it was, before anything is sent.
+    doc = tmp_path / "notes.md"
+    doc.write_text("# notes")
+    url = File("https://example.com/docs/a.pdf")
+    image = File("https://example.com/b.png")
+    dify.completion_messages.create(inputs={"text": "x", "docs": [url, image]}, user=USER, files=[url])
+    body = emulator.requests[-1].body
+    reference = {"transfer_method": "remote_url", "url": url.url, "type": "document"}
+    assert body["inputs"]["docs"] == [reference, {**reference, "url": image.url, "type": "image"}]
+    assert body["files"] == [reference]
+    emulator.clear_requests()
+    for local in (lambda: doc, lambda: File(doc), lambda: b"%PDF", lambda: io.BytesIO(b"x"), lambda: File("data:,hi")):
+        with pytest.raises(InvalidRequestError, match=r'^inputs\["doc"\]: .*upload a local File first'):
+            dify.completion_messages.create(inputs={"doc": local()}, user=USER)
+        with pytest.raises(InvalidRequestError, match=r"^files\[1\]: .*upload a local File first"):
+            dify.chat_messages.create(query="q", user=USER, files=[url, local()])  # type: ignore[list-item]
+    assert emulator.requests == []
+
+
+async def test_async_message_files_are_recognised_too(emulator: Emulator, adify: AsyncDifyClient) -> None:
+    await adify.completion_messages.create(inputs={"text": "t", "doc": File("https://x/y/scan.png")}, user=USER)
+    assert emulator.requests[-1].body["inputs"]["doc"]["type"] == "image"
+    with pytest.raises(InvalidRequestError, match="upload a local File first"):
+        await adify.completion_messages.create(inputs={"doc": b"bytes"}, user=USER)
+
+
+def test_upload_takes_any_reader_and_a_large_stream(
+    emulator: Emulator, dify: DifyClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from tela_sdk import _files
+
+    class Reader:  # any object with read(), as File() takes it
+        def __init__(self, data: bytes) -> None:
+            self._data = io.BytesIO(data)
+
+        def read(self, size: int = -1) -> bytes:
+            return self._data.read(size)
+
+    up = dify.files.upload(Reader(b"duck"), user=USER, filename="d.txt")  # type: ignore[arg-type]
+    assert (up.name, up.size) == ("d.txt", 4)
+    monkeypatch.setattr(_files, "_SPOOL_LIMIT", 100)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = os.urandom(1000)
+    up = dify.files.upload(io.BufferedReader(io.BytesIO(data)), user=USER, filename="big.bin")
+    assert up.size == len(data)
+    assert emulator.dify_uploads[-1].sha256 == hashlib.sha256(data).hexdigest()
+    assert not list(tmp_path.glob("tela-sdk-*.spool"))

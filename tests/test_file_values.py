@@ -106,3 +106,46 @@ async def test_async_client_takes_them_too(
     path.write_bytes(DATA)
     await aclient.completions.create(canvas_id=canvas_id, variables={"doc": path, "raw": DATA})
     assert [(f.variable, f.sha256) for f in calls[-1].files] == [("doc", digest(DATA)), ("raw", digest(DATA))]
+
+
+def test_each_file_of_a_call_keeps_its_own_content(
+    client: Client, canvas_id: str, calls: list[ReplyRequest], tmp_path: pathlib.Path
+) -> None:
+    # Files made from values are dropped as soon as they are met; an earlier walk named them
+    # by address, so a later one reusing a freed address was sent with the first's content.
+    values = {f"v{i}": f"content number {i} ".encode() * (i + 1) for i in range(12)}
+    client.completions.create(canvas_id=canvas_id, variables={"doc": "x", **values})
+    got = {f.variable: f.sha256 for f in calls[-1].files}
+    assert got == {name: digest(data) for name, data in values.items()}
+
+
+def test_a_large_stream_in_variables_is_spooled_until_it_is_sent(
+    client: Client,
+    canvas_id: str,
+    calls: list[ReplyRequest],
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tempfile
+
+    from tela_sdk import _files
+
+    monkeypatch.setattr(_files, "_SPOOL_LIMIT", 100)
+    monkeypatch.setattr(_files, "_READ_CHUNK", 64)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = bytes(range(256)) * 4
+    client.completions.create(canvas_id=canvas_id, variables={"doc": io.BufferedReader(io.BytesIO(data))})
+    assert [(f.variable, f.size, f.sha256) for f in calls[-1].files] == [("doc", len(data), digest(data))]
+    assert not list(tmp_path.glob("tela-sdk-*.spool"))  # removed once sent
+
+
+def test_a_failed_conversion_leaves_nothing_for_the_next_call(
+    client: Client, canvas_id: str, calls: list[ReplyRequest], emulator: Emulator
+) -> None:
+    with pytest.raises(TypeError, match=r"variables\[\"bad\"\]: cannot send a object object"):
+        client.completions.create(canvas_id=canvas_id, variables={"doc": b"first", "bad": object()})
+    assert emulator.requests == []
+    client.completions.create(canvas_id=canvas_id, variables={"doc": b"second"})
+    assert [(f.variable, f.sha256) for f in calls[-1].files] == [("doc", digest(b"second"))]
+    client.completions.create(canvas_id=canvas_id, variables={"doc": "text"})
+    assert calls[-1].files == []

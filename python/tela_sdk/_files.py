@@ -58,7 +58,7 @@ class File:
     path, a missing, empty, unreadable file or a directory, a text-mode file object.
     """
 
-    __slots__ = ("__weakref__", "_kind", "_native")
+    __slots__ = ("__weakref__", "_native")
 
     def __init__(
         self,
@@ -77,56 +77,20 @@ class File:
             "parser_type": parser_type,
             "upload": upload,
         }
-        self._kind: str | None = None
         if isinstance(source, File):
             raise InvalidRequestError("source is already a File; pass File(...) as is")
-        if isinstance(source, (str, os.PathLike, bytes, bytearray)):
-            self._native = NativeFile(source, **options)
-        elif isinstance(source, memoryview):
-            self._native = NativeFile(source.tobytes(), **options)
-        elif callable(getattr(source, "read", None)):
-            self._native = self._from_stream(source, options)
-        else:
+        native = _native_file(source, options, given=True)
+        if native is None:
             raise InvalidRequestError(
                 "File() takes a URL or path (str), an os.PathLike, bytes, bytearray, memoryview "
                 f"or a binary file object; got {type(source).__name__}"
             )
-
-    def _from_stream(self, f: Any, options: dict[str, Any]) -> NativeFile:
-        """A file object. One with a real file on disk behind it (``open(path, "rb")`` at
-        position 0) is sent from that path, read by the core without the GIL. Any other (a
-        pipe, a socket, ``BytesIO``, a decompressing reader) can only be read through Python,
-        so it is read here once, in chunks: kept in memory up to 8 MiB, spooled to a temporary
-        file beyond (deleted with this ``File``). Reading it now makes the ``File`` a value that
-        can be sent again (a retry, a second call) even when the stream cannot be rewound."""
-        label = _stream_label(f)
-        if isinstance(f, io.TextIOBase):
-            raise InvalidRequestError(f"{label} is opened in text mode; files are sent as bytes: open it with 'rb'.")
-        if getattr(f, "closed", False):
-            raise InvalidRequestError(f"{label} is closed.")
-        readable = getattr(f, "readable", None)
-        if callable(readable) and not readable():
-            raise InvalidRequestError(f"{label} is not readable (opened for writing?); open it with 'rb'.")
-        if options["name"] is None:
-            options["name"] = _stream_name(f)
-        path = _disk_path(f)
-        if path is not None:
-            import pathlib  # lazy, like every module only some calls need
-
-            return NativeFile(pathlib.Path(path), **options)  # a PathLike is a path, never a URL
-        self._kind = "stream"
-        data, spooled = _drain(f, label)
-        if spooled is not None:
-            import weakref
-
-            weakref.finalize(self, _unlink, spooled)
-            return NativeFile(spooled, spooled=True, **options)
-        return NativeFile(data, **options)
+        self._native = native
 
     @property
     def kind(self) -> str:
         """``"url"``, ``"path"``, ``"bytes"`` or ``"stream"``."""
-        return self._kind or self._native.kind
+        return self._native.kind
 
     @property
     def name(self) -> str | None:
@@ -149,7 +113,7 @@ class File:
 
     @property
     def path(self) -> str | None:
-        return None if self._kind == "stream" else _str_or_none(self._native.path)
+        return _str_or_none(self._native.path)
 
     @property
     def range(self) -> tuple[int, int] | None:
@@ -208,28 +172,76 @@ class FileInfo(Model):
     id: Field[str]
 
 
-def _as_file(value: Any, at: str) -> File | None:
-    """The ``File`` for a value that is a file by its type, met in ``variables`` or
-    ``messages`` (called by the native JSON conversion for objects it does not know): an
-    ``os.PathLike`` (``pathlib.Path``), ``bytes``/``bytearray``/``memoryview``, or a binary
-    file object (``io.BufferedIOBase``/``io.RawIOBase``, or anything with ``read`` and a
-    ``mode`` containing ``"b"``). ``None`` for anything else. A ``str`` never reaches here:
-    it is sent as text, never read as a path. A text-mode file object is an error naming
-    where it was (``variables["doc"]: ... open it with 'rb'``)."""
-    if isinstance(value, io.TextIOBase):
-        raise InvalidRequestError(
-            f"{at}: {_stream_label(value)} is opened in text mode; files are sent as bytes: open it with 'rb'."
-        )
-    mode = getattr(value, "mode", None)
-    binary_stream = isinstance(value, (io.BufferedIOBase, io.RawIOBase)) or (
-        callable(getattr(value, "read", None)) and isinstance(mode, str) and "b" in mode
-    )
-    if not (isinstance(value, (os.PathLike, bytes, bytearray, memoryview)) or binary_stream):
+def classify_file(value: Any, at: str | None = None, *, given: bool = False) -> NativeFile | None:
+    """The native file for a value where files are accepted without ``File(...)``: in a
+    call's arguments (the native JSON conversion asks here for each object that is not JSON)
+    and as the argument of ``files.upload`` (``given=True``: the value is meant as a file).
+    A ``File`` is its own; an ``os.PathLike`` (``pathlib.Path``), ``bytes``/``bytearray``/
+    ``memoryview``, or a binary file object (``io.BufferedIOBase``/``io.RawIOBase``, or
+    anything with ``read`` and a ``mode`` containing ``"b"``; any object with ``read`` when
+    ``given``) is read as ``File(value)`` would. ``None`` for anything else; a ``str`` is
+    never a file here (it is text, never read as a path). A text-mode file object, or a file
+    that cannot be read, is an error that starts with ``at`` when given
+    (``variables["doc"]: ... open it with 'rb'``)."""
+    if isinstance(value, File):
+        return value._native
+    if isinstance(value, str):
         return None
     try:
-        return File(value)
+        return _native_file(value, {}, given=given)
     except InvalidRequestError as e:
+        if at is None:
+            raise
         raise InvalidRequestError(f"{at}: {e}") from None
+
+
+def _native_file(source: Any, options: dict[str, Any], *, given: bool) -> NativeFile | None:
+    """What is a file: the one rule behind ``File(source)`` (``given``: the user says it is a
+    file, so a ``str`` is a URL or path and anything with ``read`` is a stream) and
+    ``classify_file`` (not given: only values that are files by their type). ``None`` when
+    ``source`` is not a file."""
+    if isinstance(source, io.TextIOBase):
+        raise InvalidRequestError(
+            f"{_stream_label(source)} is opened in text mode; files are sent as bytes: open it with 'rb' (binary mode)."
+        )
+    if isinstance(source, (os.PathLike, bytes, bytearray)) or (given and isinstance(source, str)):
+        return NativeFile(source, **options)
+    if isinstance(source, memoryview):
+        return NativeFile(source.tobytes(), **options)
+    if callable(getattr(source, "read", None)) and (given or _binary_stream(source)):
+        return _from_stream(source, options)
+    return None
+
+
+def _binary_stream(value: Any) -> bool:
+    """A binary file object by its type or its ``mode`` (``"rb"``...)."""
+    mode = getattr(value, "mode", None)
+    return isinstance(value, (io.BufferedIOBase, io.RawIOBase)) or (isinstance(mode, str) and "b" in mode)
+
+
+def _from_stream(f: Any, options: dict[str, Any]) -> NativeFile:
+    """A file object. One with a real file on disk behind it (``open(path, "rb")`` at
+    position 0) is sent from that path, read by the core without the GIL. Any other (a
+    pipe, a socket, ``BytesIO``, a decompressing reader) can only be read through Python,
+    so it is read here once, in chunks: kept in memory up to 8 MiB, spooled to a temporary
+    file beyond (owned by the native file: removed once nothing uses it). Reading it now
+    makes the ``File`` a value that can be sent again (a retry, a second call) even when the
+    stream cannot be rewound."""
+    label = _stream_label(f)
+    if getattr(f, "closed", False):
+        raise InvalidRequestError(f"{label} is closed.")
+    readable = getattr(f, "readable", None)
+    if callable(readable) and not readable():
+        raise InvalidRequestError(f"{label} is not readable (opened for writing?); open it with 'rb'.")
+    if options.get("name") is None:
+        options["name"] = _stream_name(f)
+    path = _disk_path(f)
+    if path is not None:
+        import pathlib  # lazy, like every module only some calls need
+
+        return NativeFile(pathlib.Path(path), **options)  # a PathLike is a path, never a URL
+    data, spooled = _drain(f, label)
+    return NativeFile(data if spooled is None else spooled, stream=True, **options)
 
 
 def _range(value: Any) -> tuple[int, int] | None:

@@ -146,7 +146,7 @@ class NativeFile:
         cls,
         source: str | PathLike[str] | bytes | bytearray,
         *,
-        spooled: bool = False,
+        stream: bool = False,
         name: str | None = None,
         mime_type: str | None = None,
         range: tuple[int, int] | None = None,
@@ -154,6 +154,7 @@ class NativeFile:
         upload: str | None = None,
     ) -> NativeFile: ...
     kind: Final[str]
+    named: Final[bool]
     name: Final[str | None]
     mime_type: Final[str | None]
     size: Final[int | None]

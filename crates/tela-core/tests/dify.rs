@@ -2,9 +2,11 @@
 //! (pings skipped, error events raised, TTS end), stop, streamed multipart uploads (and their
 //! retry), app descriptions, feedback, and errors in Dify's envelope.
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 use tela_core::api::{self, Args};
 use tela_core::config::Api;
+use tela_core::files::FileSource;
 use tela_core::transport::CallOptions;
 use tela_core::{Client, ClientConfig, ConfigInput, Error};
 use tela_emulator::{
@@ -37,7 +39,21 @@ fn args(v: Value) -> Args {
 }
 
 async fn call(client: &Client, op: &str, body: Value) -> tela_core::Result<Value> {
-    let resp = api::call(client, op, args(body), &CallOptions::default()).await?;
+    call_with_files(client, op, body, Vec::new()).await
+}
+
+/// A call with `tela_sdk.File` values: `{"$tela_file": i}` in `body` stands for `files[i]`.
+async fn call_with_files(
+    client: &Client,
+    op: &str,
+    body: Value,
+    files: Vec<FileSource>,
+) -> tela_core::Result<Value> {
+    let args = Args {
+        files,
+        ..args(body)
+    };
+    let resp = api::call(client, op, args, &CallOptions::default()).await?;
     Ok(serde_json::from_slice(&resp.body).unwrap())
 }
 
@@ -271,10 +287,11 @@ async fn uploads_stream_from_disk_and_a_retry_reopens_the_file() {
         retry_after_ms: Some(10),
         ..Default::default()
     });
-    let rec = call(
+    let rec = call_with_files(
         &client,
         "dify.files.upload",
-        json!({"path": path.to_str().unwrap(), "user": "u"}),
+        json!({"file": {"$tela_file": 0}, "user": "u"}),
+        vec![FileSource::from_path(path.clone()).unwrap()],
     )
     .await
     .unwrap();
@@ -305,10 +322,11 @@ async fn uploads_stream_from_disk_and_a_retry_reopens_the_file() {
     );
 
     // Bytes, with a name; then the upload record used as a file reference.
-    let rec = call(
+    let rec = call_with_files(
         &client,
         "dify.files.upload",
-        json!({"data_base64": "aGVsbG8=", "filename": "hi.txt", "user": "u"}),
+        json!({"file": {"$tela_file": 0}, "filename": "hi.txt", "user": "u"}),
+        vec![FileSource::from_bytes(Bytes::from_static(b"hello")).unwrap()],
     )
     .await
     .unwrap();
@@ -328,4 +346,53 @@ async fn uploads_stream_from_disk_and_a_retry_reopens_the_file() {
         json!([{"type": "document", "transfer_method": "local_file", "upload_file_id": rec["id"]}])
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn message_files_are_references_and_local_content_is_refused_before_sending() {
+    let (emu, client, _) = setup(DifyAppSpec::default(), 0).await;
+    let url = FileSource::from_url("https://example.com/a.pdf").unwrap();
+    let out = call_with_files(
+        &client,
+        "dify.completion_messages.create",
+        json!({"user": "u", "inputs": {"doc": {"$tela_file": 0}}, "files": [{"$tela_file": 0}]}),
+        vec![url],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["event"], "message");
+    let sent = emu.requests().pop().unwrap();
+    let reference = json!({"transfer_method": "remote_url", "url": "https://example.com/a.pdf", "type": "document"});
+    assert_eq!(sent.body["inputs"]["doc"], reference);
+    assert_eq!(sent.body["files"], json!([reference]));
+    let before = emu.requests().len();
+    for local in [
+        FileSource::from_bytes(Bytes::from_static(b"hello")).unwrap(),
+        FileSource::from_url("data:text/plain;base64,aGk=").unwrap(),
+    ] {
+        let err = call_with_files(
+            &client,
+            "dify.chat_messages.create",
+            json!({"user": "u", "query": "q", "inputs": {"docs": ["x", {"$tela_file": 0}]}}),
+            vec![local],
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("inputs[\"docs\"][1]: ") && err.contains("upload a local File first"),
+            "{err}"
+        );
+    }
+    let err = call_with_files(
+        &client,
+        "dify.chat_messages.create",
+        json!({"user": "u", "query": "q", "files": [{"$tela_file": 3}]}),
+        vec![FileSource::from_url("https://x/a.png").unwrap()],
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("does not name a file"), "{err}");
+    assert_eq!(emu.requests().len(), before);
 }

@@ -3,8 +3,7 @@ uploaded file back (``GET /files/{file_id}/preview``)."""
 
 from __future__ import annotations
 
-import io
-import os
+import pathlib
 from collections.abc import Mapping
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, Union
@@ -12,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, Union
 from .. import _docs
 from .._base import OPTION_NAMES, AsyncResource, RequestOptions, SyncResource, given, split_params
 from .._exceptions import InvalidRequestError
-from .._files import File, _disk_path, _stream_name
+from .._files import File, classify_file
 from ..dify_types import DifyFilePreview, DifyUploadedFile
 
 if TYPE_CHECKING:
@@ -28,36 +27,19 @@ _NEEDS_NAME = 'uploading bytes needs filename="..." (Dify takes the file type fr
 
 
 def _upload_body(file: UploadInput, user: str | None, filename: str | None, mime_type: str | None) -> dict[str, Any]:
-    """Where the upload's bytes come from, the same way as a Tela upload: a path is streamed
-    from disk by the core; bytes and other streams become a ``File`` (streams are read in
-    chunks and spooled past 8 MiB), which the core opens and streams as the multipart part."""
+    """The upload's file, recognised as everywhere else (``classify_file``; here a ``str`` is a
+    path): the core opens it and streams it as the multipart part (a path from disk; a stream
+    was read in chunks and spooled past 8 MiB)."""
     body: dict[str, Any] = given(user=user, filename=filename, mime_type=mime_type)
-    if isinstance(file, File):
-        body["file"] = file  # opened and streamed by the core (name and MIME type from the File)
-    elif isinstance(file, str):
-        body["path"] = file
-    elif isinstance(file, PathLike):
-        body["path"] = os.fsdecode(os.fspath(file))
-    elif isinstance(file, (bytes, bytearray, memoryview)):
-        if filename is None:
-            raise InvalidRequestError(_NEEDS_NAME)  # a File would name it file.bin
-        body["file"] = File(file)  # the core checks and uses filename=
-    elif callable(getattr(file, "read", None)):
-        path = _disk_path(file)
-        if path is not None:
-            body["path"] = path  # a file on disk: streamed by the core, not read here
-        elif isinstance(file, io.TextIOBase):
-            raise InvalidRequestError("files.upload(...) needs bytes: open the file in binary mode ('rb').")
-        else:
-            body.setdefault("filename", _stream_name(file))
-            if body["filename"] is None:
-                raise InvalidRequestError(_NEEDS_NAME)
-            body["file"] = File(file)
-    else:
+    native = classify_file(pathlib.Path(file) if isinstance(file, str) else file, "cannot upload", given=True)
+    if native is None:
         raise InvalidRequestError(
             "files.upload(...) takes a path (str or PathLike), bytes with filename=..., a binary file "
             f"object or a tela_sdk.File; got {type(file).__name__}."
         )
+    if filename is None and not native.named and not isinstance(file, File):
+        raise InvalidRequestError(_NEEDS_NAME)  # a File would name it file.bin
+    body["file"] = native
     return body
 
 

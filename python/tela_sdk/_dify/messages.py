@@ -2,8 +2,8 @@
 stop a streaming answer, rate an answer.
 
 Each call's arguments become the core's op arguments once, in a builder shared by both
-faces; request rules (``user`` required, file references, ``response_mode``) are checked in
-the core before anything is sent.
+faces; request rules (``user`` required, file references, ``File`` values, ``response_mode``)
+are checked in the core before anything is sent.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .. import _docs
 from .._base import NOT_GIVEN, OPTION_NAMES, AsyncResource, NotGiven, RequestOptions, SyncResource, given, split_params
-from .._exceptions import InvalidRequestError
 from .._files import File
 from ..dify_types import DifyChatCompletion, DifyCompletion, DifyMessagePage, DifyResult, DifyUploadedFile
 from .streaming import AsyncDifyStream, DifyStream
@@ -36,39 +35,6 @@ __all__ = [
 #: A file reference for ``files=[...]``: an upload result, a dict (``{"type", "url"}`` or
 #: ``{"type", "upload_file_id"}``), or ``tela_sdk.File("https://...")``.
 DifyFileInput = DifyUploadedFile | Mapping[str, Any] | File
-
-
-def _file_ref(item: Any) -> Any:
-    """``File("https://...")`` becomes a ``remote_url`` reference; everything else goes as given."""
-    if isinstance(item, File):
-        url = item.url
-        if url is None or not url.startswith(("https://", "http://")):
-            raise InvalidRequestError(
-                "files=[...] takes web URLs and uploaded files; upload a local File first with "
-                "files.upload(...) and pass its result."
-            )
-        return {"url": url}
-    return item
-
-
-def _inputs(inputs: Mapping[str, Any] | None) -> Any:
-    """File values of file variables: ``File("https://...")`` becomes a remote reference."""
-    if not isinstance(inputs, Mapping):
-        return inputs
-    out: dict[str, Any] = {}
-    for name, value in inputs.items():
-        if isinstance(value, File):
-            value = {"transfer_method": "remote_url", **_file_ref(value)}
-        elif isinstance(value, list) and any(isinstance(v, File) for v in value):
-            value = [{"transfer_method": "remote_url", **_file_ref(v)} if isinstance(v, File) else v for v in value]
-        out[name] = value
-    return out
-
-
-def _files(files: Sequence[DifyFileInput] | None) -> Any:
-    if files is None or isinstance(files, (str, bytes, Mapping, DifyUploadedFile, File)):
-        return files  # the core names the mistake
-    return [_file_ref(f) for f in files]
 
 
 class CompletionMessageParams(RequestOptions, total=False):
@@ -97,13 +63,10 @@ _CHAT_ARGS = frozenset(ChatMessageParams.__optional_keys__) - OPTION_NAMES
 
 
 def _message_body(params: Mapping[str, Any], args: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The op arguments of a message (``File`` values made references) and the call's options."""
-    body, options = split_params(params, args, "create")
-    if "inputs" in body:
-        body["inputs"] = _inputs(body["inputs"])
-    if "files" in body:
-        body["files"] = _files(body["files"])
-    return body, options
+    """The op arguments of a message and the call's options. Files (``File("https://...")``, and
+    paths, bytes or streams, which Dify refuses until uploaded) are recognised by the native
+    conversion and become references in the core, as in every call."""
+    return split_params(params, args, "create")
 
 
 class HistoryParams(RequestOptions, total=False):

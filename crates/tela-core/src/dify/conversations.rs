@@ -80,34 +80,20 @@ pub fn prepare_list_conversations(
     Ok(req)
 }
 
-/// `conversations.list`: one page of the user's conversations.
-pub async fn list_conversations(
-    client: &Client,
-    body: Map<String, Value>,
-    extra_body: Option<Map<String, Value>>,
-    opts: &CallOptions,
-) -> Result<Response> {
-    let req = prepare_list_conversations(&body, &extra_body)?;
-    client.execute(&req, opts).await
-}
-
 /// Builds `POST /conversations/{conversation_id}/name` from `{conversation_id, name?,
-/// auto_generate?, user}`: a name, or `auto_generate=true` (exactly one).
+/// auto_generate?, user}`: a name, or `auto_generate=true` (exactly one). Setting the same
+/// name twice is harmless: retried like a read.
 pub fn prepare_rename(
     mut body: Map<String, Value>,
     extra_body: Option<Map<String, Value>>,
-) -> Result<(String, Bytes)> {
+) -> Result<Request> {
     let call = "conversations.rename(...)";
     reject_unknown(
         &body,
         &["conversation_id", "name", "auto_generate", "user"],
         call,
     )?;
-    let id = segment(
-        &body,
-        "conversation_id",
-        "pass the conversation_id of a chat answer",
-    )?;
+    let id = conversation_id(&body)?;
     require_user(&body, call)?;
     let auto = match body.get("auto_generate") {
         None | Some(Value::Null) => false,
@@ -146,60 +132,57 @@ pub fn prepare_rename(
         body.remove("name");
     }
     body.insert("auto_generate".into(), Value::Bool(auto));
-    if let Some(extra) = extra_body {
-        merge(&mut body, extra);
-    }
-    Ok((format!("/conversations/{id}/name"), to_bytes(&body)?))
+    json_request(
+        Method::POST,
+        format!("/conversations/{id}/name"),
+        body,
+        extra_body,
+        Safety::Idempotent,
+    )
 }
 
-/// `conversations.rename`. Setting the same name twice is harmless: retried like a read.
-pub async fn rename(
-    client: &Client,
-    body: Map<String, Value>,
-    extra_body: Option<Map<String, Value>>,
-    opts: &CallOptions,
-) -> Result<Response> {
-    let (path, bytes) = prepare_rename(body, extra_body)?;
-    let req = Request::json(Method::POST, path, Some(bytes), Safety::Idempotent);
-    client.execute(&req, opts).await
-}
-
-/// Builds `DELETE /conversations/{conversation_id}` with the body `{"user"}`.
+/// Builds `DELETE /conversations/{conversation_id}` with the body `{"user"}`. A retry after a
+/// lost answer may meet a 404 (already deleted), so it is retried only when it cannot have
+/// been sent.
 pub fn prepare_delete(
     mut body: Map<String, Value>,
     extra_body: Option<Map<String, Value>>,
-) -> Result<(String, Bytes)> {
+) -> Result<Request> {
     let call = "conversations.delete(...)";
     reject_unknown(&body, &["conversation_id", "user"], call)?;
-    let id = segment(
-        &body,
-        "conversation_id",
-        "pass the conversation_id of a chat answer",
-    )?;
+    let id = conversation_id(&body)?;
     require_user(&body, call)?;
     body.remove("conversation_id");
+    json_request(
+        Method::DELETE,
+        format!("/conversations/{id}"),
+        body,
+        extra_body,
+        Safety::CreatesWork,
+    )
+}
+
+/// A request whose JSON body is `body` with `extra_body` merged last.
+fn json_request(
+    method: Method,
+    path: String,
+    mut body: Map<String, Value>,
+    extra_body: Option<Map<String, Value>>,
+    safety: Safety,
+) -> Result<Request> {
     if let Some(extra) = extra_body {
         merge(&mut body, extra);
     }
-    Ok((format!("/conversations/{id}"), to_bytes(&body)?))
+    Ok(Request::json(method, path, Some(to_bytes(&body)?), safety))
 }
 
-/// `conversations.delete`. Current servers answer 204 with no body, older ones `{"result":
-/// "success"}`; both become `{"result": "success"}`. A retry after a lost answer may meet a
-/// 404 (already deleted), so it is retried only when it cannot have been sent.
-pub async fn delete(
-    client: &Client,
-    body: Map<String, Value>,
-    extra_body: Option<Map<String, Value>>,
-    opts: &CallOptions,
-) -> Result<Response> {
-    let (path, bytes) = prepare_delete(body, extra_body)?;
-    let req = Request::json(Method::DELETE, path, Some(bytes), Safety::CreatesWork);
-    let mut resp = client.execute(&req, opts).await?;
-    if resp.body.iter().all(u8::is_ascii_whitespace) {
-        resp.body = Bytes::from_static(br#"{"result":"success"}"#);
-    }
-    Ok(resp)
+/// The `conversation_id` argument as one path segment.
+fn conversation_id(body: &Map<String, Value>) -> Result<String> {
+    segment(
+        body,
+        "conversation_id",
+        "pass the conversation_id of a chat answer",
+    )
 }
 
 /// Builds `GET /messages?conversation_id=&user=&first_id=&limit=`.
@@ -215,11 +198,7 @@ pub fn prepare_list_messages(
         call,
     )?;
     // Checked like a path segment; sent as given (the transport encodes the query).
-    segment(
-        body,
-        "conversation_id",
-        "pass the conversation_id of a chat answer",
-    )?;
+    conversation_id(body)?;
     let mut req = Request::json(Method::GET, "/messages", None, Safety::Idempotent);
     if let Some(Value::String(c)) = body.get("conversation_id") {
         req.query.push(("conversation_id".into(), c.clone()));
@@ -228,17 +207,6 @@ pub fn prepare_list_messages(
     query_str(&mut req, body, "first_id")?;
     query_limit(&mut req, body, 100)?;
     Ok(req)
-}
-
-/// `messages.list`: one page of a conversation's history, scrolling back in time.
-pub async fn list_messages(
-    client: &Client,
-    body: Map<String, Value>,
-    extra_body: Option<Map<String, Value>>,
-    opts: &CallOptions,
-) -> Result<Response> {
-    let req = prepare_list_messages(&body, &extra_body)?;
-    client.execute(&req, opts).await
 }
 
 /// Builds `GET /files/{file_id}/preview[?as_attachment=true]`.
@@ -270,18 +238,48 @@ pub fn prepare_preview(
     Ok(req)
 }
 
-/// `files.preview`: the file's bytes. The answer is raw content, handed on as the JSON
-/// object `{"content": <base64>, "mime_type", "file_name"}` (`file_name` from a
-/// `Content-Disposition` filename, else null) so every face reads it like any other answer.
-pub async fn preview(
+/// The calls on a chat app's conversations, their history, and an uploaded file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conversations {
+    /// `conversations.list`: one page of the user's conversations.
+    List,
+    /// `conversations.rename`.
+    Rename,
+    /// `conversations.delete`.
+    Delete,
+    /// `messages.list`: one page of a conversation's history, scrolling back in time.
+    History,
+    /// `files.preview`: the file's bytes.
+    Preview,
+}
+
+/// Runs one of [`Conversations`]: its `prepare_*` checks the arguments and builds the
+/// request. Two answers are made the JSON every face reads: `delete`'s (current servers
+/// answer 204 with no body, older ones `{"result": "success"}`; both become the latter), and
+/// `preview`'s raw content, handed on as `{"content": <base64>, "mime_type", "file_name"}`
+/// (`file_name` from a `Content-Disposition` filename, else null).
+pub async fn conversations(
     client: &Client,
+    which: Conversations,
     body: Map<String, Value>,
     extra_body: Option<Map<String, Value>>,
     opts: &CallOptions,
 ) -> Result<Response> {
-    let req = prepare_preview(&body, &extra_body)?;
+    let req = match which {
+        Conversations::List => prepare_list_conversations(&body, &extra_body)?,
+        Conversations::Rename => prepare_rename(body, extra_body)?,
+        Conversations::Delete => prepare_delete(body, extra_body)?,
+        Conversations::History => prepare_list_messages(&body, &extra_body)?,
+        Conversations::Preview => prepare_preview(&body, &extra_body)?,
+    };
     let mut resp = client.execute(&req, opts).await?;
-    resp.body = preview_body(&resp);
+    match which {
+        Conversations::Delete if resp.body.iter().all(u8::is_ascii_whitespace) => {
+            resp.body = Bytes::from_static(br#"{"result":"success"}"#);
+        }
+        Conversations::Preview => resp.body = preview_body(&resp),
+        _ => {}
+    }
     Ok(resp)
 }
 
@@ -370,23 +368,26 @@ mod tests {
 
     #[test]
     fn rename_body() {
-        let (path, bytes) = prepare_rename(
+        let req = prepare_rename(
             obj(json!({"conversation_id": "c/1", "name": "N", "user": "u"})),
             None,
         )
         .unwrap();
-        assert_eq!(path, "/conversations/c%2F1/name");
-        let sent: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            (req.method, req.path.as_str()),
+            (Method::POST, "/conversations/c%2F1/name")
+        );
+        let sent: Value = serde_json::from_slice(&req.body.unwrap()).unwrap();
         assert_eq!(
             sent,
             json!({"name": "N", "user": "u", "auto_generate": false})
         );
-        let (_, bytes) = prepare_rename(
+        let req = prepare_rename(
             obj(json!({"conversation_id": "c", "auto_generate": true, "user": "u"})),
             None,
         )
         .unwrap();
-        let sent: Value = serde_json::from_slice(&bytes).unwrap();
+        let sent: Value = serde_json::from_slice(&req.body.unwrap()).unwrap();
         assert_eq!(sent, json!({"user": "u", "auto_generate": true}));
         for bad in [
             json!({"conversation_id": "c", "user": "u"}),
@@ -401,11 +402,14 @@ mod tests {
 
     #[test]
     fn delete_and_history() {
-        let (path, bytes) =
-            prepare_delete(obj(json!({"conversation_id": "c", "user": "u"})), None).unwrap();
+        let req = prepare_delete(obj(json!({"conversation_id": "c", "user": "u"})), None).unwrap();
         assert_eq!(
-            (path.as_str(), &bytes[..]),
-            ("/conversations/c", &br#"{"user":"u"}"#[..])
+            (req.method, req.path.as_str(), req.body.as_deref()),
+            (
+                Method::DELETE,
+                "/conversations/c",
+                Some(&br#"{"user":"u"}"#[..])
+            )
         );
         assert!(prepare_delete(obj(json!({"conversation_id": "c"})), None).is_err());
         let req = prepare_list_messages(

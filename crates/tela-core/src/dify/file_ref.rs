@@ -1,10 +1,84 @@
 //! Dify file references (`files[]`, and file variables in `inputs`): what a valid one is,
-//! and the extension/MIME tables that give a file its Dify type.
+//! the `tela_sdk.File` values a message carries, and the extension/MIME tables that give a
+//! file its Dify type.
+
+use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::error::Result;
+use crate::files::{FileSource, PLACEHOLDER_KEY};
+
+/// Puts a Dify reference where the binding left `{"$tela_file": i}` for the i-th file of the
+/// call, in `body` and `extra_body`. Dify takes files by reference: a web URL
+/// (`File("https://...")`) becomes `{"transfer_method": "remote_url", "url": ...}`, which
+/// [`file_ref`] then types like any reference; local content (a path, bytes, a stream, a
+/// `data:` URL) must be uploaded first, and saying so here names where it was.
+pub(super) fn resolve_files(
+    body: &mut Map<String, Value>,
+    extra_body: Option<&mut Map<String, Value>>,
+    files: &[FileSource],
+) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut at = String::new();
+    for (prefix, map) in [("", Some(body)), ("extra_body", extra_body)] {
+        let Some(map) = map else { continue };
+        for (k, v) in map.iter_mut() {
+            at.clear();
+            if prefix.is_empty() {
+                at.push_str(k);
+            } else {
+                let _ = write!(at, "{prefix}[{k:?}]");
+            }
+            substitute(v, files, &mut at)?;
+        }
+    }
+    Ok(())
+}
+
+fn substitute(v: &mut Value, files: &[FileSource], at: &mut String) -> Result<()> {
+    let len = at.len();
+    match v {
+        Value::Object(m) if m.len() == 1 && m.contains_key(PLACEHOLDER_KEY) => {
+            let p = &m[PLACEHOLDER_KEY];
+            let Some(file) = p.as_u64().and_then(|i| files.get(i as usize)) else {
+                return Err(invalid(format!(
+                    "{at}: {{\"{PLACEHOLDER_KEY}\": {p}}} does not name a file of this call \
+                     (the key is reserved for tela_sdk.File objects)."
+                )));
+            };
+            let Some(url) = file
+                .url()
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            else {
+                return Err(invalid(format!(
+                    "{at}: Dify takes web URLs and uploaded files; upload a local File first with \
+                     files.upload(...) and pass its result."
+                )));
+            };
+            *v = json!({"transfer_method": "remote_url", "url": url});
+        }
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                let _ = write!(at, "[{k:?}]");
+                substitute(child, files, at)?;
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                let _ = write!(at, "[{i}]");
+                substitute(child, files, at)?;
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
 
 /// In `inputs`, a dict is a file when it says so: `transfer_method`, `upload_file_id`,
 /// `url` with `type`, or an upload record. Other dicts go as given.

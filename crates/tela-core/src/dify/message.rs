@@ -5,8 +5,9 @@ use bytes::Bytes;
 use reqwest::Method;
 use serde_json::{Map, Value};
 
-use super::file_ref::looks_like_file;
+use super::file_ref::{looks_like_file, resolve_files};
 use super::*;
+use crate::api::Args;
 use crate::client::Client;
 use crate::error::Result;
 use crate::events::{EventStream, Flavor};
@@ -178,14 +179,14 @@ fn is_uuid(s: &str) -> bool {
 }
 
 /// The checked message POST of `create` and `stream`: it starts work, so it is retried only
-/// when it cannot have arrived.
-fn message_request(
-    _client: &Client,
-    app: App,
-    body: Map<String, Value>,
-    extra_body: Option<Map<String, Value>>,
-    mode: Mode,
-) -> Result<Request> {
+/// when it cannot have arrived. `tela_sdk.File` values become references first.
+fn message_request(app: App, args: Args, mode: Mode) -> Result<Request> {
+    let Args {
+        mut body,
+        mut extra_body,
+        files,
+    } = args;
+    resolve_files(&mut body, extra_body.as_mut(), &files)?;
     let bytes = prepare_message(app, body, extra_body, mode)?;
     Ok(Request::json(
         Method::POST,
@@ -196,14 +197,8 @@ fn message_request(
 }
 
 /// Sends a message and returns the blocking answer.
-pub async fn create(
-    client: &Client,
-    app: App,
-    body: Map<String, Value>,
-    extra_body: Option<Map<String, Value>>,
-    opts: &CallOptions,
-) -> Result<Response> {
-    let req = message_request(client, app, body, extra_body, Mode::Blocking)?;
+pub async fn create(client: &Client, app: App, args: Args, opts: &CallOptions) -> Result<Response> {
+    let req = message_request(app, args, Mode::Blocking)?;
     client.execute(&req, opts).await
 }
 
@@ -211,11 +206,10 @@ pub async fn create(
 pub async fn stream(
     client: &Client,
     app: App,
-    body: Map<String, Value>,
-    extra_body: Option<Map<String, Value>>,
+    args: Args,
     opts: &CallOptions,
 ) -> Result<EventStream> {
-    let mut req = message_request(client, app, body, extra_body, Mode::Streaming)?;
+    let mut req = message_request(app, args, Mode::Streaming)?;
     req.accept = "text/event-stream";
     client.open_events(&req, opts, Flavor::Dify).await
 }

@@ -20,9 +20,8 @@ use serde_json::{Map, Value};
 
 pub use app::{App, Mode};
 pub use conversations::{
-    delete as delete_conversation, list_conversations, list_messages, prepare_delete,
-    prepare_list_conversations, prepare_list_messages, prepare_preview, prepare_rename, preview,
-    rename as rename_conversation,
+    Conversations, conversations, prepare_delete, prepare_list_conversations,
+    prepare_list_messages, prepare_preview, prepare_rename,
 };
 pub use feedback::{feedback, prepare_feedback};
 pub use file_ref::{FILE_TYPES, file_ref, file_type_for};

@@ -2,8 +2,7 @@
 //! and which function runs it (the request line it sends is the function's own).
 
 use super::{
-    App, Info, create, delete_conversation, feedback, get_info, list_conversations, list_messages,
-    preview, rename_conversation, stop, stream, upload,
+    App, Conversations, Info, conversations, create, feedback, get_info, stop, stream, upload,
 };
 use crate::api::Operation;
 use crate::shape::Shape;
@@ -12,16 +11,16 @@ pub static OPERATIONS: &[Operation] = &[
     Operation {
         name: "dify.completion_messages.create",
         answer: Shape::Dify,
-        takes_files: false,
-        call: Some(|c, a, o| Box::pin(create(c, App::Completion, a.body, a.extra_body, o))),
-        stream: Some(|c, a, o| Box::pin(stream(c, App::Completion, a.body, a.extra_body, o))),
+        takes_files: true,
+        call: Some(|c, a, o| Box::pin(create(c, App::Completion, a, o))),
+        stream: Some(|c, a, o| Box::pin(stream(c, App::Completion, a, o))),
     },
     Operation {
         name: "dify.chat_messages.create",
         answer: Shape::Dify,
-        takes_files: false,
-        call: Some(|c, a, o| Box::pin(create(c, App::Chat, a.body, a.extra_body, o))),
-        stream: Some(|c, a, o| Box::pin(stream(c, App::Chat, a.body, a.extra_body, o))),
+        takes_files: true,
+        call: Some(|c, a, o| Box::pin(create(c, App::Chat, a, o))),
+        stream: Some(|c, a, o| Box::pin(stream(c, App::Chat, a, o))),
     },
     Operation {
         name: "dify.completion_messages.stop",
@@ -83,35 +82,75 @@ pub static OPERATIONS: &[Operation] = &[
         name: "dify.files.preview",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(preview(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::Preview,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
     Operation {
         name: "dify.conversations.list",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(list_conversations(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::List,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
     Operation {
         name: "dify.conversations.rename",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(rename_conversation(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::Rename,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
     Operation {
         name: "dify.conversations.delete",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(delete_conversation(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::Delete,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
     Operation {
         name: "dify.messages.list",
         answer: Shape::Object,
         takes_files: false,
-        call: Some(|c, a, o| Box::pin(list_messages(c, a.body, a.extra_body, o))),
+        call: Some(|c, a, o| {
+            Box::pin(conversations(
+                c,
+                Conversations::History,
+                a.body,
+                a.extra_body,
+                o,
+            ))
+        }),
         stream: None,
     },
 ];

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 
-use super::source::check_mime;
+use super::sniff::check_mime;
 use crate::error::{Error, Result};
 
 /// `data:[<mime>][;base64],<payload>` (RFC 2397).

@@ -1,12 +1,16 @@
 //! Files, whatever API they go to: every way a user holds one (URL, path, bytes), checked
 //! when the `File` is built and read in bounded memory. Where they are sent is the API's
-//! business: `tela::files` (inline `data:` URL or the vault), `dify::upload` (multipart).
+//! business: `tela::files` (inline `data:` URL or the vault), `dify::upload` (multipart),
+//! `dify::file_ref` (references to web URLs).
 //!
 //! - [`source`]: what the user passed, checked when the `File` is built.
-//! - [`sniff`]: names and MIME types for files given without them.
+//! - [`sniff`]: names and MIME types for files given without them, and the check of a given
+//!   MIME type.
 //! - `data_url`: parsing and decoding `data:` URLs.
-//! - [`local`]: opened local content: a stream of known length for any sink, and the
-//!   `data:` URL encoded chunk by chunk into a caller's buffer.
+//! - [`local`]: opened local content: a stream of known length for any sink (a request body,
+//!   a multipart part), and the `data:` URL encoded chunk by chunk into a caller's buffer.
+//!
+//! The modules depend one way: `source` uses the other three, `data_url` uses `sniff`.
 
 mod data_url;
 pub mod local;

@@ -1,6 +1,8 @@
 //! Names and MIME types for files given without them. The name's extension wins (it is what
 //! the user called the file); then the content's magic bytes; then a text check; else
-//! `application/octet-stream`.
+//! `application/octet-stream`. A MIME type given by the user is checked here too.
+
+use crate::error::{Error, Result};
 
 /// How much of a file is read to sniff its type: enough for every magic number `infer`
 /// knows, including the zip directory entries that tell DOCX from XLSX.
@@ -83,6 +85,24 @@ pub fn extension_for(mime: &str) -> &'static str {
 /// `file.<ext>`: the name sent for content that came without one (bytes, streams).
 pub fn default_name(mime: &str) -> String {
     format!("file.{}", extension_for(mime))
+}
+
+/// A MIME type given by the user: one concrete type, safe to put in a header or a `data:` URL.
+pub fn check_mime(m: &str) -> Result<()> {
+    let parsed: mime_guess::mime::Mime = m.parse().map_err(|_| {
+        Error::InvalidRequest(format!(
+            "mime_type={m:?} is not a MIME type; pass something like \"application/pdf\" or \"text/plain\"."
+        ))
+    })?;
+    let safe = m
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\\' | b','));
+    if parsed.type_() == "*" || parsed.subtype() == "*" || !safe {
+        return Err(Error::InvalidRequest(format!(
+            "mime_type={m:?} must be one concrete type like \"application/pdf\" (no wildcards, spaces, quotes or commas)."
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,13 +3,14 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::data_url::DataUrl;
 use super::local::{Local, Opened, read_exact_at};
-use super::sniff::{self, HEAD_LEN};
+use super::sniff::{self, HEAD_LEN, check_mime};
 use crate::error::{Error, Result};
 
 /// How local content reaches Tela.
@@ -105,6 +106,20 @@ pub struct FileSource {
     pub upload: Option<UploadMode>,
     /// Whether a path's file name names the content (not for temporary spool files).
     name_from_path: bool,
+    /// The temporary file a stream was spooled to, removed when the last clone of this
+    /// source is dropped (the `File`, and any call still sending it).
+    spool: Option<Arc<Spool>>,
+}
+
+/// A temporary file this process wrote and owns: removed on drop.
+#[derive(Debug)]
+struct Spool(PathBuf);
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        // Already gone (or the temporary directory is being cleaned): nothing to do.
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// What a file looks like before it is sent (for reprs and properties).
@@ -129,6 +144,7 @@ impl FileSource {
             options: FileOptions::default(),
             upload: None,
             name_from_path: true,
+            spool: None,
         }
     }
 
@@ -204,10 +220,13 @@ impl FileSource {
     }
 
     /// A temporary file holding content read from a stream: read like a path, named like
-    /// bytes (its own file name means nothing to the user).
+    /// bytes (its own file name means nothing to the user). The source owns the file from
+    /// now on: it is removed when the last clone is dropped (also when this check fails).
     pub fn from_spooled(path: PathBuf) -> Result<Self> {
+        let spool = Arc::new(Spool(path.clone()));
         let mut source = Self::from_path(path)?;
         source.name_from_path = false;
+        source.spool = Some(spool);
         Ok(source)
     }
 
@@ -283,17 +302,18 @@ impl FileSource {
         &self.content
     }
 
+    /// Whether the name this file is sent under was given by the user or is its path's file
+    /// name, rather than made up from the sniffed type (`file.pdf`).
+    pub fn named(&self) -> bool {
+        self.name.is_some() || (matches!(self.content, Content::Path(_)) && self.name_from_path)
+    }
+
     /// The URL when this file is sent as is.
     pub fn url(&self) -> Option<&str> {
         match &self.content {
             Content::Url(u) => Some(u),
             _ => None,
         }
-    }
-
-    /// `{"file_url": url, "options": ...}` for a URL file; `None` for local content.
-    pub fn url_reference(&self) -> Option<Value> {
-        self.url().map(|u| reference(u, &self.options))
     }
 
     /// Name, MIME type and size as far as they are known without a request. Reads the first
@@ -452,23 +472,6 @@ fn url_file_name(url: &str) -> Option<String> {
     (!last.is_empty()).then(|| last.to_owned())
 }
 
-pub(super) fn check_mime(m: &str) -> Result<()> {
-    let parsed: mime_guess::mime::Mime = m.parse().map_err(|_| {
-        Error::InvalidRequest(format!(
-            "mime_type={m:?} is not a MIME type; pass something like \"application/pdf\" or \"text/plain\"."
-        ))
-    })?;
-    let safe = m
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\\' | b','));
-    if parsed.type_() == "*" || parsed.subtype() == "*" || !safe {
-        return Err(Error::InvalidRequest(format!(
-            "mime_type={m:?} must be one concrete type like \"application/pdf\" (no wildcards, spaces, quotes or commas)."
-        )));
-    }
-    Ok(())
-}
-
 /// The length of a regular, non-empty file, or a clear message saying why it is not one.
 /// Looked up before opening: opening a FIFO would block.
 fn checked_len(path: &Path) -> Result<u64> {
@@ -481,7 +484,7 @@ fn checked_len(path: &Path) -> Result<u64> {
     })?;
     if meta.is_dir() {
         return Err(Error::InvalidRequest(format!(
-            "{} is a directory; pass a file inside it.",
+            "{} is a directory, not a regular file; pass a file inside it.",
             path.display()
         )));
     }
@@ -619,6 +622,27 @@ mod tests {
                 .open()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_spooled_file_is_removed_with_its_last_user() {
+        let dir = std::env::temp_dir().join(format!("tela-spool-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let spool = dir.join("tela-sdk-x.spool");
+        std::fs::write(&spool, b"spooled content").unwrap();
+        let source = FileSource::from_spooled(spool.clone()).unwrap();
+        assert!(!source.named(), "named like bytes, not by the spool file");
+        let in_flight = source.clone();
+        drop(source);
+        assert!(spool.exists(), "a call still sending it keeps it");
+        assert_eq!(in_flight.open().unwrap().len, 15);
+        drop(in_flight);
+        assert!(!spool.exists());
+        // Refused (empty): removed at once, as nothing will own it.
+        std::fs::write(&spool, b"").unwrap();
+        assert!(err(FileSource::from_spooled(spool.clone())).contains("empty"));
+        assert!(!spool.exists());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
