@@ -16,8 +16,9 @@ use serde_json::{Value, json};
 use super::apps::{Conversation, DifyApp, PREVIEW_MAX};
 use super::auth::{Authed, json_user};
 use super::errors::{error, invalid_param, missing_user, not_chat_app};
-use super::messages::{conversation_name, is_uuid, unix_seconds};
-use crate::envelope::json_response;
+use super::messages::{conversation_name, is_uuid};
+use crate::clock::unix_seconds;
+use crate::response::json_response;
 use crate::state::{State, lock};
 
 type Params = Query<HashMap<String, String>>;

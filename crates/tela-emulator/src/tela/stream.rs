@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::reply::Content;
-use crate::spec::{ErrorStyle, StreamSpec};
+use super::spec::{ErrorStyle, StreamSpec};
 
 /// Fields shared by every chunk of one stream.
 pub(crate) struct ChunkMeta {
