@@ -847,3 +847,73 @@ async fn apps_can_be_registered_over_the_admin_api() {
             .all(|r| !r.path.starts_with("/_emulator"))
     );
 }
+
+#[tokio::test]
+async fn conversation_routes_refuse_in_dify_order() {
+    let emu = start().await;
+    let writer = app(&emu, DifyAppSpec::default());
+    let chat_app = app(
+        &emu,
+        DifyAppSpec {
+            mode: "chat".into(),
+            ..Default::default()
+        },
+    );
+    let k = &chat_app.api_key;
+    let conv = "00000000-0000-4000-8000-000000000000";
+    let name = format!("/conversations/{conv}/name");
+    let delete = |key: &str, body: &str| {
+        client()
+            .delete(url(&emu, &format!("/conversations/{conv}")))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+    };
+    // The key first, then the app's kind, then `user`, then the rest.
+    for path in ["/conversations?limit=0", "/messages?limit=0"] {
+        assert_dify_error(&get(&emu, "app-nope", path).await, 401, "unauthorized");
+        assert_dify_error(&get(&emu, &writer.api_key, path).await, 400, "not_chat_app");
+        let r = get(&emu, k, path).await;
+        assert_dify_error(&r, 400, "invalid_param");
+        assert_eq!(r.body["message"], "Arg user must be provided.", "{path}");
+    }
+    let r = get(&emu, k, "/conversations?user=u&limit=0").await;
+    assert_eq!(
+        r.body["message"],
+        "limit: 0 is not an integer from 1 to 100"
+    );
+    let r = get(&emu, k, "/messages?user=u&limit=0").await;
+    assert_eq!(r.body["message"], "conversation_id: Field required");
+    let r = get(
+        &emu,
+        k,
+        &format!("/messages?user=u&limit=0&conversation_id={conv}"),
+    )
+    .await;
+    assert_eq!(
+        r.body["message"],
+        "limit: 0 is not an integer from 1 to 100"
+    );
+
+    assert_dify_error(
+        &post(&emu, "app-nope", &name, json!({})).await,
+        401,
+        "unauthorized",
+    );
+    let r = post(&emu, &writer.api_key, &name, json!({})).await;
+    assert_dify_error(&r, 400, "not_chat_app");
+    let r = post(&emu, k, &name, json!({"name": "n"})).await;
+    assert_eq!(r.body["message"], "Arg user must be provided.");
+    let r = post(&emu, k, &name, json!({"name": "n", "user": "u"})).await;
+    assert_dify_error(&r, 404, "not_found");
+    assert_dify_error(&send(delete("app-nope", "{")).await, 401, "unauthorized");
+    assert_dify_error(
+        &send(delete(&writer.api_key, "{")).await,
+        400,
+        "not_chat_app",
+    );
+    assert_dify_error(&send(delete(k, "{")).await, 400, "bad_request");
+    let r = send(delete(k, "{}")).await;
+    assert_eq!(r.body["message"], "Arg user must be provided.");
+    assert_dify_error(&send(delete(k, r#"{"user": "u"}"#)).await, 404, "not_found");
+}
