@@ -1,6 +1,55 @@
-//! The queue of injected faults.
+//! The queue of injected faults, and what a fault is.
 
-use crate::spec::FaultSpec;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A fault to inject into matching non-admin requests, checked in insertion order and used
+/// up after `times` matches. It acts after the request is recorded and before auth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultSpec {
+    /// Path prefix to match; `None` matches every non-admin path.
+    pub path: Option<String>,
+    /// HTTP method to match (case-insensitive); `None` matches any.
+    pub method: Option<String>,
+    /// Answer with this status instead of handling the request. Without it the fault only
+    /// delays (and adds `headers`/retry hints to the normal response).
+    pub status: Option<u16>,
+    /// How many matching requests this fault affects.
+    pub times: u32,
+    /// `Retry-After` header value (seconds or an HTTP date).
+    pub retry_after: Option<String>,
+    /// `retry-after-ms` header value.
+    pub retry_after_ms: Option<u64>,
+    /// Response body; default: the Tela error envelope for `status`. A JSON string is sent
+    /// verbatim as `text/plain`, to imitate a proxy's non-JSON error page.
+    pub body: Option<Value>,
+    /// Extra response headers.
+    pub headers: BTreeMap<String, String>,
+    /// Wait this long before acting.
+    pub delay_ms: u64,
+    /// Close the TCP connection without any HTTP response (after reading the request).
+    pub drop: bool,
+}
+
+impl Default for FaultSpec {
+    fn default() -> Self {
+        FaultSpec {
+            path: None,
+            method: None,
+            status: None,
+            times: 1,
+            retry_after: None,
+            retry_after_ms: None,
+            body: None,
+            headers: BTreeMap::new(),
+            delay_ms: 0,
+            drop: false,
+        }
+    }
+}
 
 struct Armed {
     spec: FaultSpec,

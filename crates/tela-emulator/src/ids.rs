@@ -1,7 +1,5 @@
 //! Random identifiers. Tests only need them unique and plausible, so fastrand is enough.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 pub(crate) fn alphanumeric(len: usize) -> String {
     std::iter::repeat_with(fastrand::alphanumeric)
         .take(len)
@@ -32,13 +30,6 @@ pub(crate) fn uuid() -> String {
         &hex[16..20],
         &hex[20..32]
     )
-}
-
-/// Unix time in milliseconds (0 if the clock is before 1970).
-pub(crate) fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]

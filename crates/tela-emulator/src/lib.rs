@@ -16,16 +16,14 @@
 //! ```
 
 mod admin;
+mod clock;
 mod dify;
-mod envelope;
+mod digest;
 mod faults;
-mod files;
 mod ids;
 mod log;
-mod registry;
-mod runs;
+mod response;
 mod server;
-mod spec;
 mod state;
 mod tela;
 mod template;
@@ -40,12 +38,14 @@ pub use dify::spec::{
     DifyAppInfo, DifyAppSpec, DifyErrorSpec, DifyFeedback, DifyModeration, DifyStreamSpec,
     DifyUpload, JsonStyle, UploadLimits,
 };
-pub use files::StoredFile;
-pub use spec::{
-    CanvasInfo, CanvasSpec, DEFAULT_MODEL, ErrorStyle, FaultSpec, RecordedRequest, RunSpec,
-    StreamSpec, VersionSpec, WebhookDelivery, WebhookPayload,
-};
+pub use faults::FaultSpec;
+pub use log::RecordedRequest;
 use state::{State, lock};
+pub use tela::spec::{
+    CanvasInfo, CanvasSpec, DEFAULT_MODEL, ErrorStyle, RunSpec, StreamSpec, VersionSpec,
+    WebhookDelivery, WebhookPayload,
+};
+pub use tela::vault::StoredFile;
 
 /// Answers for a canvas registered with [`Emulator::add_canvas_with_callback`].
 ///

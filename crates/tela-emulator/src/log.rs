@@ -3,8 +3,26 @@
 use std::collections::BTreeMap;
 
 use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::spec::RecordedRequest;
+/// One request the emulator received (admin requests excepted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    /// The raw query string without `?`; empty when there is none.
+    pub query: String,
+    /// Lowercased names; `authorization` is masked as `Bearer ***` + the token's last 4 chars.
+    pub headers: BTreeMap<String, String>,
+    /// The body parsed as JSON, or `null` when empty or not JSON.
+    pub body: Value,
+    pub body_len: usize,
+    /// The status answered; 0 when the connection was dropped without a response.
+    pub status: u16,
+    /// When the request arrived, in Unix milliseconds.
+    pub time_ms: u64,
+}
 
 /// Which log entry a request is, passed to handlers as a request extension.
 #[derive(Clone, Copy, Debug)]

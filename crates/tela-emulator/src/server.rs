@@ -24,10 +24,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use crate::log::{LogHandle, masked_headers};
-use crate::spec::{FaultSpec, RecordedRequest};
+use crate::clock::unix_ms;
+use crate::faults::FaultSpec;
+use crate::log::{LogHandle, RecordedRequest, masked_headers};
+use crate::response::json_response;
 use crate::state::{State, lock};
-use crate::{admin, dify, envelope, ids, tela};
+use crate::tela::envelope;
+use crate::{admin, dify, ids, tela};
 
 /// Largest request body read; inline base64 files make bodies large, but not unbounded.
 const MAX_BODY: usize = 256 * 1024 * 1024;
@@ -204,7 +207,7 @@ fn record(parts: &Parts, body: Option<&Bytes>) -> RecordedRequest {
         body: serde_json::from_slice(bytes).unwrap_or(Value::Null),
         body_len: bytes.len(),
         status: 0,
-        time_ms: ids::unix_ms(),
+        time_ms: unix_ms(),
     }
 }
 
@@ -254,7 +257,7 @@ fn fault_headers(fault: &FaultSpec) -> HeaderMap {
 fn fault_response(status: u16, body: Option<Value>, dify: bool) -> Response<Body> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match body {
-        None if dify => envelope::json_response(status, &dify::errors::fault(status)),
+        None if dify => json_response(status, &dify::errors::fault(status)),
         None => envelope::error(
             status,
             envelope::default_code(status),
@@ -271,7 +274,7 @@ fn fault_response(status: u16, body: Option<Value>, dify: bool) -> Response<Body
             );
             resp
         }
-        Some(value) => envelope::json_response(status, &value),
+        Some(value) => json_response(status, &value),
     }
 }
 

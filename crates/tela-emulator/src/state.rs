@@ -4,9 +4,10 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use crate::faults::Faults;
 use crate::log::RequestLog;
-use crate::registry::Registry;
-use crate::runs::Runs;
-use crate::spec::WebhookDelivery;
+use crate::tela::registry::Registry;
+use crate::tela::runs::store::Runs;
+use crate::tela::spec::WebhookDelivery;
+use crate::tela::vault::Vault;
 
 pub(crate) struct State {
     /// Accepted bearer tokens; empty accepts any non-empty token.
@@ -19,7 +20,7 @@ pub(crate) struct State {
     pub faults: Mutex<Faults>,
     pub log: Mutex<RequestLog>,
     /// The emulated file vault (`/v3/files`, `/v2/file` and their uploads).
-    pub files: Mutex<crate::files::FileStore>,
+    pub files: Mutex<Vault>,
     /// Dify apps and what their calls left behind (tasks, messages, uploads).
     pub dify: Mutex<crate::dify::apps::Apps>,
     pub runs: Mutex<Runs>,

@@ -5,90 +5,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Answer, client, send};
-use reqwest::multipart::{Form, Part};
+use common::dify::*;
+use common::{client, send, start};
+use reqwest::multipart::Form;
 use serde_json::{Value, json};
 use tela_emulator::{
-    DifyAppInfo, DifyAppSpec, DifyErrorSpec, DifyModeration, DifyStreamSpec, Emulator,
-    EmulatorConfig, FaultSpec, JsonStyle, UploadLimits,
+    DifyAppSpec, DifyErrorSpec, DifyModeration, DifyStreamSpec, FaultSpec, JsonStyle, UploadLimits,
 };
-
-async fn start() -> Emulator {
-    Emulator::start(EmulatorConfig::default()).await.unwrap()
-}
-
-fn app(emu: &Emulator, spec: DifyAppSpec) -> DifyAppInfo {
-    emu.add_dify_app(spec).expect("add app")
-}
-
-fn url(emu: &Emulator, path: &str) -> String {
-    format!("{}/v1{path}", emu.base_url())
-}
-
-async fn post(emu: &Emulator, key: &str, path: &str, body: Value) -> Answer {
-    send(client().post(url(emu, path)).bearer_auth(key).json(&body)).await
-}
-
-async fn get(emu: &Emulator, key: &str, path: &str) -> Answer {
-    send(client().get(url(emu, path)).bearer_auth(key)).await
-}
-
-/// Asserts Dify's error envelope: exactly `code`, `message`, `status`.
-fn assert_dify_error(a: &Answer, status: u16, code: &str) {
-    assert_eq!(a.status.as_u16(), status, "{}", a.body);
-    assert_eq!(a.body["code"], code, "{}", a.body);
-    assert_eq!(a.body["status"], status, "{}", a.body);
-    assert!(a.body["message"].is_string(), "{}", a.body);
-    assert_eq!(a.body.as_object().unwrap().len(), 3, "{}", a.body);
-}
-
-/// The raw SSE body of a streaming completion.
-async fn stream_text(
-    emu: &Emulator,
-    key: &str,
-    body: Value,
-) -> (String, reqwest::header::HeaderMap) {
-    let resp = client()
-        .post(url(emu, "/completion-messages"))
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let headers = resp.headers().clone();
-    (resp.text().await.unwrap(), headers)
-}
-
-/// Frames of an SSE body, each checked to be `data: <json>` or `event: ping`.
-fn frames(text: &str) -> Vec<Value> {
-    assert!(text.ends_with("\n\n"), "{text:?}");
-    text.strip_suffix("\n\n")
-        .unwrap()
-        .split("\n\n")
-        .map(|frame| {
-            if frame == "event: ping" {
-                return json!({"event": "ping"});
-            }
-            let data = frame
-                .strip_prefix("data: ")
-                .unwrap_or_else(|| panic!("bad frame {frame:?}"));
-            assert!(!data.contains('\n'), "{frame:?}");
-            serde_json::from_str(data).unwrap()
-        })
-        .collect()
-}
-
-fn names(frames: &[Value]) -> Vec<&str> {
-    frames
-        .iter()
-        .map(|f| f["event"].as_str().unwrap())
-        .collect()
-}
-
-fn stream_body(user: &str) -> Value {
-    json!({"inputs": {}, "user": user, "response_mode": "streaming"})
-}
 
 #[tokio::test]
 async fn blocking_answer_has_the_documented_shape() {
@@ -97,15 +20,13 @@ async fn blocking_answer_has_the_documented_shape() {
         &emu,
         DifyAppSpec {
             template: "Translate {{text}}".into(),
-            answer: Some("Hola {{text}}".into()),
-            ..Default::default()
+            ..answering("Hola {{text}}")
         },
     );
     assert!(a.api_key.starts_with("app-"));
-    let r = post(
+    let r = completion(
         &emu,
         &a.api_key,
-        "/completion-messages",
         json!({"inputs": {"text": "hi"}, "user": "u"}),
     )
     .await;
@@ -128,10 +49,9 @@ async fn blocking_answer_has_the_documented_shape() {
     assert_eq!(usage["currency"], "USD");
     assert!(usage["latency"].is_f64());
     // response_mode explicitly blocking answers the same way; omitted means blocking too.
-    let r = post(
+    let r = completion(
         &emu,
         &a.api_key,
-        "/completion-messages",
         json!({"inputs": {}, "user": "u", "response_mode": "blocking"}),
     )
     .await;
@@ -143,7 +63,7 @@ async fn auth_failures_are_dify_401s_with_www_authenticate() {
     let emu = start().await;
     let a = app(&emu, DifyAppSpec::default());
     let path = url(&emu, "/completion-messages");
-    let body = json!({"inputs": {}, "user": "u"});
+    let body = minimal();
     let cases = [
         (
             None,
@@ -184,7 +104,7 @@ async fn auth_failures_are_dify_401s_with_www_authenticate() {
             ..Default::default()
         },
     );
-    let r = post(&emu, &off.api_key, "/completion-messages", body).await;
+    let r = completion(&emu, &off.api_key, body).await;
     assert_dify_error(&r, 403, "forbidden");
     assert_eq!(
         r.body["message"],
@@ -275,41 +195,23 @@ async fn request_validation_matches_dify() {
     let r = case(json!({"user": "u", "inputs": {"name": "Ada"}})).await;
     assert_eq!(r.body["answer"], "Ada dry");
     // A chat app is not served on /completion-messages, and the reverse.
-    let chat = app(
+    let chat_app = app(
         &emu,
         DifyAppSpec {
             mode: "chat".into(),
             ..Default::default()
         },
     );
-    let r = post(
-        &emu,
-        &chat.api_key,
-        "/completion-messages",
-        json!({"inputs": {}, "user": "u"}),
-    )
-    .await;
+    let r = completion(&emu, &chat_app.api_key, minimal()).await;
     assert_dify_error(&r, 400, "app_unavailable");
-    let r = post(
-        &emu,
-        k,
-        "/chat-messages",
-        json!({"inputs": {}, "user": "u", "query": "q"}),
-    )
-    .await;
+    let r = chat(&emu, k, json!({"inputs": {}, "user": "u", "query": "q"})).await;
     assert_dify_error(&r, 400, "not_chat_app");
 }
 
 #[tokio::test]
 async fn stream_framing_is_exact_compact_and_spaced() {
     let emu = start().await;
-    let a = app(
-        &emu,
-        DifyAppSpec {
-            answer: Some("Olá 🦊 mundo".into()),
-            ..Default::default()
-        },
-    );
+    let a = app(&emu, answering("Olá 🦊 mundo"));
     let (text, headers) = stream_text(&emu, &a.api_key, stream_body("u")).await;
     assert_eq!(headers["content-type"], "text/event-stream; charset=utf-8");
     assert!(!text.contains("[DONE]"));
@@ -338,13 +240,12 @@ async fn stream_framing_is_exact_compact_and_spaced() {
     let old = app(
         &emu,
         DifyAppSpec {
-            answer: Some("Olá 🦊".into()),
             stream: DifyStreamSpec {
                 json_style: JsonStyle::Spaced,
                 chunk_size: 0,
                 ..Default::default()
             },
-            ..Default::default()
+            ..answering("Olá 🦊")
         },
     );
     let (text, _) = stream_text(&emu, &old.api_key, stream_body("u")).await;
@@ -368,7 +269,6 @@ async fn pings_come_on_the_interval_and_first_when_asked() {
     let a = app(
         &emu,
         DifyAppSpec {
-            answer: Some("abcdef".into()),
             stream: DifyStreamSpec {
                 chunk_size: 2,
                 delay_ms: 60,
@@ -376,7 +276,7 @@ async fn pings_come_on_the_interval_and_first_when_asked() {
                 ping_first: true,
                 ..Default::default()
             },
-            ..Default::default()
+            ..answering("abcdef")
         },
     );
     let (text, _) = stream_text(&emu, &a.api_key, stream_body("u")).await;
@@ -395,12 +295,11 @@ async fn error_events_moderation_tts_and_files() {
     let failing = app(
         &emu,
         DifyAppSpec {
-            answer: Some("abcdefgh".into()),
             stream: DifyStreamSpec {
                 error_after: Some(1),
                 ..Default::default()
             },
-            ..Default::default()
+            ..answering("abcdefgh")
         },
     );
     let (text, _) = stream_text(&emu, &failing.api_key, stream_body("u")).await;
@@ -424,13 +323,7 @@ async fn error_events_moderation_tts_and_files() {
             ..Default::default()
         },
     );
-    let r = post(
-        &emu,
-        &quota.api_key,
-        "/completion-messages",
-        json!({"inputs": {}, "user": "u"}),
-    )
-    .await;
+    let r = completion(&emu, &quota.api_key, minimal()).await;
     assert_dify_error(&r, 400, "provider_quota_exceeded");
     let (text, _) = stream_text(&emu, &quota.api_key, stream_body("u")).await;
     assert_eq!(names(&frames(&text)), ["error"]);
@@ -438,11 +331,10 @@ async fn error_events_moderation_tts_and_files() {
     let moderated = app(
         &emu,
         DifyAppSpec {
-            answer: Some("bad words".into()),
             moderation: Some(DifyModeration::default()),
             tts: true,
             answer_files: vec![json!({"type": "image", "url": "https://x/cat.png"})],
-            ..Default::default()
+            ..answering("bad words")
         },
     );
     let (text, _) = stream_text(&emu, &moderated.api_key, stream_body("u")).await;
@@ -470,13 +362,7 @@ async fn error_events_moderation_tts_and_files() {
     assert_eq!(f[8]["files"][0]["extension"], ".png");
     assert_eq!(f[8]["files"][0]["transfer_method"], "tool_file");
     assert_eq!(f[9]["audio"], "");
-    let r = post(
-        &emu,
-        &moderated.api_key,
-        "/completion-messages",
-        json!({"inputs": {}, "user": "u"}),
-    )
-    .await;
+    let r = completion(&emu, &moderated.api_key, minimal()).await;
     assert_eq!(r.body["answer"], "Sorry, I can't answer that.");
 }
 
@@ -486,21 +372,14 @@ async fn a_dropped_stream_is_cut_mid_body() {
     let a = app(
         &emu,
         DifyAppSpec {
-            answer: Some("abcdefgh".into()),
             stream: DifyStreamSpec {
                 drop_after: Some(1),
                 ..Default::default()
             },
-            ..Default::default()
+            ..answering("abcdefgh")
         },
     );
-    let resp = client()
-        .post(url(&emu, "/completion-messages"))
-        .bearer_auth(&a.api_key)
-        .json(&stream_body("u"))
-        .send()
-        .await
-        .unwrap();
+    let resp = open(&emu, &a.api_key, "/completion-messages", &stream_body("u")).await;
     assert!(resp.text().await.is_err());
 }
 
@@ -519,13 +398,13 @@ async fn stop_ends_a_running_stream_with_message_end() {
             ..Default::default()
         },
     );
-    let mut resp = client()
-        .post(url(&emu, "/completion-messages"))
-        .bearer_auth(&a.api_key)
-        .json(&stream_body("owner"))
-        .send()
-        .await
-        .unwrap();
+    let mut resp = open(
+        &emu,
+        &a.api_key,
+        "/completion-messages",
+        &stream_body("owner"),
+    )
+    .await;
     let first = resp.chunk().await.unwrap().unwrap();
     let first: Value =
         serde_json::from_slice(first.strip_prefix(b"data: ").unwrap().trim_ascii()).unwrap();
@@ -569,24 +448,6 @@ async fn stop_ends_a_running_stream_with_message_end() {
     )
     .await;
     assert_dify_error(&r, 400, "not_chat_app");
-}
-
-fn file_part(bytes: Vec<u8>, name: &str, mime: Option<&str>) -> Part {
-    let part = Part::bytes(bytes).file_name(name.to_owned());
-    match mime {
-        Some(m) => part.mime_str(m).unwrap(),
-        None => part,
-    }
-}
-
-async fn upload(emu: &Emulator, key: &str, form: Form) -> Answer {
-    send(
-        client()
-            .post(url(emu, "/files/upload"))
-            .bearer_auth(key)
-            .multipart(form),
-    )
-    .await
 }
 
 #[tokio::test]
@@ -644,23 +505,17 @@ async fn uploads_limits_and_error_codes() {
     let cases: Vec<(Form, u16, &str)> = vec![
         (Form::new().text("user", "u"), 400, "no_file_uploaded"),
         (
-            Form::new().part(
-                "file",
-                file_part(vec![1; 101], "big.png", Some("image/png")),
-            ),
+            one_file(vec![1; 101], "big.png", Some("image/png")),
             413,
             "file_too_large",
         ),
         (
-            Form::new().part(
-                "file",
-                file_part(vec![1; 1001], "big.pdf", Some("application/pdf")),
-            ),
+            one_file(vec![1; 1001], "big.pdf", Some("application/pdf")),
             413,
             "file_too_large",
         ),
         (
-            Form::new().part("file", file_part(vec![1], "raw.bin", None)),
+            one_file(vec![1], "raw.bin", None),
             415,
             "unsupported_file_type",
         ),
@@ -672,15 +527,12 @@ async fn uploads_limits_and_error_codes() {
             "too_many_files",
         ),
         (
-            Form::new().part(
-                "file",
-                file_part(vec![1], "run.exe", Some("application/x-msdownload")),
-            ),
+            one_file(vec![1], "run.exe", Some("application/x-msdownload")),
             400,
             "invalid_param",
         ),
         (
-            Form::new().part("file", file_part(vec![1], "a/b.txt", Some("text/plain"))),
+            one_file(vec![1], "a/b.txt", Some("text/plain")),
             400,
             "invalid_param",
         ),
@@ -693,12 +545,7 @@ async fn uploads_limits_and_error_codes() {
     let r = post(&emu, k, "/files/upload", json!({"file": "x"})).await;
     assert_dify_error(&r, 400, "no_file_uploaded");
     // No user: the shared DEFAULT-USER.
-    let r = upload(
-        &emu,
-        k,
-        Form::new().part("file", file_part(vec![1], "a.txt", Some("text/plain"))),
-    )
-    .await;
+    let r = upload(&emu, k, one_file(vec![1], "a.txt", Some("text/plain"))).await;
     assert_eq!(r.status, 201);
     assert_eq!(emu.dify_uploads().last().unwrap().user, "DEFAULT-USER");
 }
@@ -738,18 +585,16 @@ async fn uploaded_files_are_usable_by_their_user_only() {
     let id = upload(&emu, &a.api_key, form).await.body["id"].clone();
     let local =
         json!([{"type": "document", "transfer_method": "local_file", "upload_file_id": id}]);
-    let r = post(
+    let r = completion(
         &emu,
         &a.api_key,
-        "/completion-messages",
         json!({"inputs": {}, "user": "bob", "files": local}),
     )
     .await;
     assert_dify_error(&r, 400, "invalid_param");
-    let r = post(
+    let r = completion(
         &emu,
         &a.api_key,
-        "/completion-messages",
         json!({"inputs": {}, "user": "alice", "files": local}),
     )
     .await;
@@ -800,19 +645,12 @@ async fn parameters_meta_info_and_feedback() {
         json!({"name": "Translator", "description": "d", "tags": ["t"], "mode": "completion", "author_name": "tela-emulator"})
     );
 
-    let m = post(
-        &emu,
-        k,
-        "/completion-messages",
-        json!({"inputs": {"query": "q"}, "user": "u"}),
-    )
-    .await;
+    let m = completion(&emu, k, json!({"inputs": {"query": "q"}, "user": "u"})).await;
     let id = m.body["message_id"].as_str().unwrap().to_owned();
-    let fb = format!("/messages/{id}/feedbacks");
-    let r = post(
+    let r = feedback(
         &emu,
         k,
-        &fb,
+        &id,
         json!({"rating": "like", "user": "u", "content": "great"}),
     )
     .await;
@@ -822,40 +660,34 @@ async fn parameters_meta_info_and_feedback() {
         (held[0].rating.as_str(), held[0].content.as_deref()),
         ("like", Some("great"))
     );
-    let r = post(&emu, k, &fb, json!({"rating": "love", "user": "u"})).await;
+    let r = feedback(&emu, k, &id, json!({"rating": "love", "user": "u"})).await;
     assert_dify_error(&r, 400, "invalid_param");
-    let r = post(
+    let r = feedback(
         &emu,
         k,
-        &fb,
+        &id,
         json!({"rating": "like", "user": "someone-else"}),
     )
     .await;
     assert_dify_error(&r, 404, "not_found");
     assert_eq!(r.body["message"], "Message Not Exists.");
-    let r = post(&emu, k, &fb, json!({"rating": null, "user": "u"})).await;
+    let r = feedback(&emu, k, &id, json!({"rating": null, "user": "u"})).await;
     assert_eq!(r.status, 200);
     assert!(emu.dify_feedbacks().is_empty());
-    let r = post(&emu, k, &fb, json!({"rating": null, "user": "u"})).await;
+    let r = feedback(&emu, k, &id, json!({"rating": null, "user": "u"})).await;
     assert_dify_error(&r, 400, "invalid_param");
-    let r = post(&emu, k, &fb, json!({"rating": "like"})).await;
+    let r = feedback(&emu, k, &id, json!({"rating": "like"})).await;
     assert_eq!(r.body["message"], "Arg user must be provided.");
-    let r = post(
+    let r = feedback(
         &emu,
         k,
-        "/messages/not-a-uuid/feedbacks",
+        "not-a-uuid",
         json!({"rating": "like", "user": "u"}),
     )
     .await;
     assert_dify_error(&r, 404, "not_found");
     let unknown = "00000000-0000-4000-8000-000000000000";
-    let r = post(
-        &emu,
-        k,
-        &format!("/messages/{unknown}/feedbacks"),
-        json!({"rating": "like", "user": "u"}),
-    )
-    .await;
+    let r = feedback(&emu, k, unknown, json!({"rating": "like", "user": "u"})).await;
     assert_eq!(r.body["message"], "Message Not Exists.");
 }
 
@@ -865,41 +697,22 @@ async fn concurrency_limit_and_faults_use_the_dify_envelope() {
     let a = app(
         &emu,
         DifyAppSpec {
-            answer: Some("abcdef".into()),
             max_concurrent: Some(1),
             stream: DifyStreamSpec {
                 chunk_size: 1,
                 delay_ms: 50,
                 ..Default::default()
             },
-            ..Default::default()
+            ..answering("abcdef")
         },
     );
-    let running = client()
-        .post(url(&emu, "/completion-messages"))
-        .bearer_auth(&a.api_key)
-        .json(&stream_body("u"))
-        .send()
-        .await
-        .unwrap();
-    let r = post(
-        &emu,
-        &a.api_key,
-        "/completion-messages",
-        json!({"inputs": {}, "user": "u"}),
-    )
-    .await;
+    let running = open(&emu, &a.api_key, "/completion-messages", &stream_body("u")).await;
+    let r = completion(&emu, &a.api_key, minimal()).await;
     assert_dify_error(&r, 429, "too_many_requests");
     assert!(r.body["message"].as_str().unwrap().contains("is 1."));
     drop(running.text().await);
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let r = post(
-        &emu,
-        &a.api_key,
-        "/completion-messages",
-        json!({"inputs": {}, "user": "u"}),
-    )
-    .await;
+    let r = completion(&emu, &a.api_key, minimal()).await;
     assert_eq!(r.status, 200, "the slot is given back when the stream ends");
 
     emu.add_fault(FaultSpec {
@@ -914,7 +727,7 @@ async fn concurrency_limit_and_faults_use_the_dify_envelope() {
 #[tokio::test]
 async fn chat_apps_keep_conversations_and_stream_their_events() {
     let emu = start().await;
-    let chat = app(
+    let chat_app = app(
         &emu,
         DifyAppSpec {
             mode: "chat".into(),
@@ -922,75 +735,53 @@ async fn chat_apps_keep_conversations_and_stream_their_events() {
             ..Default::default()
         },
     );
-    let k = &chat.api_key;
-    let r = post(
-        &emu,
-        k,
-        "/chat-messages",
-        json!({"inputs": {}, "user": "u", "query": "hi"}),
-    )
-    .await;
+    let k = &chat_app.api_key;
+    let r = chat(&emu, k, json!({"inputs": {}, "user": "u", "query": "hi"})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["mode"], "chat");
     assert_eq!(r.body["answer"], "You said hi");
     let conv = r.body["conversation_id"].as_str().unwrap().to_owned();
-    let r = post(
+    let r = chat(
         &emu,
         k,
-        "/chat-messages",
         json!({"inputs": {}, "user": "u", "query": "again", "conversation_id": conv}),
     )
     .await;
     assert_eq!(r.body["conversation_id"], conv);
-    let r = post(
+    let r = chat(
         &emu,
         k,
-        "/chat-messages",
         json!({"inputs": {}, "user": "other", "query": "x", "conversation_id": conv}),
     )
     .await;
     assert_dify_error(&r, 404, "not_found");
     assert_eq!(r.body["message"], "Conversation Not Exists.");
-    let r = post(
+    let r = chat(
         &emu,
         k,
-        "/chat-messages",
         json!({"inputs": {}, "user": "u", "query": "x", "conversation_id": "nope"}),
     )
     .await;
     assert_dify_error(&r, 400, "invalid_param");
-    let r = post(
-        &emu,
-        k,
-        "/chat-messages",
-        json!({"inputs": {}, "user": "u"}),
-    )
-    .await;
+    let r = chat(&emu, k, minimal()).await;
     assert_eq!(r.body["message"], "query: Field required");
 
     let agent = app(
         &emu,
         DifyAppSpec {
             mode: "agent-chat".into(),
-            answer: Some("done".into()),
-            ..Default::default()
+            ..answering("done")
         },
     );
-    let r = post(
+    let r = chat(
         &emu,
         &agent.api_key,
-        "/chat-messages",
         json!({"inputs": {}, "user": "u", "query": "q"}),
     )
     .await;
     assert_dify_error(&r, 400, "invalid_param");
-    let resp = client()
-        .post(url(&emu, "/chat-messages"))
-        .bearer_auth(&agent.api_key)
-        .json(&json!({"inputs": {}, "user": "u", "query": "q", "response_mode": "streaming"}))
-        .send()
-        .await
-        .unwrap();
+    let streaming = json!({"inputs": {}, "user": "u", "query": "q", "response_mode": "streaming"});
+    let resp = open(&emu, &agent.api_key, "/chat-messages", &streaming).await;
     let f = frames(&resp.text().await.unwrap());
     assert_eq!(names(&f), ["agent_thought", "agent_message", "message_end"]);
     assert!(f.iter().all(|e| e["conversation_id"].is_string()));
@@ -999,17 +790,10 @@ async fn chat_apps_keep_conversations_and_stream_their_events() {
         &emu,
         DifyAppSpec {
             mode: "advanced-chat".into(),
-            answer: Some("ok".into()),
-            ..Default::default()
+            ..answering("ok")
         },
     );
-    let resp = client()
-        .post(url(&emu, "/chat-messages"))
-        .bearer_auth(&flow.api_key)
-        .json(&json!({"inputs": {}, "user": "u", "query": "q", "response_mode": "streaming"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = open(&emu, &flow.api_key, "/chat-messages", &streaming).await;
     let f = frames(&resp.text().await.unwrap());
     assert_eq!(
         names(&f),
@@ -1038,13 +822,7 @@ async fn apps_can_be_registered_over_the_admin_api() {
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["api_key"], "app-admin-key-1");
-    let r = post(
-        &emu,
-        "app-admin-key-1",
-        "/completion-messages",
-        json!({"inputs": {}, "user": "u"}),
-    )
-    .await;
+    let r = completion(&emu, "app-admin-key-1", minimal()).await;
     assert_eq!(r.body["answer"], "hi");
     let r = send(
         client()
@@ -1068,4 +846,74 @@ async fn apps_can_be_registered_over_the_admin_api() {
             .iter()
             .all(|r| !r.path.starts_with("/_emulator"))
     );
+}
+
+#[tokio::test]
+async fn conversation_routes_refuse_in_dify_order() {
+    let emu = start().await;
+    let writer = app(&emu, DifyAppSpec::default());
+    let chat_app = app(
+        &emu,
+        DifyAppSpec {
+            mode: "chat".into(),
+            ..Default::default()
+        },
+    );
+    let k = &chat_app.api_key;
+    let conv = "00000000-0000-4000-8000-000000000000";
+    let name = format!("/conversations/{conv}/name");
+    let delete = |key: &str, body: &str| {
+        client()
+            .delete(url(&emu, &format!("/conversations/{conv}")))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+    };
+    // The key first, then the app's kind, then `user`, then the rest.
+    for path in ["/conversations?limit=0", "/messages?limit=0"] {
+        assert_dify_error(&get(&emu, "app-nope", path).await, 401, "unauthorized");
+        assert_dify_error(&get(&emu, &writer.api_key, path).await, 400, "not_chat_app");
+        let r = get(&emu, k, path).await;
+        assert_dify_error(&r, 400, "invalid_param");
+        assert_eq!(r.body["message"], "Arg user must be provided.", "{path}");
+    }
+    let r = get(&emu, k, "/conversations?user=u&limit=0").await;
+    assert_eq!(
+        r.body["message"],
+        "limit: 0 is not an integer from 1 to 100"
+    );
+    let r = get(&emu, k, "/messages?user=u&limit=0").await;
+    assert_eq!(r.body["message"], "conversation_id: Field required");
+    let r = get(
+        &emu,
+        k,
+        &format!("/messages?user=u&limit=0&conversation_id={conv}"),
+    )
+    .await;
+    assert_eq!(
+        r.body["message"],
+        "limit: 0 is not an integer from 1 to 100"
+    );
+
+    assert_dify_error(
+        &post(&emu, "app-nope", &name, json!({})).await,
+        401,
+        "unauthorized",
+    );
+    let r = post(&emu, &writer.api_key, &name, json!({})).await;
+    assert_dify_error(&r, 400, "not_chat_app");
+    let r = post(&emu, k, &name, json!({"name": "n"})).await;
+    assert_eq!(r.body["message"], "Arg user must be provided.");
+    let r = post(&emu, k, &name, json!({"name": "n", "user": "u"})).await;
+    assert_dify_error(&r, 404, "not_found");
+    assert_dify_error(&send(delete("app-nope", "{")).await, 401, "unauthorized");
+    assert_dify_error(
+        &send(delete(&writer.api_key, "{")).await,
+        400,
+        "not_chat_app",
+    );
+    assert_dify_error(&send(delete(k, "{")).await, 400, "bad_request");
+    let r = send(delete(k, "{}")).await;
+    assert_eq!(r.body["message"], "Arg user must be provided.");
+    assert_dify_error(&send(delete(k, r#"{"user": "u"}"#)).await, 404, "not_found");
 }

@@ -10,24 +10,19 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::spec::DifyAppSpec;
-use crate::envelope::{self, json_response};
+use crate::admin::answer::{error, parse};
+use crate::response::json_response;
 use crate::state::{State, lock};
 
 /// `POST /_emulator/dify/apps` with a `DifyAppSpec`: answers the `DifyAppInfo` (with the key).
 pub(crate) async fn add_app(Extract(state): Extract<Arc<State>>, body: Bytes) -> Response {
-    let spec: DifyAppSpec = match serde_json::from_slice(&body) {
+    let spec: DifyAppSpec = match parse(&body) {
         Ok(spec) => spec,
-        Err(e) => {
-            return envelope::error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                format!("Invalid JSON body: {e}"),
-            );
-        }
+        Err(resp) => return *resp,
     };
     match lock(&state.dify).add(spec, None) {
         Ok(info) => json_response(StatusCode::OK, &json!(info)),
-        Err(e) => envelope::error(StatusCode::BAD_REQUEST, "INVALID_SCHEMA", e.to_string()),
+        Err(e) => error(StatusCode::BAD_REQUEST, "INVALID_SCHEMA", e.to_string()),
     }
 }
 

@@ -8,16 +8,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State as Extract};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State as Extract};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
-use serde_json::{Value, json};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
 
 use super::apps::{Conversation, DifyApp, PREVIEW_MAX};
 use super::auth::{Authed, json_user};
 use super::errors::{error, invalid_param, missing_user, not_chat_app};
-use super::messages::{conversation_name, is_uuid, unix_seconds};
-use crate::envelope::json_response;
+use super::messages::{conversation_name, is_uuid};
+use crate::clock::unix_seconds;
+use crate::response::json_response;
 use crate::state::{State, lock};
 
 type Params = Query<HashMap<String, String>>;
@@ -30,12 +32,36 @@ fn conversation_not_found() -> Response {
     )
 }
 
-/// `user` from the query (Dify's 400 when missing).
-fn query_user(q: &HashMap<String, String>) -> Result<String, Response> {
-    q.get("user")
-        .filter(|u| !u.is_empty())
-        .cloned()
-        .ok_or_else(missing_user)
+/// The request of a chat app's `GET` route that names its `user` in the query: Dify refuses a
+/// bad key, then an app that is not a chat app, then a missing `user`, before the route
+/// reads anything else.
+pub(crate) struct ChatQuery {
+    app: Arc<DifyApp>,
+    user: String,
+    q: HashMap<String, String>,
+}
+
+impl FromRequestParts<Arc<State>> for ChatQuery {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<State>,
+    ) -> Result<Self, Self::Rejection> {
+        let Authed(app) = Authed::from_request_parts(parts, state).await?;
+        let Query(q) = Params::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !app.is_chat() {
+            return Err(not_chat_app());
+        }
+        let user = q
+            .get("user")
+            .filter(|u| !u.is_empty())
+            .cloned()
+            .ok_or_else(missing_user)?;
+        Ok(ChatQuery { app, user, q })
+    }
 }
 
 /// `limit` from the query: 1..=100, default 20.
@@ -66,16 +92,8 @@ fn item(id: &str, c: &Conversation) -> Value {
 /// `GET /conversations?user=&last_id=&limit=&sort_by=`.
 pub(crate) async fn list(
     Extract(state): Extract<Arc<State>>,
-    Authed(app): Authed,
-    Query(q): Params,
+    ChatQuery { app, user, q }: ChatQuery,
 ) -> Response {
-    if !app.is_chat() {
-        return not_chat_app();
-    }
-    let user = match query_user(&q) {
-        Ok(u) => u,
-        Err(resp) => return resp,
-    };
     let limit = match limit(&q) {
         Ok(n) => n,
         Err(resp) => return resp,
@@ -134,20 +152,51 @@ pub(crate) async fn list(
     )
 }
 
+/// A write to one of a chat app's conversations (`/conversations/{id}...` with a JSON body
+/// naming its `user`): Dify refuses a bad key, then an app that is not a chat app, then a
+/// body that is not a JSON object with a `user`.
+pub(crate) struct ConversationWrite {
+    app: Arc<DifyApp>,
+    id: String,
+    body: Map<String, Value>,
+    user: String,
+}
+
+impl FromRequest<Arc<State>> for ConversationWrite {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Arc<State>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Authed(app) = Authed::from_request_parts(&mut parts, state).await?;
+        let Path(id) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !app.is_chat() {
+            return Err(not_chat_app());
+        }
+        let (body, user) = json_user(&bytes)?;
+        Ok(ConversationWrite {
+            app,
+            id,
+            body,
+            user,
+        })
+    }
+}
+
 /// `POST /conversations/{id}/name`: `{name}` or `{auto_generate: true}`, and `user`.
 pub(crate) async fn rename(
     Extract(state): Extract<Arc<State>>,
-    Authed(app): Authed,
-    Path(id): Path<String>,
-    body: Bytes,
+    ConversationWrite {
+        app,
+        id,
+        body,
+        user,
+    }: ConversationWrite,
 ) -> Response {
-    if !app.is_chat() {
-        return not_chat_app();
-    }
-    let (body, user) = match json_user(&body) {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
     let auto = body
         .get("auto_generate")
         .and_then(Value::as_bool)
@@ -197,17 +246,8 @@ fn owned_conversation<'a>(
 /// `DELETE /conversations/{id}` with `{user}`: 204, no body (current servers).
 pub(crate) async fn delete(
     Extract(state): Extract<Arc<State>>,
-    Authed(app): Authed,
-    Path(id): Path<String>,
-    body: Bytes,
+    ConversationWrite { app, id, user, .. }: ConversationWrite,
 ) -> Response {
-    if !app.is_chat() {
-        return not_chat_app();
-    }
-    let user = match json_user(&body) {
-        Ok((_, u)) => u,
-        Err(resp) => return resp,
-    };
     let mut dify = lock(&state.dify);
     if owned_conversation(&dify.conversations, &app, &id, &user).is_none() {
         return conversation_not_found();
@@ -226,16 +266,8 @@ pub(crate) async fn delete(
 /// `first_id` (the latest when absent), oldest first.
 pub(crate) async fn history(
     Extract(state): Extract<Arc<State>>,
-    Authed(app): Authed,
-    Query(q): Params,
+    ChatQuery { app, user, q }: ChatQuery,
 ) -> Response {
-    if !app.is_chat() {
-        return not_chat_app();
-    }
-    let user = match query_user(&q) {
-        Ok(u) => u,
-        Err(resp) => return resp,
-    };
     let Some(conversation_id) = q.get("conversation_id").filter(|c| !c.is_empty()) else {
         return invalid_param("conversation_id: Field required");
     };

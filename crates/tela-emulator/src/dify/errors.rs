@@ -4,7 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::envelope::json_response;
+use crate::response::json_response;
 
 pub(crate) fn error(status: StatusCode, code: &str, message: impl AsRef<str>) -> Response {
     json_response(

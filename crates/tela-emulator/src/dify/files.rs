@@ -13,12 +13,12 @@ use serde_json::json;
 use super::apps::{DifyApp, PREVIEW_MAX};
 use super::auth::Authed;
 use super::errors::{error, invalid_param};
-use super::messages::unix_seconds;
 use super::spec::DifyUpload;
-use crate::envelope::json_response;
-use crate::files::{Digested, Digester};
+use crate::clock::unix_seconds;
+use crate::digest::{Digested, Digester};
 use crate::ids;
 use crate::log::LogHandle;
+use crate::response::json_response;
 use crate::state::{State, lock};
 
 /// What arrived in the `file` part.

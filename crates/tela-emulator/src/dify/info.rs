@@ -17,7 +17,7 @@ use super::auth::{Authed, json_user};
 use super::errors::{app_unavailable, error, invalid_param, not_chat_app};
 use super::messages::is_uuid;
 use super::spec::{DifyFeedback, UploadLimits};
-use crate::envelope::json_response;
+use crate::response::json_response;
 use crate::state::{State, lock};
 
 fn success() -> Response {

@@ -18,9 +18,10 @@ use super::auth::{Authed, json_user};
 use super::errors::{app_unavailable, error, internal, invalid_param, not_chat_app};
 use super::stream::{self, Plan};
 use super::usage;
-use crate::envelope::json_response;
+use crate::clock::unix_seconds;
 use crate::ids;
 use crate::log::masked_headers;
+use crate::response::json_response;
 use crate::state::{State, lock};
 use crate::template::render;
 
@@ -58,10 +59,6 @@ pub(crate) async fn chat(
     body: Bytes,
 ) -> Response {
     create(state, app, Endpoint::Chat, headers, body).await
-}
-
-pub(crate) fn unix_seconds() -> u64 {
-    ids::unix_ms() / 1000
 }
 
 async fn create(

@@ -17,9 +17,9 @@ use serde_json::{Map, Value, json};
 
 use super::apps::{DifyApp, Slot, Task};
 use super::json_style::dump;
-use super::messages::unix_seconds;
 use super::spec::{DifyErrorSpec, JsonStyle};
 use super::usage;
+use crate::clock::unix_seconds;
 use crate::ids;
 use crate::state::{State, lock};
 

@@ -22,9 +22,11 @@ use base64::Engine;
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
-use crate::envelope::{self, json_response};
-use crate::files::{Digester, StoredFile, text_of};
+use super::envelope;
+use super::vault::{StoredFile, text_of};
+use crate::digest::{Digested, Digester};
 use crate::log::LogHandle;
+use crate::response::json_response;
 use crate::state::{State, lock};
 
 /// Where upload URLs point. Outside the versioned API paths, so it needs no API key: the
@@ -448,7 +450,7 @@ fn options(options: Option<&Value>, at: &str) -> Result<(Value, Value), Refusal>
 
 /// Decodes `<mime>[;base64],<payload>` chunk by chunk into a digest, so a large inline file
 /// is never decoded whole. Returns the MIME type and the digest, or why it is invalid.
-fn decode_data_url(rest: &str) -> Result<(&str, crate::files::Digested), &'static str> {
+fn decode_data_url(rest: &str) -> Result<(&str, Digested), &'static str> {
     let (header, payload) = rest.split_once(',').ok_or("has no comma")?;
     let mut digest = Digester::new();
     let mime = match header.len().checked_sub(7) {

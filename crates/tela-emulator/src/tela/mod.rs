@@ -1,11 +1,26 @@
-//! The emulated Tela API routes. Auth is checked before these run (see `server`).
-//! Async runs, files and the other endpoints slot in here as sibling modules.
+//! The emulated Tela API: its routes and everything only they use. Auth is checked before
+//! these run (see `server`).
+//!
+//! - What a canvas is: `spec` (the public serde types), `registry` (canvases, versions,
+//!   environments, applications), `prompt` and `reply` (what a canvas answers).
+//! - `POST /v2/chat/completions`: `request` (the body, checked), `completions` (the handler),
+//!   `answer` (the `chat.completion` object), `stream` (SSE).
+//! - Async runs: `runs/` (their life, store, list query and camelCase rows), `webhook`.
+//! - Files: `files` (the endpoints and file references in a request), `vault` (the store).
+//! - `envelope`: Tela's error body, also the admin API's.
 
+mod answer;
 mod completions;
+pub(crate) mod envelope;
 pub(crate) mod files;
+mod prompt;
+pub(crate) mod registry;
 mod reply;
-mod runs;
+mod request;
+pub(crate) mod runs;
+pub(crate) mod spec;
 mod stream;
+pub(crate) mod vault;
 mod webhook;
 
 use std::sync::Arc;
@@ -14,7 +29,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
-use crate::envelope;
 use crate::state::State;
 
 pub(crate) fn router(state: Arc<State>) -> Router {

@@ -5,10 +5,11 @@ use std::borrow::Cow;
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::completions::CompletionRequest;
+use super::prompt::with_messages;
+use super::registry::{Reply as StaticReply, Target};
+use super::request::CompletionRequest;
 use crate::log::masked_headers;
-use crate::registry::{Reply as StaticReply, Target};
-use crate::template::{render, with_messages};
+use crate::template::render;
 
 /// The assistant's content: text, or a structured object (or any non-string JSON).
 #[derive(Debug, Clone, PartialEq)]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::reply::Content;
-use crate::spec::{ErrorStyle, StreamSpec};
+use super::spec::{ErrorStyle, StreamSpec};
 
 /// Fields shared by every chunk of one stream.
 pub(crate) struct ChunkMeta {
@@ -219,33 +219,46 @@ impl Sse {
             .map_or(self.text.len(), |(i, _)| self.pos + i)
     }
 
-    fn push_content(&mut self) {
-        let end = self.next_end();
-        // A reply with no text still sends one (empty) delta carrying the role.
-        let accumulated = (end <= self.spec.accumulate_limit).then(|| &self.text[..end]);
-        let chunk = Chunk {
+    /// A `chat.completion.chunk` of this stream: `delta` in its one choice, and the message
+    /// accumulated so far (`content`, and `structured` content on the final chunk).
+    fn chunk<'a>(
+        &'a self,
+        delta: Delta<'a>,
+        finish_reason: Option<&'static str>,
+        content: Option<&'a str>,
+        structured: Option<&'a Value>,
+    ) -> Chunk<'a> {
+        Chunk {
             id: &self.meta.id,
             object: "chat.completion.chunk",
             created: self.meta.created,
             model: &self.meta.model,
             choices: [Choice {
-                delta: Delta {
-                    role: (self.sent == 0).then_some("assistant"),
-                    content: Some(&self.text[self.pos..end]),
-                    function_call: None,
-                },
-                finish_reason: None,
+                delta,
+                finish_reason,
                 index: 0,
                 logprobs: None,
             }],
             message: Message {
                 role: "assistant",
-                content: accumulated,
+                content,
                 function_call: None,
                 tool_calls: [],
-                structured_content: None,
+                structured_content: structured,
             },
+        }
+    }
+
+    fn push_content(&mut self) {
+        let end = self.next_end();
+        // A reply with no text still sends one (empty) delta carrying the role.
+        let accumulated = (end <= self.spec.accumulate_limit).then(|| &self.text[..end]);
+        let delta = Delta {
+            role: (self.sent == 0).then_some("assistant"),
+            content: Some(&self.text[self.pos..end]),
+            function_call: None,
         };
+        let chunk = self.chunk(delta, None, accumulated, None);
         let frame = format!("data: {}", self.encode(&chunk));
         self.push_frame(&frame);
         self.pos = end;
@@ -259,29 +272,17 @@ impl Sse {
     }
 
     fn push_final(&mut self) {
-        let chunk = Chunk {
-            id: &self.meta.id,
-            object: "chat.completion.chunk",
-            created: self.meta.created,
-            model: &self.meta.model,
-            choices: [Choice {
-                delta: Delta {
-                    role: None,
-                    content: None,
-                    function_call: None,
-                },
-                finish_reason: Some("stop"),
-                index: 0,
-                logprobs: None,
-            }],
-            message: Message {
-                role: "assistant",
-                content: Some(&self.text),
-                function_call: None,
-                tool_calls: [],
-                structured_content: self.structured.as_ref(),
-            },
+        let delta = Delta {
+            role: None,
+            content: None,
+            function_call: None,
         };
+        let chunk = self.chunk(
+            delta,
+            Some("stop"),
+            Some(&self.text),
+            self.structured.as_ref(),
+        );
         let frame = format!("data: {}", self.encode(&chunk));
         self.push_frame(&frame);
         self.sent += 1;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::ids;
-use crate::spec::{RunSpec, WebhookDelivery};
+use super::spec::{RunSpec, WebhookDelivery};
+use crate::clock::unix_ms;
 use crate::state::{State, lock};
 
 pub(crate) async fn deliver(
@@ -44,7 +44,7 @@ pub(crate) async fn deliver(
             error,
             delivered,
             payload: payload.clone(),
-            time_ms: ids::unix_ms(),
+            time_ms: unix_ms(),
         });
         if delivered || attempt == attempts {
             return;

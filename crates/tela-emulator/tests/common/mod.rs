@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: every test talks to a real emulator over TCP.
 #![allow(dead_code)]
 
+pub mod dify;
+
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;

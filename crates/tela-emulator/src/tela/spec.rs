@@ -200,52 +200,6 @@ impl Default for StreamSpec {
     }
 }
 
-/// A fault to inject into matching non-admin requests, checked in insertion order and used
-/// up after `times` matches. It acts after the request is recorded and before auth.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct FaultSpec {
-    /// Path prefix to match; `None` matches every non-admin path.
-    pub path: Option<String>,
-    /// HTTP method to match (case-insensitive); `None` matches any.
-    pub method: Option<String>,
-    /// Answer with this status instead of handling the request. Without it the fault only
-    /// delays (and adds `headers`/retry hints to the normal response).
-    pub status: Option<u16>,
-    /// How many matching requests this fault affects.
-    pub times: u32,
-    /// `Retry-After` header value (seconds or an HTTP date).
-    pub retry_after: Option<String>,
-    /// `retry-after-ms` header value.
-    pub retry_after_ms: Option<u64>,
-    /// Response body; default: the Tela error envelope for `status`. A JSON string is sent
-    /// verbatim as `text/plain`, to imitate a proxy's non-JSON error page.
-    pub body: Option<Value>,
-    /// Extra response headers.
-    pub headers: BTreeMap<String, String>,
-    /// Wait this long before acting.
-    pub delay_ms: u64,
-    /// Close the TCP connection without any HTTP response (after reading the request).
-    pub drop: bool,
-}
-
-impl Default for FaultSpec {
-    fn default() -> Self {
-        FaultSpec {
-            path: None,
-            method: None,
-            status: None,
-            times: 1,
-            retry_after: None,
-            retry_after_ms: None,
-            body: None,
-            headers: BTreeMap::new(),
-            delay_ms: 0,
-            drop: false,
-        }
-    }
-}
-
 /// What registering a canvas produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CanvasInfo {
@@ -256,22 +210,4 @@ pub struct CanvasInfo {
     /// The spec's `application_id`.
     #[serde(default)]
     pub application_id: Option<String>,
-}
-
-/// One request the emulator received (admin requests excepted).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    /// The raw query string without `?`; empty when there is none.
-    pub query: String,
-    /// Lowercased names; `authorization` is masked as `Bearer ***` + the token's last 4 chars.
-    pub headers: BTreeMap<String, String>,
-    /// The body parsed as JSON, or `null` when empty or not JSON.
-    pub body: Value,
-    pub body_len: usize,
-    /// The status answered; 0 when the connection was dropped without a response.
-    pub status: u16,
-    /// When the request arrived, in Unix milliseconds.
-    pub time_ms: u64,
 }

@@ -1,34 +1,32 @@
-//! Async runs (protocol.md §3.4, §4.1, §4.2). A request with `async: true`, a `webhook_url` or an
-//! `application_id` is answered at once with the run object; a task then moves the run
-//! `created` -> `running` -> `succeeded` | `failed` on the canvas's [`RunSpec`] timing, and
-//! finally delivers its webhook. Runs are read back with `GET /v2/chat/completions/{id}` and
-//! listed with `GET /v1/completion-run`.
+//! The life of an async run: answered at once with the run object, then moved `created` ->
+//! `running` -> `succeeded` | `failed` on the canvas's [`RunSpec`] timing by a task, which
+//! finally delivers its webhook (protocol.md §3.4, §4.1).
 //!
 //! Undocumented details, as emulated: a `failed` run carries
 //! `"error": {"code": "RUN_FAILED", "message": ...}` and `output_content: null`; while
 //! `created`/`running`, `output_content` and `raw_output` are null.
 //!
-//! [`RunSpec`]: crate::spec::RunSpec
+//! [`RunSpec`]: crate::tela::spec::RunSpec
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State as Extract};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::completions::{CompletionRequest, TargetRef, completion_body, unix_seconds};
-use super::reply::{self, Content, Reply};
-use super::stream::ChunkMeta;
-use super::webhook;
-use crate::envelope::{self, json_response};
+use super::store::RunRecord;
+use crate::clock::{iso8601, unix_ms, unix_seconds};
 use crate::ids;
-use crate::registry::Target;
-use crate::runs::{Cursor, Filter, RunRecord, camel_keys, iso8601};
-use crate::spec::WebhookPayload;
+use crate::response::json_response;
 use crate::state::{State, lock};
+use crate::tela::answer::{completion_body, strict_completion};
+use crate::tela::registry::Target;
+use crate::tela::reply::{self, Content, Reply};
+use crate::tela::request::{CompletionRequest, TargetRef};
+use crate::tela::spec::WebhookPayload;
+use crate::tela::stream::ChunkMeta;
+use crate::tela::webhook;
 
 /// Pinned by `x-compatibility-date` when the request sends one.
 const DEFAULT_COMPATIBILITY_DATE: &str = "2025-07-23T00:00:00.000Z";
@@ -45,7 +43,7 @@ pub(crate) fn start(
     headers: HeaderMap,
 ) -> Response {
     let id = ids::uuid();
-    let now = ids::unix_ms();
+    let now = unix_ms();
     let application_id = match &request.target {
         TargetRef::Application(app) => Some(app.clone()),
         _ => None,
@@ -203,7 +201,7 @@ async fn live(
             };
             let mut body = completion_body(meta, reply);
             if state.strict {
-                super::completions::strict_completion(&mut body, true);
+                strict_completion(&mut body, true);
             }
             body
         }
@@ -213,7 +211,7 @@ async fn live(
 }
 
 fn set(state: &State, id: &str, change: impl FnOnce(&mut Map<String, Value>)) -> Option<Value> {
-    lock(&state.runs).update(id, ids::unix_ms(), change)
+    lock(&state.runs).update(id, unix_ms(), change)
 }
 
 /// `output_content` of a finished run (protocol.md §4.1).
@@ -236,78 +234,4 @@ fn output_content(reply: &Reply, duration_ms: u64) -> Value {
         "content": reply.content.to_json(),
         "input_messages": reply.prompt,
     })
-}
-
-/// `GET /v2/chat/completions/{id}`.
-pub(crate) async fn retrieve(
-    Extract(state): Extract<Arc<State>>,
-    Path(id): Path<String>,
-) -> Response {
-    match lock(&state.runs).get(&id) {
-        Some(run) => json_response(StatusCode::OK, &run),
-        None => envelope::error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "Completion run not found",
-        ),
-    }
-}
-
-/// `GET /v1/completion-run`: camelCase rows, `limit` clamped to 1..100 (default 10).
-pub(crate) async fn list(
-    Extract(state): Extract<Arc<State>>,
-    Query(query): Query<BTreeMap<String, String>>,
-) -> Response {
-    let limit = match query.get("limit").map(|l| l.trim().parse::<i64>()) {
-        None => 10,
-        Some(Ok(n)) => usize::try_from(n.clamp(1, 100)).unwrap_or(10),
-        Some(Err(_)) => return bad_request("limit must be an integer"),
-    };
-    let cursor = match query.get("cursor").map(|c| Cursor::decode(c)) {
-        None => None,
-        Some(Some(c)) => Some(c),
-        Some(None) => return bad_request("cursor is not a cursor this API returned"),
-    };
-    let filter = Filter {
-        canvas_id: query.get("promptId").cloned(),
-        version_id: query.get("promptVersionId").cloned(),
-        application_id: query.get("promptApplicationId").cloned(),
-    };
-    if let Some(message) = missing_resource(&state, &filter) {
-        return envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", message);
-    }
-    let (rows, next) = lock(&state.runs).list(&filter, cursor.as_ref(), limit);
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "data": rows.into_iter().map(camel_keys).collect::<Vec<_>>(),
-            "hasMore": next.is_some(),
-            "nextCursor": next.map(|c| c.encode()),
-        }),
-    )
-}
-
-/// What a filter names that does not exist: its resource must (protocol.md §4.2).
-fn missing_resource(state: &State, filter: &Filter) -> Option<&'static str> {
-    let registry = lock(&state.registry);
-    if let Some(c) = &filter.canvas_id
-        && registry.by_canvas(c, None).is_err()
-    {
-        return Some("Canvas not found");
-    }
-    if let Some(v) = &filter.version_id
-        && registry.by_version(v).is_err()
-    {
-        return Some("Version not found");
-    }
-    if let Some(a) = &filter.application_id
-        && registry.by_application(a).is_err()
-    {
-        return Some("Application not found");
-    }
-    None
-}
-
-fn bad_request(message: &str) -> Response {
-    envelope::error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
 }

@@ -2,6 +2,8 @@
 //! no auth, is never recorded and never faulted, so a test's own setup stays out of its
 //! assertions.
 
+pub(crate) mod answer;
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -10,13 +12,15 @@ use axum::extract::State as Extract;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::EmulatorError;
-use crate::envelope::{self, json_response};
-use crate::spec::{CanvasSpec, FaultSpec};
+use crate::faults::FaultSpec;
+use crate::response::json_response;
 use crate::state::{State, lock};
+use crate::tela::envelope;
+use crate::tela::spec::CanvasSpec;
+use answer::{error, ok, parse};
 
 pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
@@ -36,20 +40,6 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-fn ok() -> Response {
-    json_response(StatusCode::OK, &json!({"ok": true}))
-}
-
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
-    serde_json::from_slice(body).map_err(|e| {
-        Box::new(envelope::error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            format!("Invalid JSON body: {e}"),
-        ))
-    })
-}
-
 async fn health() -> Response {
     ok()
 }
@@ -65,8 +55,8 @@ async fn add_canvas(Extract(state): Extract<Arc<State>>, body: Bytes) -> Respons
             e @ (EmulatorError::DuplicateCanvas(_)
             | EmulatorError::DuplicateVersion(_)
             | EmulatorError::DuplicateApplication(_)),
-        ) => envelope::error(StatusCode::CONFLICT, "CONFLICT", e.to_string()),
-        Err(e) => envelope::error(StatusCode::BAD_REQUEST, "INVALID_SCHEMA", e.to_string()),
+        ) => error(StatusCode::CONFLICT, "CONFLICT", e.to_string()),
+        Err(e) => error(StatusCode::BAD_REQUEST, "INVALID_SCHEMA", e.to_string()),
     }
 }
 
@@ -78,7 +68,7 @@ async fn add_fault(Extract(state): Extract<Arc<State>>, body: Bytes) -> Response
     if let Some(status) = fault.status
         && StatusCode::from_u16(status).is_err()
     {
-        return envelope::error(
+        return error(
             StatusCode::BAD_REQUEST,
             "INVALID_SCHEMA",
             format!("status {status} is not an HTTP status code"),

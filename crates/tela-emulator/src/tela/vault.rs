@@ -6,12 +6,10 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::clock::unix_ms;
+use crate::digest::{Digested, Digester};
 use crate::ids;
-
-/// Bytes of content kept per file, for `text`.
-pub(crate) const TEXT_PREFIX: usize = 64 * 1024;
 
 /// A file in the emulated vault, as [`crate::Emulator::files`] reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,51 +31,6 @@ pub struct StoredFile {
     /// `vault://<id>` for `/v3/files`; the `download_url` for `/v2/file`.
     pub file_url: String,
     pub created_ms: u64,
-}
-
-/// What a stream of bytes was: counted and hashed as it passed.
-pub(crate) struct Digested {
-    pub size: u64,
-    pub sha256: String,
-    pub prefix: Vec<u8>,
-}
-
-/// Hashes, counts and keeps the first [`TEXT_PREFIX`] bytes of a stream fed in chunks.
-pub(crate) struct Digester {
-    hasher: Sha256,
-    size: u64,
-    prefix: Vec<u8>,
-}
-
-impl Digester {
-    pub(crate) fn new() -> Self {
-        Digester {
-            hasher: Sha256::new(),
-            size: 0,
-            prefix: Vec::new(),
-        }
-    }
-
-    pub(crate) fn update(&mut self, chunk: &[u8]) {
-        self.hasher.update(chunk);
-        self.size += chunk.len() as u64;
-        let room = TEXT_PREFIX.saturating_sub(self.prefix.len());
-        self.prefix
-            .extend_from_slice(&chunk[..room.min(chunk.len())]);
-    }
-
-    pub(crate) fn finish(self) -> Digested {
-        Digested {
-            size: self.size,
-            sha256: self
-                .hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-            prefix: self.prefix,
-        }
-    }
 }
 
 /// The content as text, when its type says text (or says nothing) and it is UTF-8. A
@@ -122,12 +75,12 @@ struct Entry {
 
 /// Every file created so far, by id.
 #[derive(Default)]
-pub(crate) struct FileStore {
+pub(crate) struct Vault {
     entries: HashMap<String, Entry>,
     order: Vec<String>,
 }
 
-impl FileStore {
+impl Vault {
     /// Creates a file awaiting its upload; returns `(id, token)`. `download_url` makes a
     /// legacy `/v2/file` entry, referenced by that URL instead of `vault://<id>`.
     pub(crate) fn create(
@@ -149,7 +102,7 @@ impl FileStore {
             text: None,
             uploads: 0,
             file_url,
-            created_ms: ids::unix_ms(),
+            created_ms: unix_ms(),
         };
         self.entries.insert(
             id.clone(),
@@ -245,22 +198,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn digest_counts_hashes_and_keeps_a_prefix() {
-        let mut d = Digester::new();
-        d.update(b"hello ");
-        d.update(&vec![b'x'; TEXT_PREFIX]);
-        let out = d.finish();
-        assert_eq!(out.size, 6 + TEXT_PREFIX as u64);
-        assert_eq!(out.prefix.len(), TEXT_PREFIX);
-        let mut d = Digester::new();
-        d.update(b"abc");
-        assert_eq!(
-            d.finish().sha256,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
     fn text_only_for_textual_utf8() {
         assert_eq!(
             text_of(Some("text/plain; charset=utf-8"), b"hi").as_deref(),
@@ -274,7 +211,7 @@ mod tests {
 
     #[test]
     fn store_lifecycle() {
-        let mut s = FileStore::default();
+        let mut s = Vault::default();
         let (id, token) = s.create(Some("a.txt".into()), |_| None, None);
         assert_eq!(s.token_matches(&id, &token), Some(true));
         assert_eq!(s.token_matches(&id, "nope"), Some(false));

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::spec::{CanvasInfo, CanvasSpec, DEFAULT_MODEL, RunSpec, StreamSpec};
+use super::spec::{CanvasInfo, CanvasSpec, DEFAULT_MODEL, RunSpec, StreamSpec};
 use crate::{EmulatorError, ReplyFn, ids};
 
 /// What a version answers when the canvas has no callback.
@@ -233,7 +233,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::VersionSpec;
+    use crate::tela::spec::VersionSpec;
 
     #[test]
     fn environment_names() {

@@ -1,8 +1,12 @@
 //! The Tela error envelope (protocol.md §2.2): `{"name":"Error","code","message","status"}`.
+//!
+//! The admin API answers its own errors in this envelope too; Dify's is in `dify/errors.rs`.
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::{Value, json};
+
+use crate::response::json_response;
 
 /// The envelope as JSON.
 pub(crate) fn body(status: StatusCode, code: &str, message: &str) -> Value {
@@ -12,17 +16,6 @@ pub(crate) fn body(status: StatusCode, code: &str, message: &str) -> Value {
 /// An error response carrying the envelope.
 pub(crate) fn error(status: StatusCode, code: &str, message: impl AsRef<str>) -> Response {
     json_response(status, &body(status, code, message.as_ref()))
-}
-
-/// A JSON response with an explicit `application/json` content type.
-pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    let mut resp = (status, bytes).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 /// The code an injected fault reports for a status when its spec gives no body.
