@@ -9,7 +9,7 @@ use super::file_ref::looks_like_file;
 use super::*;
 use crate::client::Client;
 use crate::error::Result;
-use crate::events::{EventStream, Flavor};
+use crate::events::EventStream;
 use crate::json::{kind, merge, to_bytes};
 use crate::retry::Safety;
 use crate::transport::{CallOptions, Request, Response};
@@ -217,7 +217,7 @@ pub async fn stream(
 ) -> Result<EventStream> {
     let mut req = message_request(client, app, body, extra_body, Mode::Streaming)?;
     req.accept = "text/event-stream";
-    client.open_events(&req, opts, Flavor::Dify).await
+    client.open_events(&req, opts, &super::stream::RULES).await
 }
 
 #[cfg(test)]

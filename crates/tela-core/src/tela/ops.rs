@@ -3,6 +3,7 @@
 
 use crate::api::Operation;
 use crate::shape::Shape;
+use crate::tela::stream::COMPLETION;
 use crate::tela::files::FILES_PATH;
 use crate::tela::runs::{self, RUNS_LIST_PATH};
 use crate::tela::{self, COMPLETIONS_PATH, files};
@@ -12,7 +13,7 @@ pub static OPERATIONS: &[Operation] = &[
         name: "completions.create",
         method: "POST",
         path: COMPLETIONS_PATH,
-        answer: Shape::Completion,
+        answer: COMPLETION,
         takes_files: true,
         call: Some(|c, a, o| Box::pin(tela::create(c, a.body, a.extra_body, a.files, o))),
         stream: Some(|c, a, o| Box::pin(tela::stream(c, a.body, a.extra_body, a.files, o))),
