@@ -512,17 +512,32 @@ pub(crate) mod tests {
 
     #[test]
     fn the_rules_handed_in_decide() {
-        let mut evs = vec![ev(None, r#"{"n":"1"}"#), ev(Some("stop"), ""), ev(None, "{}")];
+        let mut evs = vec![
+            ev(None, r#"{"n":"1"}"#),
+            ev(Some("stop"), ""),
+            ev(None, "{}"),
+        ];
         let (batch, end) = classify(&RULES, &mut evs, &CALL);
         assert_eq!(batch, [r#"{"n":"1"}"#]);
         assert!(matches!(end, End::Done));
 
         let mut evs = vec![
             ev(None, "{}"),
-            ev(Some("fail"), r#"{"error":{"message":"boom","code":"c","status":429}}"#),
+            ev(
+                Some("fail"),
+                r#"{"error":{"message":"boom","code":"c","status":429}}"#,
+            ),
         ];
         match classify(&RULES, &mut evs, &CALL) {
-            (batch, End::Error(Error::Stream { message, code, status, .. })) => {
+            (
+                batch,
+                End::Error(Error::Stream {
+                    message,
+                    code,
+                    status,
+                    ..
+                }),
+            ) => {
                 assert_eq!(batch.len(), 1);
                 assert_eq!(message, "boom");
                 assert_eq!(code.as_deref(), Some("c"));
@@ -534,7 +549,11 @@ pub(crate) mod tests {
 
     #[test]
     fn an_event_of_the_wrong_shape_fails_after_the_good_ones() {
-        let mut evs = vec![ev(None, r#"{"n":"1"}"#), ev(None, r#"{"n":2}"#), ev(None, "{}")];
+        let mut evs = vec![
+            ev(None, r#"{"n":"1"}"#),
+            ev(None, r#"{"n":2}"#),
+            ev(None, "{}"),
+        ];
         let (batch, end) = classify(&RULES, &mut evs, &CALL);
         assert_eq!(batch.len(), 1);
         match end {

@@ -177,7 +177,10 @@ mod tests {
             ("  \n", "empty"),
             (r#"{"items": 5}"#, "items to be a list of objects"),
             (r#"{"items": [5]}"#, "items to be a JSON object"),
-            (r#"{"items": [{"inner": "x"}]}"#, "inner to be a JSON object"),
+            (
+                r#"{"items": [{"inner": "x"}]}"#,
+                "inner to be a JSON object",
+            ),
             (r#"{"kind": 5}"#, "kind to be a string"),
             ("{not json", "not JSON"),
             (r#"{"a":1} trailing"#, "not JSON"),

@@ -351,7 +351,10 @@ mod tests {
         let files: Vec<Value> = serde_json::from_str(files).unwrap();
         assert_eq!(files.len(), 2);
         assert_eq!(files[1]["related_id"], "f2");
-        assert_eq!(field(&tally(&["nope", "{}"]), "files"), Total::Json(Some("[]")));
+        assert_eq!(
+            field(&tally(&["nope", "{}"]), "files"),
+            Total::Json(Some("[]"))
+        );
         assert_eq!(field(&tally(&["nope", "{}"]), "events"), Total::Count(2));
     }
 }

@@ -3,9 +3,9 @@
 
 use crate::api::Operation;
 use crate::shape::Shape;
-use crate::tela::stream::COMPLETION;
 use crate::tela::files::FILES_PATH;
 use crate::tela::runs::{self, RUNS_LIST_PATH};
+use crate::tela::stream::COMPLETION;
 use crate::tela::{self, COMPLETIONS_PATH, files};
 
 pub static OPERATIONS: &[Operation] = &[

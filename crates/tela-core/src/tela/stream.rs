@@ -159,9 +159,15 @@ impl Tally for Chunks {
     fn fields(&self) -> Vec<(&'static str, Total<'_>)> {
         vec![
             ("text", Total::Text(&self.text)),
-            ("finish_reason", Total::MaybeText(self.finish_reason.as_deref())),
+            (
+                "finish_reason",
+                Total::MaybeText(self.finish_reason.as_deref()),
+            ),
             ("message", Total::Json(self.message.as_deref())),
-            ("structured_content", Total::Json(self.structured_content.as_deref())),
+            (
+                "structured_content",
+                Total::Json(self.structured_content.as_deref()),
+            ),
             ("chunks", Total::Count(self.chunks)),
             ("id", Total::MaybeText(self.id.as_deref())),
             ("usage", Total::Json(self.usage.as_deref())),
