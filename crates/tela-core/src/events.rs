@@ -20,8 +20,8 @@ use crate::sse::{SseDecoder, SseEvent};
 use crate::tally::{Tally, Totals};
 use crate::transport::OpenResponse;
 
-/// One API's stream rules. Each API declares its own (`tela::stream::RULES`,
-/// `dify::stream::RULES`) and its stream function hands them in through [`Decoding`].
+/// One API's stream rules. Each API declares its own (`RULES` in its folder's `stream.rs`)
+/// and its stream function hands them in through [`Decoding`].
 pub struct StreamRules {
     /// Sorts one decoded SSE event: pushes its payload onto the batch (or not), and says
     /// whether the stream goes on, is done, or failed.
@@ -31,7 +31,7 @@ pub struct StreamRules {
     pub shape: Shape,
     /// A fresh tally of what the stream adds up to (its `final()`).
     pub tally: fn() -> Box<dyn Tally>,
-    /// What the events are, for faces that have native types for some (`"tela.chunk"`);
+    /// What the events are (`"<api>.<type>"`), for faces that have native types for some;
     /// a face without one for this name hands over the parsed JSON.
     pub events: &'static str,
 }

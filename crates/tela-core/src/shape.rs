@@ -19,7 +19,7 @@ pub enum Rule {
 }
 
 /// The shape a caller expects. Each API declares the shapes of its own answers and events
-/// (`tela::stream::COMPLETION`, `dify::stream::EVENT`) as the fields they must have.
+/// (in its folder's `stream.rs`) as the fields they must have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
     /// Any JSON object.

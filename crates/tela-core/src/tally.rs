@@ -1,6 +1,5 @@
 //! What a stream adds up to (its `final()`), whatever the API: the trait each API's stream
-//! rules implement (`tela::stream`, `dify::stream`), and the shared lock the totals live
-//! under.
+//! rules implement (in its folder's `stream.rs`), and the shared lock the totals live under.
 //!
 //! A tally is counted in the core as batches are handed over, so it matches what the
 //! consumer was given (not what the producer read ahead) and Python never walks the events
