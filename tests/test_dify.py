@@ -329,7 +329,7 @@ def test_final_is_added_up_in_the_core_and_odd_audio_is_skipped() -> None:
     """Dify's totals come from the core like Tela's: the answer, ids, files, usage and audio;
     audio that is not base64 is skipped (it raised binascii.Error mid-stream when Python
     added it up), base64 split by a newline is read as Python's b64decode reads it."""
-    events = [
+    events: list[dict[str, Any]] = [
         {"event": "message_file", "id": "f1", "type": "image", "url": "https://x/a.png", "belongs_to": "assistant"},
         {"event": "message", "answer": "Hé", "message_id": "m1", "task_id": "t1"},
         {"event": "tts_message", "audio": "YXVk\naW8=", "message_id": "m1", "task_id": "t1"},
@@ -346,10 +346,11 @@ def test_final_is_added_up_in_the_core_and_odd_audio_is_skipped() -> None:
     with RawServer(handler) as srv:
         dify = DifyClient(api_key="app-0123456789abcdef", base_url=srv.url, max_retries=0)
         with dify.completion_messages.create(user=USER, stream=True) as stream:
-            assert stream.task_id is None
+            before = stream.task_id
             assert isinstance(stream, Stream)  # as when DifyStream subclassed it
             names = [e.event for e in stream]
             final = stream.final()
+    assert before is None
     assert names == [e["event"] for e in events]
     assert final.answer == stream.answer == "Hé there"
     assert (final.message_id, final.task_id, stream.task_id) == ("m1", "t1", "t1")
