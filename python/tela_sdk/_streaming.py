@@ -93,11 +93,10 @@ class Stream(_Base[_E, _F], Iterator[_E]):
             batch = self._batch
             if pos < len(batch):
                 self._pos = pos + 1
-                cast = self._cast
-                if cast is None:
+                if self._cast is None:  # built natively: served as it is
                     event: _E = batch[pos]
                     return event
-                return cast(batch[pos])
+                return self._cast(batch[pos])
             if self._done or not self._refill(self._native.next_batch()):
                 raise StopIteration
 
@@ -142,11 +141,10 @@ class AsyncStream(_Base[_E, _F], AsyncIterator[_E]):
             batch = self._batch
             if pos < len(batch):
                 self._pos = pos + 1
-                cast = self._cast
-                if cast is None:
+                if self._cast is None:  # built natively: served as it is
                     event: _E = batch[pos]
                     return event
-                return cast(batch[pos])
+                return self._cast(batch[pos])
             if self._done:
                 raise StopAsyncIteration
             native = self._native
