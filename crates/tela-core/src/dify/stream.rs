@@ -1,6 +1,6 @@
 //! Dify's stream rules: what its events are, when a stream ends, and what it adds up to
 //! (its `final()`). Handed to the shared stream machinery (`events.rs`) by
-//! [`super::stream`] as [`RULES`].
+//! `dify::stream()` as [`RULES`].
 //!
 //! Each event's type is its JSON `event` field; `ping` is skipped; an `error` event fails the
 //! stream; there is no `[DONE]`: the stream ends at EOF, and at `tts_message_end`, which Dify

@@ -1,6 +1,6 @@
 //! Tela's stream rules: what a completion stream's events are, when it ends, and what it
 //! adds up to (its `final()`). Handed to the shared stream machinery (`events.rs`) by
-//! [`super::stream`](crate::tela::stream()) as [`RULES`].
+//! `tela::stream()` as [`RULES`].
 //!
 //! The events are JSON chunks; the stream ends at `data: [DONE]` or EOF; a chunk with a
 //! truthy `error`, or an `event: error`, fails it (protocol.md §3.3).
