@@ -137,7 +137,8 @@ class _Live:
 
     @property
     def answer(self) -> str:
-        """The answer so far (after any moderation replace)."""
+        """The answer so far (after any moderation replace): of every event read from the
+        connection, which may run a few events ahead of the one in hand."""
         answer: str = self._native.tally("answer")
         return answer
 
