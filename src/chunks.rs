@@ -18,6 +18,10 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 use pyo3::{IntoPyObjectExt, intern};
 
+/// Tela's stream events (`tela::stream::RULES` names them `tela.chunk`) are built as
+/// `CompletionChunk`s (registered in `lib.rs`).
+pub const EVENTS: (&str, crate::stream::Build) = ("tela.chunk", CompletionChunk::build);
+
 /// The shared base: the JSON object of one chunk (or of a part of one), as jiter parsed it.
 #[pyclass(frozen, subclass, module = "tela_sdk.types", name = "ChunkModel")]
 pub struct ChunkModel {

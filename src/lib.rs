@@ -17,6 +17,19 @@ mod stream;
 
 use pyo3::prelude::*;
 
+/// The native types of APIs' stream events, by the name their core stream rules give them
+/// (`StreamRules::events`). An API lists its own here; events of any other name are handed
+/// over as parsed JSON (and typed by the Python face).
+const NATIVE_EVENTS: &[(&str, stream::Build)] = &[chunks::EVENTS];
+
+/// The native builder of the events `name`, if one is registered.
+fn native_events(name: &str) -> Option<stream::Build> {
+    NATIVE_EVENTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, build)| *build)
+}
+
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]

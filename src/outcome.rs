@@ -65,11 +65,11 @@ impl JsonResponse {
     }
 }
 
-/// The payloads of one stream hand-over; becomes a list of parsed events: Tela chunks as
-/// native `CompletionChunk` objects when `chunks` is set, plain dicts otherwise.
+/// The payloads of one stream hand-over; becomes a list of parsed events, each built as
+/// the native type `build` makes when the stream's events have one, plain dicts otherwise.
 pub struct JsonBatch {
     pub events: Vec<String>,
-    pub chunks: bool,
+    pub build: Option<crate::stream::Build>,
 }
 
 impl JsonBatch {
@@ -86,10 +86,9 @@ impl JsonBatch {
                     request_id: None,
                 })
             })?;
-            items.push(if self.chunks {
-                crate::chunks::CompletionChunk::build(item)?
-            } else {
-                item
+            items.push(match self.build {
+                Some(build) => build(item)?,
+                None => item,
             });
         }
         Ok(PyList::new(py, items)?.into_any())

@@ -1,5 +1,8 @@
-//! A core event stream seen from Python: batches of parsed events, sync or async.
-//! The Python face (`tela_sdk._streaming`) iterates the batches and wraps the events.
+//! A core event stream seen from Python: batches of parsed events, sync or async, and the
+//! totals the core keeps of them. The Python face (`tela_sdk._streaming`) iterates the
+//! batches and wraps the events. Knows no API: events whose rules name a native type
+//! registered in `lib.rs` (`NATIVE_EVENTS`) are built as that type, others handed over as
+//! parsed JSON; the totals are whatever named fields the API's tally reports.
 //!
 //! Async reads are cancel-safe: the awaitable (`wait_batch`) only waits until a batch is
 //! ready and parks it here; the Python side then takes it synchronously (`poll_batch`).
@@ -8,21 +11,24 @@
 use std::sync::Arc;
 
 use pyo3::IntoPyObjectExt;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyTuple};
-use tela_core::events::{Batch, EventStream, Flavor};
+use pyo3::types::{PyBool, PyBytes, PyDict};
+use tela_core::events::{Batch, EventStream};
 use tela_core::runtime::current_pid;
-use tela_core::tally::Tally;
+use tela_core::tally::{Total, Totals};
 use tokio::sync::Mutex;
 
 use crate::convert::from_json;
-use crate::errors::invalid;
+use crate::errors::{self, invalid};
 use crate::outcome::{JsonBatch, Outcome};
 use crate::runtime::{awaitable, block_on, settle_local};
 
 /// What the core's `next_batch` returns: a batch, an error, or `None` at the end.
 type Next = Option<tela_core::Result<Batch>>;
+
+/// Builds the native object of one parsed event (an API's stream event type).
+pub type Build = for<'py> fn(Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>;
 
 #[derive(Default)]
 struct State {
@@ -30,23 +36,12 @@ struct State {
     stream: Option<EventStream>,
     /// A read that a `wait_batch` completed and nobody has taken yet.
     parked: Option<Next>,
-    /// The totals of a Tela stream, kept when the stream itself is dropped at its end.
-    tally: Option<Tally>,
 }
 
 impl State {
-    /// Drops the stream (closing the connection), keeping its totals for `final()`.
+    /// Drops the stream (closing the connection); its totals live on in `NativeStream`.
     fn end(&mut self) {
-        if let Some(mut stream) = self.stream.take() {
-            self.tally = stream.take_tally();
-        }
-    }
-
-    fn tally(&self) -> Option<&Tally> {
-        match &self.stream {
-            Some(stream) => stream.tally(),
-            None => self.tally.as_ref(),
-        }
+        self.stream = None;
     }
 }
 
@@ -55,8 +50,11 @@ pub struct NativeStream {
     inner: Arc<Mutex<State>>,
     abort: tokio::task::AbortHandle,
     request_id: Option<String>,
-    /// Tela streams hand over native `CompletionChunk`s instead of dicts.
-    chunks: bool,
+    /// The native type the events are built as, if their rules name one; else dicts.
+    build: Option<Build>,
+    /// What the stream adds up to, under a lock of its own: readable while a read waits,
+    /// and after the stream has ended.
+    totals: Option<Totals>,
     /// The process that opened the stream: its producer runs on that process's runtime,
     /// which a forked child does not have (a read there would wait forever).
     pid: u32,
@@ -66,16 +64,17 @@ impl NativeStream {
     pub fn new(stream: EventStream) -> Self {
         let request_id = stream.request_id.clone();
         let abort = stream.abort_handle();
-        let chunks = stream.flavor() == Some(Flavor::Tela);
+        let build = stream.events().and_then(crate::native_events);
+        let totals = stream.totals();
         NativeStream {
             inner: Arc::new(Mutex::new(State {
                 stream: Some(stream),
                 parked: None,
-                tally: None,
             })),
             abort,
             request_id,
-            chunks,
+            build,
+            totals,
             pid: current_pid(),
         }
     }
@@ -103,6 +102,36 @@ impl NativeStream {
 }
 
 impl NativeStream {
+    /// One total as a Python value. JSON the core kept but the binding's parser refuses is a
+    /// typed error (a `TelaError`) naming the field, not a bare `ValueError`.
+    fn total_to_py<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        total: Total<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match total {
+            Total::Text(text) => text.into_bound_py_any(py),
+            Total::MaybeText(text) => text.into_bound_py_any(py),
+            Total::Json(None) => Ok(py.None().into_bound(py)),
+            Total::Json(Some(text)) => from_json(py, text.as_bytes()).map_err(|e| {
+                errors::to_py(tela_core::Error::Decode {
+                    status: 200,
+                    message: format!(
+                        "the stream's {name} is not JSON this SDK can read ({e}): {:.200}",
+                        text
+                    ),
+                    method: "stream".into(),
+                    path: String::new(),
+                    request_id: self.request_id.clone(),
+                })
+            }),
+            Total::Count(n) => n.into_bound_py_any(py),
+            Total::Flag(b) => b.into_bound_py_any(py),
+            Total::Bytes(bytes) => Ok(PyBytes::new(py, bytes).into_any()),
+        }
+    }
+
     /// What can be had without waiting: a parked or buffered batch, or the end of an ended
     /// stream. `None` when nothing has arrived yet (or a wait holds the stream right now).
     fn ready(&self) -> Option<Outcome<Option<Batch>>> {
@@ -124,9 +153,9 @@ impl NativeStream {
         py: Python<'py>,
         outcome: Outcome<Option<Batch>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let chunks = self.chunks;
+        let build = self.build;
         match outcome {
-            Outcome::Ok(batch) => Outcome::Ok(batch.map(|events| JsonBatch { events, chunks })),
+            Outcome::Ok(batch) => Outcome::Ok(batch.map(|events| JsonBatch { events, build })),
             Outcome::Err(e) => Outcome::Err(e),
         }
         .into_pyobject(py)
@@ -223,10 +252,10 @@ impl NativeStream {
     fn anext_batch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.check_process()?;
         let inner = self.inner.clone();
-        let chunks = self.chunks;
+        let build = self.build;
         awaitable(py, async move {
             Ok(match step(&mut *inner.lock().await).await {
-                Outcome::Ok(batch) => Outcome::Ok(batch.map(|events| JsonBatch { events, chunks })),
+                Outcome::Ok(batch) => Outcome::Ok(batch.map(|events| JsonBatch { events, build })),
                 Outcome::Err(e) => Outcome::Err(e),
             })
         })
@@ -248,32 +277,34 @@ impl NativeStream {
         settle_local();
     }
 
-    /// What a Tela stream added up to over the events handed over so far, tallied in the
-    /// core: `(text, finish_reason, message, structured_content, chunks, id, usage)`, the
-    /// JSON fields parsed. None for other streams, or while a wait holds the stream.
-    fn tally<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let Ok(guard) = self.inner.try_lock() else {
-            return Ok(None);
+    /// What the stream added up to over the events handed over so far, tallied in the core
+    /// by the API's rules: a dict of its named totals (JSON fields parsed), or with `field`
+    /// that one total. Empty for a stream without totals. Never waits for a read: the
+    /// totals have a lock of their own.
+    #[pyo3(signature = (field = None))]
+    fn tally<'py>(&self, py: Python<'py>, field: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        let out = PyDict::new(py);
+        let Some(totals) = &self.totals else {
+            return match field {
+                Some(name) => Err(PyKeyError::new_err(name.to_owned())),
+                None => Ok(out.into_any()),
+            };
         };
-        let Some(t) = guard.tally() else {
-            return Ok(None);
-        };
-        let json = |field: &Option<String>| -> PyResult<Bound<'py, PyAny>> {
-            match field {
-                Some(text) => from_json(py, text.as_bytes()).map_err(PyValueError::new_err),
-                None => Ok(py.None().into_bound(py)),
+        let tally = totals.lock();
+        for (name, total) in tally.fields() {
+            if field.is_some_and(|f| f != name) {
+                continue;
             }
-        };
-        let items: [Bound<'py, PyAny>; 7] = [
-            t.text.as_str().into_bound_py_any(py)?,
-            t.finish_reason.as_deref().into_bound_py_any(py)?,
-            json(&t.message)?,
-            json(&t.structured_content)?,
-            t.chunks.into_bound_py_any(py)?,
-            t.id.as_deref().into_bound_py_any(py)?,
-            json(&t.usage)?,
-        ];
-        Ok(Some(PyTuple::new(py, items)?))
+            let value = self.total_to_py(py, name, total)?;
+            if field.is_some() {
+                return Ok(value);
+            }
+            out.set_item(name, value)?;
+        }
+        match field {
+            Some(name) => Err(PyKeyError::new_err(name.to_owned())),
+            None => Ok(out.into_any()),
+        }
     }
 
     #[getter]

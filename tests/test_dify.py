@@ -35,6 +35,7 @@ from tela_sdk import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    Stream,
     StreamError,
     TelaError,
 )
@@ -55,6 +56,8 @@ from tela_sdk.dify_types import (
     DifyWorkflowEvent,
 )
 from tela_sdk.testing import DifyAnswerRequest, DifyApp, Emulator
+
+from .rawserver import RawConn, RawServer, response
 
 USER = "user-1"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -320,6 +323,43 @@ def test_stream_helpers_text_and_final(emulator: Emulator, rich_app: DifyApp) ->
     assert final.message_id
     assert final.task_id == stream.task_id
     assert stream.answer == final.answer
+
+
+def test_final_is_added_up_in_the_core_and_odd_audio_is_skipped() -> None:
+    """Dify's totals come from the core like Tela's: the answer, ids, files, usage and audio;
+    audio that is not base64 is skipped (it raised binascii.Error mid-stream when Python
+    added it up), base64 split by a newline is read as Python's b64decode reads it."""
+    events: list[dict[str, Any]] = [
+        {"event": "message_file", "id": "f1", "type": "image", "url": "https://x/a.png", "belongs_to": "assistant"},
+        {"event": "message", "answer": "Hé", "message_id": "m1", "task_id": "t1"},
+        {"event": "tts_message", "audio": "YXVk\naW8=", "message_id": "m1", "task_id": "t1"},
+        {"event": "tts_message", "audio": "not base64!", "message_id": "m1", "task_id": "t1"},
+        {"event": "message", "answer": " there", "message_id": "m1", "task_id": "t1"},
+        {"event": "message_end", "message_id": "m1", "task_id": "t1", "metadata": {"usage": {"total_tokens": 3}}},
+    ]
+    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+
+    def handler(conn: RawConn) -> None:
+        conn.send(response(200, {"content-type": "text/event-stream"}))
+        conn.send(body)
+
+    with RawServer(handler) as srv:
+        dify = DifyClient(api_key="app-0123456789abcdef", base_url=srv.url, max_retries=0)
+        with dify.completion_messages.create(user=USER, stream=True) as stream:
+            before = stream.task_id
+            assert isinstance(stream, Stream)  # as when DifyStream subclassed it
+            names = [e.event for e in stream]
+            final = stream.final()
+    assert before is None
+    assert names == [e["event"] for e in events]
+    assert final.answer == stream.answer == "Hé there"
+    assert (final.message_id, final.task_id, stream.task_id) == ("m1", "t1", "t1")
+    assert final.audio == b"audio"
+    assert final.chunks == len(events)
+    assert final.finish_reason == "message_end"
+    assert final.usage is not None
+    assert final.usage.total_tokens == 3
+    assert [(f.related_id, f.url) for f in final.files] == [("f1", "https://x/a.png")]
 
 
 def test_dify_final_to_dict_and_to_json(emulator: Emulator, rich_app: DifyApp) -> None:

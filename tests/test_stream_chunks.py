@@ -7,12 +7,14 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tela_sdk import AsyncClient, Client, CompletionChunk
+from tela_sdk import APIResponseValidationError, AsyncClient, Client, CompletionChunk, TelaError
 from tela_sdk.testing import Emulator
 from tela_sdk.types import ChunkChoice, ChunkMessage, ChunkModel, Delta, FunctionCall
 
@@ -191,3 +193,78 @@ async def test_async_stream_gives_native_chunks(emulator: Emulator, aclient: Asy
     assert "".join(t or "" for t in texts) == "abc" * 30
     assert final.text == "abc" * 30
     assert final.finish_reason == "stop"
+
+
+def test_tally_is_a_named_record_readable_while_a_read_waits() -> None:
+    """The core's totals come as a dict of named fields (not a tuple unpacked by position),
+    and live under a lock of their own: a read blocked on a silent server does not hide
+    them (they used to come back as None, and ``final()`` silently empty)."""
+    release = threading.Event()
+
+    def handler(conn: RawConn) -> None:
+        conn.send(response(200, SSE))
+        conn.send(frames(EVENTS[:1] + EVENTS[-1:]))
+        release.wait(60)
+        conn.send(b"data: [DONE]\n\n")
+
+    with RawServer(handler) as srv:
+        stream = raw_client(srv).completions.create(canvas_id="c", stream=True)
+        native = stream._native
+        got = [next(stream), next(stream)]
+        reading = threading.Event()
+
+        def spy(frame: Any, event: str, arg: Any) -> None:
+            if event == "c_call" and getattr(arg, "__name__", "") == "next_batch":
+                reading.set()
+
+        def read_rest() -> None:
+            sys.setprofile(spy)
+            got.extend(stream)
+
+        reader = threading.Thread(target=read_rest)
+        reader.start()
+        try:
+            assert reading.wait(60), "the reader never reached the native read"
+            # The reader now waits inside the native read (the server is silent). Probe the
+            # totals while it does: each probe must see them.
+            pause = threading.Event()
+            for _ in range(50):
+                totals = native.tally()
+                assert isinstance(totals, dict), totals
+                assert totals["text"] == "Hé"
+                assert totals["chunks"] == 2
+                assert native.tally("finish_reason") == "stop"
+                pause.wait(0.002)
+            assert reader.is_alive()
+        finally:
+            release.set()
+            reader.join(60)
+        assert len(got) == 2
+        assert set(native.tally()) == {
+            "text",
+            "finish_reason",
+            "message",
+            "structured_content",
+            "chunks",
+            "id",
+            "usage",
+        }
+        assert native.tally("usage") == {"total_tokens": 3}
+        with pytest.raises(KeyError):
+            native.tally("nope")
+        final = stream.final()
+    assert (final.text, final.chunks, final.structured_content) == ("Hé", 2, {"total": 42})
+
+
+def test_totals_the_binding_cannot_parse_are_a_typed_error() -> None:
+    """A lone surrogate escape: the core's JSON reader lets it through a field it does not
+    decode, Python's parser refuses it. The event itself fails as an
+    APIResponseValidationError; ``final()`` afterwards must too, not as a bare ValueError."""
+    bad = rb'{"choices":[],"message":{"content":"\ud800"}}'
+    with RawServer(serve(b"data: " + bad + b"\n\n")) as srv:
+        stream = raw_client(srv).completions.create(canvas_id="c", stream=True)
+        with pytest.raises(APIResponseValidationError, match="not JSON"):
+            list(stream)
+        with pytest.raises(APIResponseValidationError, match="message is not JSON") as e:
+            stream.final()
+    assert isinstance(e.value, TelaError)

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::config::{ClientConfig, ConfigInput, FilePolicy};
 use crate::error::Result;
-use crate::events::{self, Decoding, EventStream, Flavor};
+use crate::events::{self, Decoding, EventStream, StreamRules};
 use crate::transport::{CallOptions, Request, Response, Transport};
 
 #[derive(Clone)]
@@ -101,13 +101,13 @@ impl Client {
         &self,
         req: &Request,
         opts: &CallOptions,
-        flavor: Flavor,
+        rules: &'static StreamRules,
     ) -> Result<EventStream> {
         let timeouts = opts.timeouts.unwrap_or(self.config.timeouts);
         let open = self.transport.open(&self.config, req, opts).await?;
         let open = events::expect_event_stream(open, &req.path, timeouts.read).await?;
         let decoding = Decoding {
-            flavor,
+            rules,
             max_event_bytes: self.config.max_event_bytes,
             path: req.path.clone(),
         };

@@ -1,10 +1,12 @@
 //! A response body turned into a stream of API events by a producer task.
 //!
-//! The task reads the body, decodes SSE, applies the API's stream rules (Tela `[DONE]`,
-//! error chunks; Dify `event` field, pings) and sends *batches* of event payloads through a
-//! bounded channel: one channel hop (and one GIL crossing on the Python side) per network
-//! read, not per event. Dropping the [`EventStream`] aborts the task, which drops the
-//! response and closes the connection.
+//! The task reads the body, decodes SSE, applies the API's stream rules ([`StreamRules`],
+//! handed in by the API's stream function: which events are delivered, skipped, end the
+//! stream or fail it, and the shape each must have) and sends *batches* of event payloads
+//! through a bounded channel: one channel hop (and one GIL crossing on the Python side) per
+//! network read, not per event. The rules' tally adds up what the stream delivered. This
+//! file knows no API. Dropping the [`EventStream`] aborts the task, which drops the response
+//! and closes the connection.
 
 use std::time::Duration;
 
@@ -15,23 +17,38 @@ use tokio::time::Instant;
 use crate::error::{ConnectionKind, Error, Result, TimeoutKind, classify_transport};
 use crate::shape::{self, Shape};
 use crate::sse::{SseDecoder, SseEvent};
-use crate::tally::Tally;
+use crate::tally::{Tally, Totals};
 use crate::transport::OpenResponse;
 
-/// Which API's stream rules apply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavor {
-    /// JSON chunks; ends at `data: [DONE]` or EOF; `{"error": ...}` or `event: error` raise.
-    Tela,
-    /// JSON events typed by their `event` field; no `[DONE]`; `event: error` raises.
-    Dify,
+/// One API's stream rules. Each API declares its own (`RULES` in its folder's `stream.rs`)
+/// and its stream function hands them in through [`Decoding`].
+pub struct StreamRules {
+    /// Sorts one decoded SSE event: pushes its payload onto the batch (or not), and says
+    /// whether the stream goes on, is done, or failed.
+    pub classify: fn(SseEvent, &mut Batch) -> End,
+    /// The shape every delivered payload must have; one that differs ends the stream with
+    /// a typed error after the events before it.
+    pub shape: Shape,
+    /// A fresh tally of what the stream adds up to (its `final()`).
+    pub tally: fn() -> Box<dyn Tally>,
+    /// What the events are (`"<api>.<type>"`), for faces that have native types for some;
+    /// a face without one for this name hands over the parsed JSON.
+    pub events: &'static str,
+}
+
+impl std::fmt::Debug for StreamRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamRules")
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How one stream is decoded: the API's rules, the cap on one event, and the request path
 /// that error messages name.
 #[derive(Clone, Debug)]
 pub struct Decoding {
-    pub flavor: Flavor,
+    pub rules: &'static StreamRules,
     pub max_event_bytes: usize,
     pub path: String,
 }
@@ -58,11 +75,11 @@ pub struct EventStream {
     pending: Option<Result<Batch>>,
     task: tokio::task::AbortHandle,
     pub request_id: Option<String>,
-    /// Which API's events these are; `None` for a caller's task (`from_task`).
-    flavor: Option<Flavor>,
-    /// What a Tela stream adds up to, counted as batches are handed over (so it matches
-    /// what the consumer was given, not what the producer read ahead).
-    tally: Option<Tally>,
+    /// The rules' name for the events; `None` for a caller's task (`from_task`).
+    events: Option<&'static str>,
+    /// What the stream adds up to, counted as batches are handed over (so it matches what
+    /// the consumer was given, not what the producer read ahead); `None` for a caller's task.
+    totals: Option<Totals>,
 }
 
 impl EventStream {
@@ -74,14 +91,12 @@ impl EventStream {
         total: Option<Duration>,
     ) -> Self {
         let request_id = open.request_id.clone();
-        let flavor = decoding.flavor;
+        let rules = decoding.rules;
         let mut stream = Self::from_task(request_id, move |tx| {
             produce(open, decoding, idle, total, tx)
         });
-        stream.flavor = Some(flavor);
-        if flavor == Flavor::Tela {
-            stream.tally = Some(Tally::default());
-        }
+        stream.events = Some(rules.events);
+        stream.totals = Some(Totals::new((rules.tally)()));
         stream
     }
 
@@ -100,8 +115,8 @@ impl EventStream {
             pending: None,
             task,
             request_id,
-            flavor: None,
-            tally: None,
+            events: None,
+            totals: None,
         }
     }
 
@@ -138,7 +153,8 @@ impl EventStream {
                 Err(_) => break,
             }
         }
-        if let Some(tally) = self.tally.as_mut() {
+        if let Some(totals) = &self.totals {
+            let mut tally = totals.lock();
             for event in &batch {
                 tally.add(event);
             }
@@ -146,19 +162,15 @@ impl EventStream {
         Ok(batch)
     }
 
-    /// Which API's stream rules decode this stream (`None` for a caller's task).
-    pub fn flavor(&self) -> Option<Flavor> {
-        self.flavor
+    /// What the events are, by their rules' name (`None` for a caller's task).
+    pub fn events(&self) -> Option<&'static str> {
+        self.events
     }
 
-    /// The totals of a Tela stream over the events handed over so far (`None` for others).
-    pub fn tally(&self) -> Option<&Tally> {
-        self.tally.as_ref()
-    }
-
-    /// Takes the totals out (the stream is about to be dropped).
-    pub fn take_tally(&mut self) -> Option<Tally> {
-        self.tally.take()
+    /// The totals over the events handed over so far, readable from anywhere at any time
+    /// (they outlive the stream); `None` for a caller's task.
+    pub fn totals(&self) -> Option<Totals> {
+        self.totals.clone()
     }
 
     /// A handle that stops the producer from anywhere, even while a reader awaits a batch.
@@ -322,7 +334,7 @@ async fn produce(
                 return;
             }
         };
-        let (batch, mut end) = classify(decoding.flavor, &mut events, &call);
+        let (batch, mut end) = classify(decoding.rules, &mut events, &call);
         if let (End::No, Some(cap)) = (&end, decoder.exceeded()) {
             end = End::Error(call.decode(format!(
                 "an event grew past max_event_bytes={cap} ({}) without ending; the stream was closed. \
@@ -359,17 +371,21 @@ fn next_limit(idle: Option<Duration>, deadline: Option<Instant>) -> Option<(Inst
     }
 }
 
-enum End {
+/// What one event does to its stream.
+pub enum End {
+    /// It goes on.
     No,
+    /// It is over (cleanly).
     Done,
+    /// It failed: the error is raised after the events before it.
     Error(Error),
 }
 
 /// The request a stream answers, for the messages of the errors found in it.
-struct Call<'a> {
-    method: &'a str,
-    path: &'a str,
-    request_id: Option<&'a str>,
+pub(crate) struct Call<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) request_id: Option<&'a str>,
 }
 
 impl Call<'_> {
@@ -393,22 +409,19 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
-fn classify(flavor: Flavor, events: &mut Vec<SseEvent>, call: &Call<'_>) -> (Batch, End) {
+pub(crate) fn classify(
+    rules: &StreamRules,
+    events: &mut Vec<SseEvent>,
+    call: &Call<'_>,
+) -> (Batch, End) {
     let mut batch = Vec::with_capacity(events.len());
-    let shape = match flavor {
-        Flavor::Tela => Shape::Completion,
-        Flavor::Dify => Shape::Dify,
-    };
     for ev in events.drain(..) {
         let before = batch.len();
-        let end = match flavor {
-            Flavor::Tela => tela_event(ev, &mut batch),
-            Flavor::Dify => dify_event(ev, &mut batch),
-        };
+        let end = (rules.classify)(ev, &mut batch);
         // An event the SDK cannot read ends the stream with a typed error, raised after the
         // good events before it were delivered.
         if batch.len() > before
-            && let Err(why) = shape::check(batch[before].as_bytes(), shape)
+            && let Err(why) = shape::check(batch[before].as_bytes(), rules.shape)
         {
             batch.truncate(before);
             return (batch, End::Error(call.decode(format!("bad event: {why}"))));
@@ -420,67 +433,9 @@ fn classify(flavor: Flavor, events: &mut Vec<SseEvent>, call: &Call<'_>) -> (Bat
     (batch, End::No)
 }
 
-fn tela_event(ev: SseEvent, batch: &mut Batch) -> End {
-    if ev.data.starts_with("[DONE]") {
-        return End::Done;
-    }
-    match ev.event.as_deref() {
-        None | Some("message") | Some("chunk") => {}
-        Some("error") => return End::Error(stream_error(&ev.data)),
-        // Undocumented named events carry nothing a chunk consumer can use.
-        Some(other) => {
-            log::debug!("skipping SSE event {other:?}");
-            return End::No;
-        }
-    }
-    // Cheap pre-check: only chunks that mention "error" are parsed here.
-    if memchr::memmem::find(ev.data.as_bytes(), b"\"error\"").is_some()
-        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&ev.data)
-        && v.get("error").is_some_and(truthy)
-    {
-        return End::Error(stream_error(&ev.data));
-    }
-    batch.push(ev.data);
-    End::No
-}
-
-/// Dify: the type is the JSON `event` field. `error` raises. The stream ends at EOF, and at
-/// `tts_message_end`, which Dify always sends last; not at `message_end`, because TTS audio
-/// (`tts_message*`) and Chatflow's `workflow_finished` still follow it (protocol.md §6.4, §6.2).
-fn dify_event(ev: SseEvent, batch: &mut Batch) -> End {
-    match ev.event.as_deref() {
-        Some("ping") => return End::No,
-        Some("error") => return End::Error(stream_error(&ev.data)),
-        _ => {}
-    }
-    if ev.data.trim().is_empty() {
-        return End::No; // a data-less frame carries nothing to parse
-    }
-    // Cheap pre-check: only events that mention these names are parsed here.
-    let bytes = ev.data.as_bytes();
-    let maybe_error = memchr::memmem::find(bytes, b"error").is_some();
-    let maybe_last = memchr::memmem::find(bytes, b"tts_message_end").is_some();
-    if maybe_error || maybe_last {
-        let v: serde_json::Value = serde_json::from_str(&ev.data).unwrap_or_default();
-        match v.get("event").and_then(|e| e.as_str()) {
-            Some("error") => return End::Error(stream_error(&ev.data)),
-            Some("tts_message_end") => {
-                batch.push(ev.data);
-                return End::Done;
-            }
-            _ => {}
-        }
-    }
-    batch.push(ev.data);
-    End::No
-}
-
-fn truthy(v: &serde_json::Value) -> bool {
-    !matches!(v, serde_json::Value::Null | serde_json::Value::Bool(false)) && v.as_str() != Some("")
-}
-
-/// Reads message, code and status from either `{"error": {...}}` or a flat `{message, code, status}`.
-fn stream_error(data: &str) -> Error {
+/// The error an API's error event reports: message, code and status read from either
+/// `{"error": {...}}` or a flat `{message, code, status}`.
+pub fn stream_error(data: &str) -> Error {
     let v: serde_json::Value = serde_json::from_str(data).unwrap_or(serde_json::Value::Null);
     let inner = v.get("error").filter(|e| e.is_object()).unwrap_or(&v);
     let s = |k: &str| {
@@ -513,16 +468,16 @@ fn stream_error(data: &str) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const CALL: Call<'static> = Call {
+    pub(crate) const CALL: Call<'static> = Call {
         method: "POST",
         path: "/x",
         request_id: None,
     };
 
-    fn ev(event: Option<&str>, data: &str) -> SseEvent {
+    pub(crate) fn ev(event: Option<&str>, data: &str) -> SseEvent {
         SseEvent {
             event: event.map(str::to_owned),
             data: data.to_owned(),
@@ -531,82 +486,95 @@ mod tests {
         }
     }
 
+    /// Rules of no API: every event kept, `stop` ends the stream, `fail` fails it.
+    struct Count(usize);
+    impl Tally for Count {
+        fn add(&mut self, _event: &str) {
+            self.0 += 1;
+        }
+        fn fields(&self) -> Vec<(&'static str, crate::tally::Total<'_>)> {
+            vec![("events", crate::tally::Total::Count(self.0))]
+        }
+    }
+    static RULES: StreamRules = StreamRules {
+        classify: |ev, batch| match ev.event.as_deref() {
+            Some("stop") => End::Done,
+            Some("fail") => End::Error(stream_error(&ev.data)),
+            _ => {
+                batch.push(ev.data);
+                End::No
+            }
+        },
+        shape: Shape::Fields(&[("n", shape::Rule::Str)]),
+        tally: || Box::new(Count(0)),
+        events: "test.event",
+    };
+
     #[test]
-    fn tela_rules() {
+    fn the_rules_handed_in_decide() {
         let mut evs = vec![
-            ev(None, r#"{"a":1}"#),
-            ev(
-                None,
-                r#"{"choices":[],"note":"the word \"error\" in text"}"#,
-            ),
-            ev(None, "[DONE]"),
+            ev(None, r#"{"n":"1"}"#),
+            ev(Some("stop"), ""),
             ev(None, "{}"),
         ];
-        let (batch, end) = classify(Flavor::Tela, &mut evs, &CALL);
-        assert_eq!(batch.len(), 2);
+        let (batch, end) = classify(&RULES, &mut evs, &CALL);
+        assert_eq!(batch, [r#"{"n":"1"}"#]);
         assert!(matches!(end, End::Done));
 
-        let mut evs = vec![ev(
-            None,
-            r#"{"error":{"message":"Model provider failed","code":"P"}}"#,
-        )];
-        match classify(Flavor::Tela, &mut evs, &CALL).1 {
-            End::Error(Error::Stream { message, code, .. }) => {
-                assert_eq!(message, "Model provider failed");
-                assert_eq!(code.as_deref(), Some("P"));
-            }
-            _ => panic!("expected a stream error"),
-        }
-        let mut evs = vec![ev(Some("error"), r#"{"message":"boom"}"#)];
-        assert!(matches!(
-            classify(Flavor::Tela, &mut evs, &CALL).1,
-            End::Error(Error::Stream { .. })
-        ));
-        let mut evs = vec![ev(None, r#"{"error":null,"x":1}"#)];
-        assert_eq!(classify(Flavor::Tela, &mut evs, &CALL).0.len(), 1);
-    }
-
-    #[test]
-    fn dify_rules() {
         let mut evs = vec![
-            ev(None, r#"{"event":"message","answer":"hi"}"#),
-            ev(Some("ping"), ""),
+            ev(None, "{}"),
             ev(
-                None,
-                r#"{"event": "error", "status": 400, "code": "completion_request_error", "message": "Rate Limit Error"}"#,
+                Some("fail"),
+                r#"{"error":{"message":"boom","code":"c","status":429}}"#,
             ),
         ];
-        let (batch, end) = classify(Flavor::Dify, &mut evs, &CALL);
-        assert_eq!(batch.len(), 1);
-        match end {
-            End::Error(Error::Stream { code, status, .. }) => {
-                assert_eq!(code.as_deref(), Some("completion_request_error"));
-                assert_eq!(status, Some(400));
+        match classify(&RULES, &mut evs, &CALL) {
+            (
+                batch,
+                End::Error(Error::Stream {
+                    message,
+                    code,
+                    status,
+                    ..
+                }),
+            ) => {
+                assert_eq!(batch.len(), 1);
+                assert_eq!(message, "boom");
+                assert_eq!(code.as_deref(), Some("c"));
+                assert_eq!(status, Some(429));
             }
             _ => panic!("expected a stream error"),
         }
     }
 
     #[test]
-    fn dify_stream_continues_after_message_end_and_stops_at_tts_end() {
+    fn an_event_of_the_wrong_shape_fails_after_the_good_ones() {
         let mut evs = vec![
-            ev(None, r#"{"event": "message_end", "id": "m"}"#),
-            ev(None, ""),
-            ev(None, r#"{"event":"tts_message","audio":"QQ=="}"#),
-            ev(None, r#"{"event":"tts_message_end","audio":""}"#),
-            ev(None, r#"{"event":"message","answer":"late"}"#),
+            ev(None, r#"{"n":"1"}"#),
+            ev(None, r#"{"n":2}"#),
+            ev(None, "{}"),
         ];
-        let (batch, end) = classify(Flavor::Dify, &mut evs, &CALL);
-        assert_eq!(batch.len(), 3);
-        assert!(batch[2].contains("tts_message_end"));
-        assert!(matches!(end, End::Done));
-        // An answer that merely mentions "error" is text, not an error event.
-        let mut evs = vec![ev(
-            None,
-            r#"{"event":"message","answer":"no error here, tts_message_end"}"#,
-        )];
-        let (batch, end) = classify(Flavor::Dify, &mut evs, &CALL);
+        let (batch, end) = classify(&RULES, &mut evs, &CALL);
         assert_eq!(batch.len(), 1);
-        assert!(matches!(end, End::No));
+        match end {
+            End::Error(Error::Decode { message, path, .. }) => {
+                assert!(message.contains("bad event"), "{message}");
+                assert!(message.contains("n to be a string"), "{message}");
+                assert_eq!(path, "/x");
+            }
+            _ => panic!("expected a decode error"),
+        }
+    }
+
+    #[test]
+    fn errors_read_nested_or_flat() {
+        let Error::Stream { message, .. } = stream_error(r#"{"error":"flat text"}"#) else {
+            panic!()
+        };
+        assert_eq!(message, "flat text");
+        let Error::Stream { message, .. } = stream_error("") else {
+            panic!()
+        };
+        assert!(message.contains("ended the stream with an error"));
     }
 }

@@ -1,171 +1,78 @@
-//! What a Tela chunk stream adds up to (its `final()`), tallied in the core as batches are
-//! handed over, so Python never walks the chunks again: the joined text deltas of the first
-//! choice, the last finish reason, the last `message` (and its last `structured_content`),
-//! the last chunk `id` and `usage`, and the number of chunks.
+//! What a stream adds up to (its `final()`), whatever the API: the trait each API's stream
+//! rules implement (in its folder's `stream.rs`), and the shared lock the totals live under.
 //!
-//! Reads only the few fields it needs (borrowed, unparsed `RawValue`s for the rest), and is
-//! lenient: a field of an unexpected JSON type is skipped, never an error.
+//! A tally is counted in the core as batches are handed over, so it matches what the
+//! consumer was given (not what the producer read ahead) and Python never walks the events
+//! again. The totals sit behind a small lock of their own, apart from the stream's, so a
+//! face can read them at any time, even while a read waits on the network.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// The running totals of one Tela stream. Raw JSON fields stay JSON text; the binding parses
-/// them once, when `final()` asks.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tally {
-    /// The text deltas (`choices[0].delta.content`) joined.
-    pub text: String,
-    /// The last non-empty `choices[0].finish_reason`.
-    pub finish_reason: Option<String>,
-    /// JSON of the last non-null `message` object.
-    pub message: Option<String>,
-    /// JSON of the last non-null `message.structured_content`.
-    pub structured_content: Option<String>,
-    /// The last string `id`.
-    pub id: Option<String>,
-    /// JSON of the last non-null `usage`.
-    pub usage: Option<String>,
-    /// Events seen, whatever their content.
-    pub chunks: usize,
+/// One named field of a stream's totals, as a face hands it over.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Total<'a> {
+    /// A string.
+    Text(&'a str),
+    /// A string, or nothing yet.
+    MaybeText(Option<&'a str>),
+    /// JSON text the face parses (a message, usage), or nothing yet.
+    Json(Option<&'a str>),
+    /// A count.
+    Count(usize),
+    Flag(bool),
+    /// Binary content (decoded audio, say).
+    Bytes(&'a [u8]),
 }
 
-#[derive(Deserialize)]
-struct Chunk<'a> {
-    #[serde(borrow, default)]
-    choices: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, default)]
-    message: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    usage: Option<&'a RawValue>,
+/// The running totals of one stream: fed every event payload handed over, read as named
+/// fields. Lenient by contract: an event or field of an unexpected shape is skipped, never
+/// an error (the stream's rules already checked the shape they rely on).
+pub trait Tally: Send + 'static {
+    /// Counts one event (its JSON text) into the totals.
+    fn add(&mut self, event: &str);
+
+    /// The totals so far, by name. Names are the face's: each API documents its own.
+    fn fields(&self) -> Vec<(&'static str, Total<'_>)>;
 }
 
-#[derive(Deserialize)]
-struct Choice<'a> {
-    #[serde(borrow, default)]
-    delta: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    finish_reason: Option<&'a RawValue>,
-}
+/// A stream's totals under their own lock: shared by the stream that feeds them and the
+/// face that reads them.
+#[derive(Clone)]
+pub struct Totals(Arc<Mutex<Box<dyn Tally>>>);
 
-#[derive(Deserialize)]
-struct Delta<'a> {
-    #[serde(borrow, default)]
-    content: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Message<'a> {
-    #[serde(borrow, default)]
-    structured_content: Option<&'a RawValue>,
-}
-
-/// The string a raw JSON value holds, if it is a string.
-fn string(raw: &RawValue) -> Option<String> {
-    let text = raw.get();
-    if !text.starts_with('"') {
-        return None;
+impl Totals {
+    pub fn new(tally: Box<dyn Tally>) -> Self {
+        Totals(Arc::new(Mutex::new(tally)))
     }
-    serde_json::from_str(text).ok()
-}
 
-fn is_object(raw: &RawValue) -> bool {
-    raw.get().starts_with('{')
-}
-
-impl Tally {
-    /// Counts one event (the JSON text of a chunk) into the totals.
-    pub fn add(&mut self, event: &str) {
-        self.chunks += 1;
-        let Ok(chunk) = serde_json::from_str::<Chunk<'_>>(event) else {
-            return;
-        };
-        if let Some(first) = chunk.choices.as_deref().and_then(<[_]>::first)
-            && let Ok(choice) = serde_json::from_str::<Choice<'_>>(first.get())
-        {
-            if let Some(delta) = choice.delta.filter(|d| is_object(d))
-                && let Ok(delta) = serde_json::from_str::<Delta<'_>>(delta.get())
-                && let Some(text) = delta.content.and_then(string)
-            {
-                self.text.push_str(&text);
-            }
-            if let Some(reason) = choice.finish_reason.and_then(string)
-                && !reason.is_empty()
-            {
-                self.finish_reason = Some(reason);
-            }
-        }
-        if let Some(message) = chunk.message.filter(|m| is_object(m)) {
-            self.message = Some(message.get().to_owned());
-            if let Ok(m) = serde_json::from_str::<Message<'_>>(message.get())
-                && let Some(structured) = m.structured_content
-            {
-                self.structured_content = Some(structured.get().to_owned());
-            }
-        }
-        if let Some(id) = chunk.id.and_then(string) {
-            self.id = Some(id);
-        }
-        if let Some(usage) = chunk.usage {
-            self.usage = Some(usage.get().to_owned());
-        }
+    /// The totals, locked. Held only briefly: to add a batch, or to read the fields. A tally
+    /// that panicked is still read (its fields are plain data).
+    pub fn lock(&self) -> MutexGuard<'_, Box<dyn Tally>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl std::fmt::Debug for Totals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Totals").finish_non_exhaustive()
+    }
+}
 
-    fn tally(events: &[&str]) -> Tally {
-        let mut t = Tally::default();
-        for e in events {
-            t.add(e);
+/// Helpers for the APIs' tallies, which read a few fields of each event as borrowed,
+/// unparsed JSON.
+pub mod raw {
+    use serde_json::value::RawValue;
+
+    /// The string a raw JSON value holds, if it is a string.
+    pub fn string(raw: &RawValue) -> Option<String> {
+        let text = raw.get();
+        if !text.starts_with('"') {
+            return None;
         }
-        t
+        serde_json::from_str(text).ok()
     }
 
-    #[test]
-    fn joins_text_and_keeps_the_last_fields() {
-        let t = tally(&[
-            r#"{"id":"c1","choices":[{"delta":{"role":"assistant","content":"Hé"}}],"message":{"content":"Hé"}}"#,
-            r#"{"id":"c1","choices":[{"delta":{"content":"llo \"x\""},"finish_reason":null}]}"#,
-            r#"{"id":"c2","choices":[{"delta":{},"finish_reason":"stop"}],"message":{"content":"Hé","structured_content":{"a":1}},"usage":{"total_tokens":3}}"#,
-        ]);
-        assert_eq!(t.text, "Héllo \"x\"");
-        assert_eq!(t.finish_reason.as_deref(), Some("stop"));
-        assert_eq!(t.id.as_deref(), Some("c2"));
-        assert_eq!(t.structured_content.as_deref(), Some(r#"{"a":1}"#));
-        assert!(t.message.as_deref().unwrap().contains("structured_content"));
-        assert_eq!(t.usage.as_deref(), Some(r#"{"total_tokens":3}"#));
-        assert_eq!(t.chunks, 3);
-    }
-
-    #[test]
-    fn odd_chunks_count_but_add_nothing() {
-        let t = tally(&[
-            r#"{}"#,
-            r#"{"choices":[]}"#,
-            r#"{"choices":[{"delta":null,"finish_reason":""}]}"#,
-            r#"{"choices":[{"delta":{"content":5}}],"id":7,"message":null,"usage":null}"#,
-            r#"{"choices":[{"delta":"x"}],"extra":{"deep":[1,2]}}"#,
-            "not json",
-        ]);
-        assert_eq!(
-            t,
-            Tally {
-                chunks: 6,
-                ..Tally::default()
-            }
-        );
-    }
-
-    #[test]
-    fn only_the_first_choice_counts() {
-        let t = tally(&[
-            r#"{"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"},"finish_reason":"stop"}]}"#,
-        ]);
-        assert_eq!(t.text, "a");
-        assert_eq!(t.finish_reason, None);
+    pub fn is_object(raw: &RawValue) -> bool {
+        raw.get().starts_with('{')
     }
 }

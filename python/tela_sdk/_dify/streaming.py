@@ -1,17 +1,19 @@
-"""``DifyStream`` and ``AsyncDifyStream``: Dify's typed stream events, and what they add up to.
+"""``DifyStream`` and ``AsyncDifyStream``: Dify's typed stream events, and what they add up to,
+over the API-agnostic base (``tela_sdk._streaming``).
 
-The native core already applies Dify's stream rules (``event: ping`` skipped, an ``error``
-event raised as ``StreamError``, the end at EOF or ``tts_message_end``); these classes only
-type the events and accumulate the answer: ``message``/``agent_message`` text appended,
-``message_replace`` replacing everything before, usage and files from ``message_end``.
+The native core applies Dify's stream rules (``event: ping`` skipped, an ``error`` event
+raised as ``StreamError``, the end at EOF or ``tts_message_end``) and adds up the answer as
+events pass (``dify::stream`` in the core: ``message``/``agent_message`` text appended,
+``message_replace`` replacing everything before, usage and files from ``message_end``, the
+audio). These classes type the events and make ``DifyFinal`` from the core's totals.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterator
-from types import TracebackType
 from typing import Any
 
+from .. import _streaming
 from .._native import NativeStream
 from .._tela.streaming import AsyncStream, FinalMessage, Stream
 from ..dify_types import (
@@ -94,93 +96,22 @@ class DifyFinal(FinalMessage):
         )
 
 
-class _Accumulator:
-    """Tracks one Dify stream on the raw event fields (cheap per event)."""
-
-    __slots__ = (
-        "audio",
-        "conversation_id",
-        "end_files",
-        "ended",
-        "event_files",
-        "events",
-        "message_id",
-        "metadata",
-        "parts",
-        "replaced",
-        "task_id",
+def _final(totals: dict[str, Any]) -> DifyFinal:
+    """The ``final()`` of a Dify stream, from the totals the core kept as events passed."""
+    metadata = totals["metadata"]
+    files = totals["files"]
+    return DifyFinal(
+        answer=totals["answer"],
+        events=totals["events"],
+        ended=totals["ended"],
+        message_id=totals["message_id"],
+        task_id=totals["task_id"],
+        conversation_id=totals["conversation_id"],
+        metadata=DifyMetadata(metadata) if isinstance(metadata, dict) else None,
+        files=[DifyFile(f) for f in files if isinstance(f, dict)] if isinstance(files, list) else [],
+        replaced=totals["replaced"],
+        audio=totals["audio"],
     )
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.replaced = False
-        self.ended = False
-        self.events = 0
-        self.message_id: str | None = None
-        self.task_id: str | None = None
-        self.conversation_id: str | None = None
-        self.metadata: dict[str, Any] | None = None
-        self.event_files: list[dict[str, Any]] = []
-        self.end_files: list[Any] | None = None
-        self.audio = bytearray()
-
-    def add(self, event: Any) -> None:
-        """Takes the raw event dict (or a typed event: both answer ``get``)."""
-        self.events += 1
-        name = event.get("event")
-        if self.message_id is None:
-            self.message_id = event.get("message_id")
-            self.task_id = event.get("task_id")
-        if self.conversation_id is None:
-            self.conversation_id = event.get("conversation_id")
-        if name == "message" or name == "agent_message":
-            answer = event.get("answer")
-            if answer:
-                self.parts.append(answer)
-        elif name == "message_replace":
-            self.parts = [event.get("answer") or ""]
-            self.replaced = True
-        elif name == "message_file":
-            self.event_files.append(
-                {
-                    "related_id": event.get("id"),
-                    "type": event.get("type"),
-                    "url": event.get("url"),
-                    "belongs_to": event.get("belongs_to"),
-                }
-            )
-        elif name == "message_end":
-            self.ended = True
-            metadata = event.get("metadata")
-            self.metadata = metadata if isinstance(metadata, dict) else None
-            files = event.get("files")
-            if isinstance(files, list) and files:
-                self.end_files = files
-        elif name == "tts_message" or name == "tts_message_end":
-            audio = event.get("audio")
-            if audio:
-                import base64  # lazy: not needed to import tela_sdk
-
-                self.audio += base64.b64decode(audio)
-
-    @property
-    def answer(self) -> str:
-        return "".join(self.parts)
-
-    def final(self) -> DifyFinal:
-        files = self.end_files if self.end_files is not None else self.event_files
-        return DifyFinal(
-            answer=self.answer,
-            events=self.events,
-            ended=self.ended,
-            message_id=self.message_id,
-            task_id=self.task_id,
-            conversation_id=self.conversation_id,
-            metadata=DifyMetadata(self.metadata) if self.metadata is not None else None,
-            files=[DifyFile(f) for f in files if isinstance(f, dict)],
-            replaced=self.replaced,
-            audio=bytes(self.audio),
-        )
 
 
 def _text_piece(event: DifyEvent) -> str | None:
@@ -192,36 +123,34 @@ def _text_piece(event: DifyEvent) -> str | None:
     return None
 
 
-class DifyStream(Stream[DifyEvent]):
+class _Live:
+    """What a Dify stream knows before it ends, from the core's totals so far (the events
+    handed over)."""
+
+    _native: NativeStream
+
+    @property
+    def task_id(self) -> str | None:
+        """The task id of this answer, once the first event arrived (``None`` before)."""
+        task_id: str | None = self._native.tally("task_id")
+        return task_id
+
+    @property
+    def answer(self) -> str:
+        """The answer so far (after any moderation replace): of every event read from the
+        connection, which may run a few events ahead of the one in hand."""
+        answer: str = self._native.tally("answer")
+        return answer
+
+
+class DifyStream(_Live, _streaming.Stream[DifyEvent, DifyFinal]):
     """A synchronous stream of typed Dify events: ``for event in stream``.
 
     ``task_id`` (for ``stop``) is known from the first event on.
     """
 
     def __init__(self, native: NativeStream) -> None:
-        self._dify = _Accumulator()
-        super().__init__(native, dify_event, self._dify)
-
-    def __iter__(self) -> DifyStream:
-        return self
-
-    def __enter__(self) -> DifyStream:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def task_id(self) -> str | None:
-        """The task id of this answer, once the first event arrived (``None`` before)."""
-        return self._dify.task_id
-
-    @property
-    def answer(self) -> str:
-        """The answer so far (after any moderation replace)."""
-        return self._dify.answer
+        super().__init__(native, dify_event, _final)
 
     def text(self) -> Iterator[str]:
         """The answer text as it arrives. On ``message_replace`` it yields an
@@ -231,39 +160,12 @@ class DifyStream(Stream[DifyEvent]):
             if piece is not None:
                 yield piece
 
-    def final(self) -> DifyFinal:
-        """Consumes the rest and returns the answer, usage, citations, files and audio."""
-        self.until_done()
-        return self._dify.final()
 
-
-class AsyncDifyStream(AsyncStream[DifyEvent]):
+class AsyncDifyStream(_Live, _streaming.AsyncStream[DifyEvent, DifyFinal]):
     """An asynchronous stream of typed Dify events: ``async for event in stream``."""
 
     def __init__(self, native: NativeStream) -> None:
-        self._dify = _Accumulator()
-        super().__init__(native, dify_event, self._dify)
-
-    def __aiter__(self) -> AsyncDifyStream:
-        return self
-
-    async def __aenter__(self) -> AsyncDifyStream:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def task_id(self) -> str | None:
-        """The task id of this answer, once the first event arrived (``None`` before)."""
-        return self._dify.task_id
-
-    @property
-    def answer(self) -> str:
-        """The answer so far (after any moderation replace)."""
-        return self._dify.answer
+        super().__init__(native, dify_event, _final)
 
     async def text(self) -> AsyncGenerator[str, None]:
         """The answer text as it arrives; ``AnswerReplaced`` on ``message_replace``. Closes
@@ -277,10 +179,11 @@ class AsyncDifyStream(AsyncStream[DifyEvent]):
             self.close()
             raise
 
-    async def final(self) -> DifyFinal:
-        """Consumes the rest and returns the answer, usage, citations, files and audio."""
-        await self.until_done()
-        return self._dify.final()
+
+# A Dify stream is still a ``tela_sdk.Stream`` / ``AsyncStream`` to ``isinstance``, as when it
+# subclassed them (the ABCs' virtual subclasses: nothing else is shared).
+Stream.register(DifyStream)
+AsyncStream.register(AsyncDifyStream)
 
 
 def _b64encode(data: bytes) -> str:

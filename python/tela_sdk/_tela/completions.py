@@ -167,7 +167,7 @@ class Completions(SyncResource):
         """
         body, options = split_params(params, _RUN_ARGS, "create")
         if stream:
-            return Stream(self._stream("completions.create", body, options), CompletionChunk)
+            return Stream(self._stream("completions.create", body, options))
         return Completion(*self._call("completions.create", body, options))
 
     def batch(
@@ -300,7 +300,7 @@ class AsyncCompletions(AsyncResource):
         """Async twin of ``Client.completions.create``: awaits the answer, or an ``AsyncStream``."""
         body, options = split_params(params, _RUN_ARGS, "create")
         if stream:
-            return AsyncStream(await self._stream("completions.create", body, options), CompletionChunk)
+            return AsyncStream(await self._stream("completions.create", body, options))
         return Completion(*await self._call("completions.create", body, options))
 
     async def batch(

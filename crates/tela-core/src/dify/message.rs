@@ -10,7 +10,7 @@ use super::*;
 use crate::api::Args;
 use crate::client::Client;
 use crate::error::Result;
-use crate::events::{EventStream, Flavor};
+use crate::events::EventStream;
 use crate::json::{kind, merge, to_bytes};
 use crate::retry::Safety;
 use crate::transport::{CallOptions, Request, Response};
@@ -211,7 +211,7 @@ pub async fn stream(
 ) -> Result<EventStream> {
     let mut req = message_request(app, args, Mode::Streaming)?;
     req.accept = "text/event-stream";
-    client.open_events(&req, opts, Flavor::Dify).await
+    client.open_events(&req, opts, &super::stream::RULES).await
 }
 
 #[cfg(test)]

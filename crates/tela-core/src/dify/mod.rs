@@ -14,6 +14,7 @@ mod info;
 mod message;
 pub mod ops;
 mod stop;
+pub mod stream;
 mod upload;
 
 use serde_json::{Map, Value};

@@ -10,14 +10,14 @@ use crate::shape::Shape;
 pub static OPERATIONS: &[Operation] = &[
     Operation {
         name: "dify.completion_messages.create",
-        answer: Shape::Dify,
+        answer: super::stream::EVENT,
         takes_files: true,
         call: Some(|c, a, o| Box::pin(create(c, App::Completion, a, o))),
         stream: Some(|c, a, o| Box::pin(stream(c, App::Completion, a, o))),
     },
     Operation {
         name: "dify.chat_messages.create",
-        answer: Shape::Dify,
+        answer: super::stream::EVENT,
         takes_files: true,
         call: Some(|c, a, o| Box::pin(create(c, App::Chat, a, o))),
         stream: Some(|c, a, o| Box::pin(stream(c, App::Chat, a, o))),

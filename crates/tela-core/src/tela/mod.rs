@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::events::{EventStream, Flavor};
+use crate::events::EventStream;
 use crate::files::FileSource;
 use crate::json::{kind, merge, to_bytes};
 use crate::retry::Safety;
@@ -19,6 +19,7 @@ use crate::transport::{CallOptions, Request, Response};
 pub mod files;
 pub mod ops;
 pub mod runs;
+pub mod stream;
 
 pub const COMPLETIONS_PATH: &str = "/v2/chat/completions";
 
@@ -434,7 +435,7 @@ pub async fn stream(
         Safety::CreatesWork,
     );
     req.accept = "text/event-stream";
-    client.open_events(&req, opts, Flavor::Tela).await
+    client.open_events(&req, opts, &stream::RULES).await
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 use crate::api::Operation;
 use crate::shape::Shape;
 use crate::tela::runs;
+use crate::tela::stream::COMPLETION;
 use crate::tela::{self, files};
 
 pub static OPERATIONS: &[Operation] = &[
     Operation {
         name: "completions.create",
-        answer: Shape::Completion,
+        answer: COMPLETION,
         takes_files: true,
         call: Some(|c, a, o| Box::pin(tela::create(c, a.body, a.extra_body, a.files, o))),
         stream: Some(|c, a, o| Box::pin(tela::stream(c, a.body, a.extra_body, a.files, o))),
