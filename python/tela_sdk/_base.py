@@ -7,6 +7,7 @@ import sys
 from contextvars import ContextVar
 
 from . import _docs
+from ._closing import Closing
 from ._exceptions import InsecureTransportWarning, TelaError
 from ._files import File
 from ._native import NativeClient, NativeStream
@@ -405,21 +406,13 @@ def _rebuild(cls: type[BaseClient], config: tuple[dict[str, Any], ...] | dict[st
 _docs.signatures(BaseClient)
 
 
-class SyncClient(BaseClient):
+class SyncClient(Closing, BaseClient):
     """``close()`` and ``with`` for the blocking clients (Tela and Dify)."""
 
     def close(self) -> None:
         """Stops this client from making calls; its pool closes once no copy uses it."""
         self._closed = True
         self._native.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 class AsyncClientBase(BaseClient):

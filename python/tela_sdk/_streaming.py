@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 
+from ._closing import Closing
 from ._native import NativeStream
 from ._typing_lite import TYPE_CHECKING, Generic, TypeVar
 
@@ -81,7 +82,7 @@ class _Base(Generic[_E, _F]):
             native.close()
 
 
-class Stream(_Base[_E, _F], Iterator[_E]):
+class Stream(_Base[_E, _F], Iterator[_E], Closing):
     """A synchronous stream: ``for event in stream``. Waits release the GIL; Ctrl-C works."""
 
     def __iter__(self) -> Self:
@@ -99,14 +100,6 @@ class Stream(_Base[_E, _F], Iterator[_E]):
                 return self._cast(batch[pos])
             if self._done or not self._refill(self._native.next_batch()):
                 raise StopIteration
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def until_done(self) -> Self:
         """Consumes the rest of the stream (raising its error, if any)."""

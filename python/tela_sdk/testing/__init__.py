@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
+from .._closing import Closing
 from .._models import Field, Model
 from .._native import NativeEmulator
 from .._tela.client import AsyncClient, Client
@@ -126,7 +126,7 @@ class ReplyRequest(Model):
 Reply = str | Mapping[str, Any] | Callable[[ReplyRequest], Any] | None
 
 
-class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
+class Emulator(DifyEmulatorMixin, FilesEmulatorMixin, Closing):
     """An in-process Tela API server. Use as a context manager, or call ``close()``.
 
     A canvas run whose template (or text reply) uses a variable the request did not send
@@ -301,14 +301,6 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin):
 
     def close(self) -> None:
         self._native.close()
-
-    def __enter__(self) -> Emulator:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Emulator(url={self.url!r})"
