@@ -94,3 +94,65 @@ def table(title: str, unit: str, rows: dict[str, float], baseline: str) -> str:
         ratio = f"{value / base:>15.1f}x" if base else "              -"
         out.append(f"  {name:<28}{value:>14,.0f}  {ratio}")
     return "\n".join(out)
+
+
+FLOORSERVER = os.environ.get("BENCH_FLOORSERVER", "")  # built by run.sh / ab.py
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process so far (every thread: the SDK's tokio threads count)."""
+    import resource
+
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+def _post(url: str, body: dict[str, Any], auth: bool = True) -> tuple[str, bytes]:
+    headers = {"Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = f"Bearer {API_KEY}"
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
+    with urllib.request.urlopen(req) as resp:
+        return str(resp.headers.get("content-type", "")), resp.read()
+
+
+class FloorServer:
+    """benchmarks/floorserver in its own process: answers from bytes recorded from the emulator,
+    so a table against it measures the client, not the server."""
+
+    def __init__(self, threads: int = 2) -> None:
+        if not FLOORSERVER:
+            raise RuntimeError("BENCH_FLOORSERVER is not set (cargo build --profile bench-release -p tela-floorserver)")
+        self.proc = subprocess.Popen([FLOORSERVER, str(threads)], stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"floorserver did not start: {line!r}")
+        self.url = line.removeprefix("listening on ")
+
+    def record(self, source: Server, body: dict[str, Any]) -> int:
+        """Asks the emulator `body` once and stores its answer here; returns the events in it."""
+        content_type, answer = _post(source.url + "/v2/chat/completions", body)
+        spec = {
+            "canvas_id": body["canvas_id"],
+            "stream": bool(body.get("stream")),
+            "content_type": content_type,
+            "body": answer.decode(),
+        }
+        _, out = _post(self.url + "/_floor/responses", spec, auth=False)
+        return int(json.loads(out)["events"])
+
+    def stats(self) -> dict[str, float]:
+        with urllib.request.urlopen(self.url + "/_floor/stats") as resp:
+            data: dict[str, float] = json.load(resp)
+            return data
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    def __enter__(self) -> FloorServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,5 +1,6 @@
 //! The floor for every workload of `benchmarks/run.sh`: bare reqwest + serde_json, no models,
-//! no retries, no Python. Prints one JSON object of rates on stdout.
+//! no retries, no Python. Prints one JSON object on stdout: the rate, and `cpu_us`, this
+//! process's CPU (all threads) per unit over the measured section.
 //!
 //! rawclient sync <url> <canvas> <seconds>        sequential requests/s
 //! rawclient async <url> <canvas> <seconds> <n>   requests/s with n in flight
@@ -12,6 +13,29 @@ use serde_json::{Value, json};
 
 const KEY: &str = "Bearer bench-key";
 const VARIABLES: &str = r#"{"document": "Invoice #1042: 3 items, total 1,250 EUR", "lang": "en"}"#;
+
+/// This process's CPU (user + system, all threads) so far, in seconds.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage writes into the zeroed struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Units per second and CPU microseconds per unit of the measured section only.
+struct Rate {
+    rate: f64,
+    cpu_us: f64,
+}
+
+fn rate_of(units: u64, start: Instant, cpu0: f64) -> Rate {
+    let units = units.max(1) as f64;
+    Rate {
+        rate: units / start.elapsed().as_secs_f64(),
+        cpu_us: (cpu_seconds() - cpu0) / units * 1e6,
+    }
+}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -34,23 +58,23 @@ async fn create(client: &reqwest::Client, url: &str, body: &Value) -> usize {
     v["choices"].as_array().map_or(0, Vec::len)
 }
 
-async fn sync_rate(url: &str, canvas: &str, seconds: f64) -> f64 {
+async fn sync_rate(url: &str, canvas: &str, seconds: f64) -> Rate {
     let (c, body) = (client(), request_body(canvas, false));
     for _ in 0..20 {
         create(&c, url, &body).await;
     }
-    let (start, mut done) = (Instant::now(), 0u64);
+    let (start, cpu0, mut done) = (Instant::now(), cpu_seconds(), 0u64);
     while start.elapsed().as_secs_f64() < seconds {
         assert!(create(&c, url, &body).await > 0);
         done += 1;
     }
-    done as f64 / start.elapsed().as_secs_f64()
+    rate_of(done, start, cpu0)
 }
 
-async fn async_rate(url: &str, canvas: &str, seconds: f64, n: usize) -> f64 {
+async fn async_rate(url: &str, canvas: &str, seconds: f64, n: usize) -> Rate {
     let (c, body) = (client(), request_body(canvas, false));
     futures::future::join_all((0..n).map(|_| create(&c, url, &body))).await;
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_seconds());
     let deadline = start + Duration::from_secs_f64(seconds);
     let workers = (0..n).map(|_| {
         let (c, body, url) = (c.clone(), body.clone(), url.to_owned());
@@ -68,18 +92,21 @@ async fn async_rate(url: &str, canvas: &str, seconds: f64, n: usize) -> f64 {
         .into_iter()
         .map(|r| r.expect("worker"))
         .sum();
-    done as f64 / start.elapsed().as_secs_f64()
+    rate_of(done, start, cpu0)
 }
 
 /// Reads one stream: frames cut at each blank line straight out of the received chunk, one
 /// `serde_json::Value` parse per event; only an event split across two chunks is copied.
-async fn stream_rate(url: &str, canvas: &str) -> f64 {
+async fn stream_rate(url: &str, canvas: &str) -> Rate {
     let c = client();
     let blank = memchr::memmem::Finder::new(b"\n\n");
     let body = request_body(canvas, true);
-    let mut best = 0f64;
+    let mut best = Rate {
+        rate: 0.0,
+        cpu_us: 0.0,
+    };
     for _ in 0..2 {
-        let start = Instant::now();
+        let (start, cpu0) = (Instant::now(), cpu_seconds());
         let mut resp = c
             .post(url)
             .header("Authorization", KEY)
@@ -131,7 +158,10 @@ async fn stream_rate(url: &str, canvas: &str) -> f64 {
                 }
             }
         }
-        best = best.max(events as f64 / start.elapsed().as_secs_f64());
+        let this = rate_of(events, start, cpu0);
+        if this.rate > best.rate {
+            best = this;
+        }
     }
     best
 }
@@ -163,21 +193,24 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let out = match arg(1) {
         "sync" => {
-            json!({"rate": rt.block_on(sync_rate(&endpoint, arg(3), arg(4).parse().unwrap()))})
+            let r = rt.block_on(sync_rate(&endpoint, arg(3), arg(4).parse().unwrap()));
+            json!({"rate": r.rate, "cpu_us": r.cpu_us})
         }
         "async" => {
-            json!({"rate": rt.block_on(async_rate(&endpoint, arg(3), arg(4).parse().unwrap(), arg(5).parse().unwrap()))})
+            let (secs, n) = (arg(4).parse().unwrap(), arg(5).parse().unwrap());
+            let r = rt.block_on(async_rate(&endpoint, arg(3), secs, n));
+            json!({"rate": r.rate, "cpu_us": r.cpu_us})
         }
         "stream" => {
             // On a worker thread, as the SDK reads, not on the thread that blocks in
             // `block_on` (a cross-thread wake-up per event would dominate).
             let canvas = arg(3).to_owned();
-            let rate = rt.block_on(async move {
+            let r = rt.block_on(async move {
                 tokio::spawn(async move { stream_rate(&endpoint, &canvas).await })
                     .await
                     .expect("stream task")
             });
-            json!({ "rate": rate })
+            json!({"rate": r.rate, "cpu_us": r.cpu_us})
         }
         "base64" => json!({"seconds": base64_seconds(arg(2))}),
         other => panic!("unknown mode {other:?}: sync | async | stream | base64"),

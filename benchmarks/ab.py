@@ -1,0 +1,100 @@
+"""Two builds of tela_sdk side by side in one run: `python ab.py PYTHON_A PYTHON_B [rounds]`.
+
+Each interpreter (a venv with a release wheel of one build) runs `ab_worker.py` in turn,
+alternating which goes first, against the floor server (answers from pre-recorded bytes, in its
+own process) and then against the emulator (end to end). The raw Rust client runs the same
+workloads in the same rounds. Prints the median rate and client CPU per unit of each, and B/A.
+Needs BENCH_FLOORSERVER and BENCH_RAWCLIENT (release builds; see run.sh).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+from _harness import RAWCLIENT, FloorServer, Server
+
+SECONDS = 3.0
+TEMPLATE = "Summarize: {{document}}"
+VARIABLES = {"document": "Invoice #1042: 3 items, total 1,250 EUR", "lang": "en"}
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def worker(python: str, url: str, canvases: list[str]) -> dict[str, list[float]]:
+    out = subprocess.run(
+        [python, os.path.join(HERE, "ab_worker.py"), url, *canvases, str(SECONDS)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+        cwd=HERE,
+    )
+    data: dict[str, list[float]] = json.loads(out.stdout)
+    return data
+
+
+def raw(url: str, canvases: list[str]) -> dict[str, list[float]]:
+    """The raw Rust client on the workloads it has: its rate and its own CPU per unit."""
+    seq, big, _ = canvases
+    out: dict[str, list[float]] = {}
+    for name, args in (
+        ("sequential sync create", ["sync", url, seq, str(SECONDS)]),
+        ("async create, 64 in flight", ["async", url, seq, str(SECONDS), "64"]),
+        ("one stream, 100k chunks", ["stream", url, big]),
+    ):
+        got = json.loads(subprocess.run([RAWCLIENT, *args], capture_output=True, text=True, check=True).stdout)
+        out[name] = [got["rate"], got["cpu_us"]]
+    return out
+
+
+def main() -> None:
+    a, b = sys.argv[1], sys.argv[2]
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    names = {a: "A " + a, b: "B " + b}
+    with Server() as emu, FloorServer() as floor:
+        seq = emu.add_canvas(template=TEMPLATE, reply="A short summary of {{document}}.")
+        big = emu.add_canvas(template="t", reply="abcd" * 100_000, stream={"chunk_size": 4})
+        small = emu.add_canvas(template="t", reply="abcd" * 50, stream={"chunk_size": 4})
+        floor.record(emu, {"canvas_id": seq, "variables": VARIABLES})
+        floor.record(emu, {"canvas_id": big, "stream": True})
+        floor.record(emu, {"canvas_id": small, "stream": True})
+        canvases = [seq, big, small]
+        for server_name, url in (("floor server", floor.url), ("emulator, end to end", emu.url)):
+            runs: dict[str, dict[str, list[list[float]]]] = {names[a]: {}, names[b]: {}, "raw Rust": {}}
+            for r in range(rounds):
+                for py in (a, b) if r % 2 == 0 else (b, a):
+                    for k, v in worker(py, url, canvases).items():
+                        runs[names[py]].setdefault(k, []).append(v)
+                if RAWCLIENT and server_name == "floor server":
+                    for k, v in raw(url, canvases).items():
+                        runs["raw Rust"].setdefault(k, []).append(v)
+            print(f"\n### Against the {server_name} ({rounds} rounds, median)\n")
+            head = ["workload", "A rate", "B rate", "B / A", "A CPU µs/unit", "B CPU µs/unit"]
+            head += ["raw Rust rate", "raw CPU µs/unit", "B / raw"]
+            print("| " + " | ".join(head) + " |")
+            print("|" + "---|" * len(head))
+            for k in runs[names[a]]:
+                ra = statistics.median(x[0] for x in runs[names[a]][k])
+                rb = statistics.median(x[0] for x in runs[names[b]][k])
+                ca = statistics.median(x[1] for x in runs[names[a]][k])
+                cb = statistics.median(x[1] for x in runs[names[b]][k])
+                raw_runs = runs["raw Rust"].get(k)
+                raw_cells = ["", "", ""]
+                if raw_runs:
+                    rr, cr = statistics.median(x[0] for x in raw_runs), statistics.median(x[1] for x in raw_runs)
+                    raw_cells = [f"{rr:,.0f}", f"{cr:.1f}", f"{rb / rr:.2f}x"]
+                print(
+                    f"| {k} | {ra:,.0f} | {rb:,.0f} | {rb / ra:.2f}x | {ca:.1f} | {cb:.1f} | "
+                    + " | ".join(raw_cells)
+                    + " |"
+                )
+        stats = floor.stats()
+        cpu, requests, events = stats["cpu_seconds"], stats["requests"], stats["events"]
+        print(f"\nfloor server CPU: {cpu:.2f} s for {requests:,.0f} requests and {events:,.0f} events")
+
+
+if __name__ == "__main__":
+    main()
