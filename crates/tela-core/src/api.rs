@@ -3,44 +3,13 @@
 //! endpoints of the service it talks to, and the bindings stay free of per-endpoint code:
 //! a new endpoint is a new table entry.
 
-use futures::future::BoxFuture;
-use serde_json::{Map, Value};
-
 use crate::client::Client;
 use crate::config::Api;
 use crate::error::{Error, Result, identifiers_sent};
 use crate::events::EventStream;
-use crate::files::FileSource;
-use crate::shape::{self, Shape};
+pub use crate::operation::{Args, CallFn, Operation, StreamFn};
+use crate::shape;
 use crate::transport::{CallOptions, Response};
-
-/// Arguments of one call: the typed fields the user passed, and the unchecked extras.
-#[derive(Debug, Default)]
-pub struct Args {
-    pub body: Map<String, Value>,
-    pub extra_body: Option<Map<String, Value>>,
-    /// The files found in `body`/`extra_body`; placeholder `{"$tela_file": i}` stands for the i-th.
-    pub files: Vec<FileSource>,
-}
-
-/// Runs an operation that answers with JSON.
-pub type CallFn = for<'a> fn(&'a Client, Args, &'a CallOptions) -> BoxFuture<'a, Result<Response>>;
-
-/// Runs an operation that answers with an event stream.
-pub type StreamFn =
-    for<'a> fn(&'a Client, Args, &'a CallOptions) -> BoxFuture<'a, Result<EventStream>>;
-
-/// One entry of an API's operation table.
-pub struct Operation {
-    /// The name the faces pass (`tela_sdk._native.OPERATIONS` lists them all).
-    pub name: &'static str,
-    /// The shape a JSON answer must have (streams are checked event by event instead).
-    pub answer: Shape,
-    /// Whether it delivers `tela_sdk.File` values; anywhere else they would be dropped.
-    pub takes_files: bool,
-    pub call: Option<CallFn>,
-    pub stream: Option<StreamFn>,
-}
 
 /// The operations of one API.
 pub fn table(api: Api) -> &'static [Operation] {

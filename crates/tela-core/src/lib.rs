@@ -12,6 +12,7 @@ pub mod files;
 pub mod json;
 pub mod limiter;
 pub mod logging;
+pub mod operation;
 mod redirect;
 pub mod retry;
 pub mod runtime;

@@ -7,11 +7,11 @@ use serde_json::{Map, Value};
 
 use super::file_ref::{looks_like_file, resolve_files};
 use super::*;
-use crate::api::Args;
 use crate::client::Client;
 use crate::error::Result;
 use crate::events::EventStream;
 use crate::json::{kind, merge, to_bytes};
+use crate::operation::Args;
 use crate::retry::Safety;
 use crate::transport::{CallOptions, Request, Response};
 

@@ -4,7 +4,7 @@
 use super::{
     App, Conversations, Info, conversations, create, feedback, get_info, stop, stream, upload,
 };
-use crate::api::Operation;
+use crate::operation::Operation;
 use crate::shape::Shape;
 
 pub static OPERATIONS: &[Operation] = &[

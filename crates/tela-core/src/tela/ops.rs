@@ -1,7 +1,7 @@
 //! The Tela operation table: every name a face may call on a Tela client, its answer's shape
 //! and which function runs it (the request line it sends is the function's own).
 
-use crate::api::Operation;
+use crate::operation::Operation;
 use crate::shape::Shape;
 use crate::tela::runs;
 use crate::tela::stream::COMPLETION;
