@@ -1,6 +1,5 @@
-//! Python values <-> JSON. Requests: a direct walk into serde_json (bodies are small; the
-//! walk names the offending path in its errors). Responses: jiter builds Python objects
-//! straight from bytes, with a string cache, without an intermediate tree.
+//! Python values to JSON, for requests: a direct walk into serde_json (bodies are small; the
+//! walk names the offending path in its errors). Answers go the other way in `from_json.rs`.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -172,17 +171,4 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "?".into())
-}
-
-/// Parses JSON bytes into Python objects (dicts, lists, str, int, float, bool, None).
-pub fn from_json<'py>(py: Python<'py>, data: &[u8]) -> Result<Bound<'py, PyAny>, String> {
-    jiter::PythonParse {
-        allow_inf_nan: false,
-        cache_mode: jiter::StringCacheMode::All,
-        partial_mode: jiter::PartialMode::Off,
-        catch_duplicate_keys: false,
-        float_mode: jiter::FloatMode::Float,
-    }
-    .python_parse(py, data)
-    .map_err(|e| e.description(data))
 }

@@ -12,7 +12,8 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use tela_emulator::{CanvasSpec, DifyAppSpec, Emulator, EmulatorConfig, FaultSpec, ReplyFn};
 
-use crate::convert::{from_json, to_json};
+use crate::convert::to_json;
+use crate::from_json::from_json;
 use crate::runtime::block_on_shared;
 
 #[pyclass(frozen, module = "tela_sdk._native")]

@@ -8,7 +8,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use tela_core::{Error, StatusError};
 
-use crate::convert::from_json;
+use crate::from_json::from_json;
 
 const MODULE: &str = "tela_sdk._exceptions";
 

@@ -10,6 +10,7 @@ mod de;
 mod emulator;
 mod errors;
 mod files;
+mod from_json;
 mod logging;
 mod outcome;
 mod runtime;

@@ -7,8 +7,8 @@ use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::convert::from_json;
 use crate::errors;
+use crate::from_json::from_json;
 
 /// A JSON response body plus the request id; becomes `(data, request_id)`, or
 /// `(data, request_id, (status, headers))` for a raw-response call.

@@ -19,8 +19,8 @@ use tela_core::runtime::current_pid;
 use tela_core::tally::{Total, Totals};
 use tokio::sync::Mutex;
 
-use crate::convert::from_json;
 use crate::errors::{self, invalid};
+use crate::from_json::from_json;
 use crate::outcome::{JsonBatch, Outcome};
 use crate::runtime::{awaitable, block_on, settle_local};
 
