@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 API_KEY = "bench-key"
@@ -17,15 +18,22 @@ RAW_RUST = "raw Rust (reqwest)"
 RAWCLIENT = os.environ.get("BENCH_RAWCLIENT", "")  # built by run.sh; rows skipped without it
 
 
-def raw_rust(*args: str) -> dict[str, float]:
+def raw_rust_json(*args: str) -> dict[str, float]:
     """Runs the raw Rust client (benchmarks/rawclient) and returns what it printed."""
     out = subprocess.run([RAWCLIENT, *args], capture_output=True, text=True, check=True, timeout=600)
     result: dict[str, float] = json.loads(out.stdout)
     return result
 
 
-def record(workload: str, unit: str, rows: dict[str, float]) -> None:
-    """Adds one workload's rates to the BENCH_RESULTS file, from which summary.py prints one table."""
+def raw_rust(*args: str) -> Row:
+    """The raw Rust client's rate and its own CPU per unit."""
+    result = raw_rust_json(*args)
+    return result["rate"], result["cpu_us"]
+
+
+def record(workload: str, unit: str, rows: dict[str, Row]) -> None:
+    """Adds one workload's rates (and CPU per unit) to the BENCH_RESULTS file, from which
+    summary.py prints one table."""
     path = os.environ.get("BENCH_RESULTS")
     if not path:
         return
@@ -33,7 +41,7 @@ def record(workload: str, unit: str, rows: dict[str, float]) -> None:
     if os.path.exists(path):
         with open(path) as f:
             data = json.load(f)
-    data.append({"workload": workload, "unit": unit, "rows": rows})
+    data.append({"workload": workload, "unit": unit, "rows": {k: list(v) for k, v in rows.items()}})
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
 
@@ -74,25 +82,36 @@ class Server:
         self.close()
 
 
-def rate(fn: Callable[[], int], seconds: float, warmup: int = 1) -> float:
-    """Runs `fn` (which returns how many units it did) until `seconds` pass; units per second."""
+def rate(fn: Callable[[], int], seconds: float, warmup: int = 1) -> tuple[float, float]:
+    """Runs `fn` (which returns how many units it did) until `seconds` pass: (units per second,
+    this process's CPU microseconds per unit, every thread counted)."""
     for _ in range(warmup):
         fn()
     done = 0
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), cpu_seconds()
     while True:
         done += fn()
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
-            return done / elapsed
+            return done / elapsed, (cpu_seconds() - cpu0) / done * 1e6
 
 
-def table(title: str, unit: str, rows: dict[str, float], baseline: str) -> str:
-    base = rows.get(baseline)
-    out = [f"\n{title}", f"  {'client':<28}{unit:>14}  {'vs ' + baseline:>16}"]
-    for name, value in rows.items():
+def once(fn: Callable[[], int]) -> tuple[float, float]:
+    """One run of `fn`: (units per second, CPU microseconds per unit)."""
+    start, cpu0 = time.perf_counter(), cpu_seconds()
+    done = fn()
+    return done / (time.perf_counter() - start), (cpu_seconds() - cpu0) / max(done, 1) * 1e6
+
+
+Row = tuple[float, float]  # (rate, client CPU µs per unit; 0 when not measured)
+
+
+def table(title: str, unit: str, rows: dict[str, Row], baseline: str) -> str:
+    base = rows.get(baseline, (0.0, 0.0))[0]
+    out = [f"\n{title}", f"  {'client':<28}{unit:>14}  {'CPU µs/unit':>12}  {'vs ' + baseline:>16}"]
+    for name, (value, cpu) in rows.items():
         ratio = f"{value / base:>15.1f}x" if base else "              -"
-        out.append(f"  {name:<28}{value:>14,.0f}  {ratio}")
+        out.append(f"  {name:<28}{value:>14,.0f}  {cpu:>12.1f}  {ratio}")
     return "\n".join(out)
 
 
@@ -156,3 +175,16 @@ class FloorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def servers() -> Iterator[tuple[Server, FloorServer | None]]:
+    """The emulator, and the floor server when it is built (BENCH_FLOORSERVER)."""
+    with Server() as emu, contextlib.ExitStack() as stack:
+        yield emu, (stack.enter_context(FloorServer()) if FLOORSERVER else None)
+
+
+def urls(emu: Server, floor: FloorServer | None) -> list[tuple[str, str]]:
+    """(label, url) of each server to measure against, the floor first: the floor table
+    measures the client; the emulator's is end to end."""
+    return ([("floor", floor.url)] if floor else []) + [("end to end", emu.url)]

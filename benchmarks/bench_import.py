@@ -45,7 +45,7 @@ def main() -> None:
     print(f"\nimport, ms net of bare python (median of {RUNS} interleaved runs)")
     for name, ms in net_ms.items():
         print(f"  {name:<28}{ms:>8.1f} ms   this / tela_sdk: {ms / net_ms['tela_sdk']:.2f}x")
-    record("import, net of bare python", "imports/s", {name: 1000 / ms for name, ms in net_ms.items()})
+    record("import, net of bare python", "imports/s", {name: (1000 / ms, 0.0) for name, ms in net_ms.items()})
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Requests per second against the emulator: sequential sync, and async at concurrency 64.
+"""Requests per second, sequential sync and async at concurrency 64: against the floor server
+(pre-recorded answers: the client's cost) and then the emulator (end to end).
 
 Compares tela_sdk with the official `tela` 0.2.2 SDK and raw httpx (the floor of any
 httpx-based client). Run with `make bench` (release build, peers in .venv-bench).
@@ -14,7 +15,20 @@ from typing import Any
 import httpx
 import pyreqwest.client
 import tela
-from _harness import API_KEY, OFFICIAL, RAW_RUST, RAWCLIENT, Server, rate, raw_rust, record, table
+from _harness import (
+    API_KEY,
+    OFFICIAL,
+    RAW_RUST,
+    RAWCLIENT,
+    Row,
+    cpu_seconds,
+    rate,
+    raw_rust,
+    record,
+    servers,
+    table,
+    urls,
+)
 
 import tela_sdk
 
@@ -57,7 +71,7 @@ def sync_runners(url: str, canvas_id: str) -> dict[str, Callable[[], int]]:
     }
 
 
-async def _async_rate(call: Callable[[], Awaitable[Any]], seconds: float) -> float:
+async def _async_rate(call: Callable[[], Awaitable[Any]], seconds: float) -> Row:
     for _ in range(CONCURRENCY):  # warm the pool
         await call()
     done = 0
@@ -69,12 +83,12 @@ async def _async_rate(call: Callable[[], Awaitable[Any]], seconds: float) -> flo
             await call()
             done += 1
 
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), cpu_seconds()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return done / (time.perf_counter() - start)
+    return done / (time.perf_counter() - start), (cpu_seconds() - cpu0) / max(done, 1) * 1e6
 
 
-async def async_rates(url: str, canvas_id: str) -> dict[str, float]:
+async def async_rates(url: str, canvas_id: str) -> dict[str, Row]:
     ours = tela_sdk.AsyncClient(api_key=API_KEY, base_url=url)
     official = tela.AsyncTela(api_key=API_KEY, base_url=url)
     raw = httpx.AsyncClient(
@@ -109,18 +123,21 @@ async def async_rates(url: str, canvas_id: str) -> dict[str, float]:
 
 
 def main() -> None:
-    with Server() as server:
-        canvas_id = server.add_canvas(template="Summarize: {{document}}", reply="A short summary of {{document}}.")
-        sync = {name: rate(fn, SECONDS, warmup=20) for name, fn in sync_runners(server.url, canvas_id).items()}
-        if RAWCLIENT:
-            sync[RAW_RUST] = raw_rust("sync", server.url, canvas_id, str(SECONDS))["rate"]
-        print(table("Sequential sync completions", "req/s", sync, OFFICIAL))
-        record("sequential sync create", "req/s", sync)
-        concurrent = asyncio.run(async_rates(server.url, canvas_id))
-        if RAWCLIENT:
-            concurrent[RAW_RUST] = raw_rust("async", server.url, canvas_id, str(SECONDS), str(CONCURRENCY))["rate"]
-        print(table(f"Async completions, concurrency {CONCURRENCY}", "req/s", concurrent, OFFICIAL))
-        record(f"async create, {CONCURRENCY} in flight", "req/s", concurrent)
+    with servers() as (emu, floor):
+        canvas_id = emu.add_canvas(template="Summarize: {{document}}", reply="A short summary of {{document}}.")
+        if floor:
+            floor.record(emu, {"canvas_id": canvas_id, "variables": VARIABLES})
+        for label, url in urls(emu, floor):
+            sync = {name: rate(fn, SECONDS, warmup=20) for name, fn in sync_runners(url, canvas_id).items()}
+            if RAWCLIENT:
+                sync[RAW_RUST] = raw_rust("sync", url, canvas_id, str(SECONDS))
+            print(table(f"Sequential sync completions ({label})", "req/s", sync, OFFICIAL))
+            record(f"sequential sync create ({label})", "req/s", sync)
+            concurrent = asyncio.run(async_rates(url, canvas_id))
+            if RAWCLIENT:
+                concurrent[RAW_RUST] = raw_rust("async", url, canvas_id, str(SECONDS), str(CONCURRENCY))
+            print(table(f"Async completions, concurrency {CONCURRENCY} ({label})", "req/s", concurrent, OFFICIAL))
+            record(f"async create, {CONCURRENCY} in flight ({label})", "req/s", concurrent)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,20 @@ from typing import Any
 import httpx
 import pyreqwest.client
 import tela
-from _harness import API_KEY, OFFICIAL, RAW_RUST, RAWCLIENT, Server, raw_rust, record, table
+from _harness import (
+    API_KEY,
+    OFFICIAL,
+    RAW_RUST,
+    RAWCLIENT,
+    Row,
+    cpu_seconds,
+    once,
+    raw_rust,
+    record,
+    servers,
+    table,
+    urls,
+)
 from httpx_sse import aconnect_sse, connect_sse
 
 import tela_sdk
@@ -24,16 +37,12 @@ import tela_sdk
 CHUNK = "abcd"
 
 
-def measure(fn: Callable[[], int], repeat: int = 1) -> float:
-    best = 0.0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        n = fn()
-        best = max(best, n / (time.perf_counter() - start))
-    return best
+def measure(fn: Callable[[], int], repeat: int = 1) -> Row:
+    """The best of `repeat` runs: (events per second, CPU microseconds per event)."""
+    return max((once(fn) for _ in range(repeat)), key=lambda r: r[0])
 
 
-def sync_cases(url: str, big: str, small: str) -> dict[str, dict[str, float]]:
+def sync_cases(url: str, big: str, small: str) -> dict[str, dict[str, Row]]:
     ours = tela_sdk.Client(api_key=API_KEY, base_url=url)
     official = tela.Tela(api_key=API_KEY, base_url=url)
     raw = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=None)
@@ -85,14 +94,14 @@ def sync_cases(url: str, big: str, small: str) -> dict[str, dict[str, float]]:
         "httpx + httpx-sse": raw_stream,
         "pyreqwest (SSE by hand)": preq_stream,
     }
-    results: dict[str, dict[str, float]] = {"big": {}, "small": {}}
+    results: dict[str, dict[str, Row]] = {"big": {}, "small": {}}
     for name, fn in runners.items():
         results["big"][name] = measure(lambda fn=fn: fn(big), repeat=2)  # type: ignore[misc]
         results["small"][name] = measure(lambda fn=fn: sum(fn(small) for _ in range(500)))  # type: ignore[misc]
     return results
 
 
-async def async_small(url: str, small: str) -> dict[str, float]:
+async def async_small(url: str, small: str) -> dict[str, Row]:
     ours = tela_sdk.AsyncClient(api_key=API_KEY, base_url=url)
     official = tela.AsyncTela(api_key=API_KEY, base_url=url)
     raw = httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=None)
@@ -121,26 +130,32 @@ async def async_small(url: str, small: str) -> dict[str, float]:
             async with sem:
                 return int(await one())
 
-        start = time.perf_counter()
-        counts = await asyncio.gather(*(limited() for _ in range(500)))
-        out[name] = sum(counts) / (time.perf_counter() - start)
+        start, cpu0 = time.perf_counter(), cpu_seconds()
+        n = sum(await asyncio.gather(*(limited() for _ in range(500))))
+        out[name] = n / (time.perf_counter() - start), (cpu_seconds() - cpu0) / n * 1e6
     return out
 
 
 def main() -> None:
-    with Server() as server:
-        big = server.add_canvas(template="t", reply=CHUNK * 100_000, stream={"chunk_size": len(CHUNK)})
-        small = server.add_canvas(template="t", reply=CHUNK * 50, stream={"chunk_size": len(CHUNK)})
-        results = sync_cases(server.url, big, small)
-        if RAWCLIENT:
-            results["big"][RAW_RUST] = raw_rust("stream", server.url, big)["rate"]
-        print(table("One stream of 100 000 chunks (sync)", "events/s", results["big"], OFFICIAL))
-        record("one SSE stream, 100k typed chunks", "events/s", results["big"])
-        print(table("500 streams of 50 chunks (sync, sequential)", "events/s", results["small"], OFFICIAL))
-        record("500 streams x 50 chunks, sync", "events/s", results["small"])
-        concurrent = asyncio.run(async_small(server.url, small))
-        print(table("500 streams of 50 chunks (async, 32 at a time)", "events/s", concurrent, OFFICIAL))
-        record("500 streams x 50 chunks, async 32", "events/s", concurrent)
+    with servers() as (emu, floor):
+        big = emu.add_canvas(template="t", reply=CHUNK * 100_000, stream={"chunk_size": len(CHUNK)})
+        small = emu.add_canvas(template="t", reply=CHUNK * 50, stream={"chunk_size": len(CHUNK)})
+        if floor:
+            for cid in (big, small):
+                floor.record(emu, {"canvas_id": cid, "stream": True})
+        for label, url in urls(emu, floor):
+            results = sync_cases(url, big, small)
+            if RAWCLIENT:
+                results["big"][RAW_RUST] = raw_rust("stream", url, big)
+            print(table(f"One stream of 100 000 chunks (sync, {label})", "events/s", results["big"], OFFICIAL))
+            record(f"one SSE stream, 100k typed chunks ({label})", "events/s", results["big"])
+            title = f"500 streams of 50 chunks (sync, sequential, {label})"
+            print(table(title, "events/s", results["small"], OFFICIAL))
+            record(f"500 streams x 50 chunks, sync ({label})", "events/s", results["small"])
+            concurrent = asyncio.run(async_small(url, small))
+            title = f"500 streams of 50 chunks (async, 32 at a time, {label})"
+            print(table(title, "events/s", concurrent, OFFICIAL))
+            record(f"500 streams x 50 chunks, async 32 ({label})", "events/s", concurrent)
 
 
 if __name__ == "__main__":

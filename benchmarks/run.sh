@@ -13,8 +13,10 @@ rm -rf target/wheels-bench
 "$VENV/bin/maturin" build -q --profile bench-release -o target/wheels-bench
 "$VENV/bin/pip" install -q --force-reinstall --no-deps target/wheels-bench/*.whl
 # The floor: the same workloads on bare reqwest + serde_json, no Python.
-cargo build -q --profile bench-release -p tela-rawclient
+# and the floor server: answers recorded from the emulator, served from memory in its own process.
+cargo build -q --profile bench-release -p tela-rawclient -p tela-floorserver
 export BENCH_RAWCLIENT="$PWD/target/bench-release/rawclient"
+export BENCH_FLOORSERVER="$PWD/target/bench-release/floorserver"
 export BENCH_RESULTS="$PWD/target/bench-results.json"
 rm -f "$BENCH_RESULTS"
 # The 1 GiB upload row is opt-in (FILES_BENCH_UPLOAD_MIB=1024): it takes minutes.

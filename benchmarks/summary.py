@@ -18,19 +18,20 @@ def main() -> None:
     path = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BENCH_RESULTS", "")
     with open(path) as f:
         data = json.load(f)
-    print("\n| workload | unit | client | rate | vs official | vs raw Rust | tela_sdk vs this |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| workload | unit | client | rate | client CPU µs/unit | vs official | vs raw Rust | tela_sdk vs this |")
+    print("|---|---|---|---|---|---|---|---|")
     for entry in data:
-        rows: dict[str, float] = entry["rows"]
-        official = rows.get(OFFICIAL)
-        raw = next((v for k, v in rows.items() if k.startswith(RAW_RUST)), None)
-        ours = rows.get("tela_sdk")
-        for name, value in rows.items():
+        rows: dict[str, tuple[float, float]] = {k: (v[0], v[1]) for k, v in entry["rows"].items()}
+        official = rows.get(OFFICIAL, (0.0, 0.0))[0]
+        raw = next((v[0] for k, v in rows.items() if k.startswith(RAW_RUST)), None)
+        ours = rows.get("tela_sdk", (0.0, 0.0))[0]
+        for name, (value, cpu) in rows.items():
             cells = [
                 entry["workload"],
                 entry["unit"],
                 f"**{name}**" if name == "tela_sdk" else name,
                 f"{value:,.0f}",
+                f"{cpu:.1f}" if cpu else "",
                 f"{value / official:.1f}x" if official else "",
                 f"{value / raw:.2f}x" if raw else "",
                 f"{ours / value:.2f}x" if ours and name != "tela_sdk" else "",
