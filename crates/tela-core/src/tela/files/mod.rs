@@ -2,7 +2,7 @@
 //! body are delivered, inline or uploaded. The generic side (what a `File` is, how local
 //! content is read) is the top-level `files` module.
 //!
-//! - [`upload`]: `POST /v3/files` + streamed `PUT`.
+//! - [`upload`](mod@upload): `POST /v3/files` + streamed `PUT`.
 //! - [`resolve`]: placeholders in a request body -> references, inline or uploaded.
 
 pub mod resolve;
