@@ -72,7 +72,7 @@ def main() -> None:
                     for k, v in raw(url, canvases).items():
                         runs["raw Rust"].setdefault(k, []).append(v)
             print(f"\n### Against the {server_name} ({rounds} rounds, median)\n")
-            head = ["workload", "A rate", "B rate", "B / A", "A CPU µs/unit", "B CPU µs/unit"]
+            head = ["workload", "A rate", "B rate", "B / A", "B / A per round", "A CPU µs/unit", "B CPU µs/unit"]
             head += ["raw Rust rate", "raw CPU µs/unit", "B / raw"]
             print("| " + " | ".join(head) + " |")
             print("|" + "---|" * len(head))
@@ -81,13 +81,16 @@ def main() -> None:
                 rb = statistics.median(x[0] for x in runs[names[b]][k])
                 ca = statistics.median(x[1] for x in runs[names[a]][k])
                 cb = statistics.median(x[1] for x in runs[names[b]][k])
+                # Paired by round: the machine's speed drifts between rounds, less within one.
+                paired = sorted(y[0] / x[0] for x, y in zip(runs[names[a]][k], runs[names[b]][k], strict=True))
+                spread = f"{statistics.median(paired):.2f}x ({paired[0]:.2f}-{paired[-1]:.2f})"
                 raw_runs = runs["raw Rust"].get(k)
                 raw_cells = ["", "", ""]
                 if raw_runs:
                     rr, cr = statistics.median(x[0] for x in raw_runs), statistics.median(x[1] for x in raw_runs)
                     raw_cells = [f"{rr:,.0f}", f"{cr:.1f}", f"{rb / rr:.2f}x"]
                 print(
-                    f"| {k} | {ra:,.0f} | {rb:,.0f} | {rb / ra:.2f}x | {ca:.1f} | {cb:.1f} | "
+                    f"| {k} | {ra:,.0f} | {rb:,.0f} | {rb / ra:.2f}x | {spread} | {ca:.1f} | {cb:.1f} | "
                     + " | ".join(raw_cells)
                     + " |"
                 )

@@ -319,7 +319,7 @@ impl Api {
 
 /// What the user passed; `None` means "not given" (fall back to env, then default).
 ///
-/// The faces hand it over as one map of settings ([`ConfigInput::from_json`]): the field
+/// The faces hand it over as one map of settings ([`ConfigInput::read`]): the field
 /// names here are the settings' names (the faces own which names a client takes), and the
 /// values are checked once, in [`ClientConfig::resolve`].
 #[derive(Clone, Debug, Default, Deserialize)]
