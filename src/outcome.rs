@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::errors;
 use crate::from_json::from_json;
@@ -65,36 +65,6 @@ impl JsonResponse {
     }
 }
 
-/// The payloads of one stream hand-over; becomes a list of parsed events, each built as
-/// the native type `build` makes when the stream's events have one, plain dicts otherwise.
-pub struct JsonBatch {
-    pub events: Vec<String>,
-    pub build: Option<crate::stream::Build>,
-}
-
-impl JsonBatch {
-    pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let mut items = Vec::with_capacity(self.events.len());
-        for data in &self.events {
-            // The core checked every event's shape; this only catches a parser disagreement.
-            let item = from_json(py, data.as_bytes()).map_err(|e| {
-                errors::to_py(tela_core::Error::Decode {
-                    status: 200,
-                    message: format!("an event is not JSON ({e}): {:.200}", data),
-                    method: "stream".into(),
-                    path: String::new(),
-                    request_id: None,
-                })
-            })?;
-            items.push(match self.build {
-                Some(build) => build(item)?,
-                None => item,
-            });
-        }
-        Ok(PyList::new(py, items)?.into_any())
-    }
-}
-
 /// A core result that raises the mapped Python exception when converted.
 pub enum Outcome<T> {
     Ok(T),
@@ -110,31 +80,25 @@ impl<T> From<tela_core::Result<T>> for Outcome<T> {
     }
 }
 
-macro_rules! outcome_into_py {
-    ($t:ty, $conv:expr) => {
-        impl<'py> IntoPyObject<'py> for Outcome<$t> {
-            type Target = PyAny;
-            type Output = Bound<'py, PyAny>;
-            type Error = PyErr;
-            fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                match self {
-                    Outcome::Ok(v) => ($conv)(v, py),
-                    Outcome::Err(e) => Err(errors::to_py(e)),
-                }
-            }
-        }
-    };
+/// A value the binding hands to Python once the GIL is held (what an `Outcome` holds).
+pub trait ToPy {
+    fn to_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>>;
 }
 
-outcome_into_py!(JsonResponse, |v: JsonResponse, py| v.to_py(py));
-outcome_into_py!(
-    Option<JsonBatch>,
-    |v: Option<JsonBatch>, py: Python<'py>| match v {
-        Some(b) => b.to_py(py),
-        None => Ok(py.None().into_bound(py)),
+impl<'py, T: ToPy> IntoPyObject<'py> for Outcome<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Outcome::Ok(v) => v.to_py(py),
+            Outcome::Err(e) => Err(errors::to_py(e)),
+        }
     }
-);
-outcome_into_py!(
-    crate::stream::NativeStream,
-    |v: crate::stream::NativeStream, py| Ok(Bound::new(py, v)?.into_any())
-);
+}
+
+impl ToPy for JsonResponse {
+    fn to_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        JsonResponse::to_py(&self, py)
+    }
+}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList};
 use tela_core::events::{Batch, EventStream};
 use tela_core::runtime::current_pid;
 use tela_core::tally::{Total, Totals};
@@ -21,7 +21,7 @@ use tokio::sync::Mutex;
 
 use crate::errors::{self, invalid};
 use crate::from_json::from_json;
-use crate::outcome::{JsonBatch, Outcome};
+use crate::outcome::{Outcome, ToPy};
 use crate::runtime::{awaitable, block_on, settle_local};
 
 /// What the core's `next_batch` returns: a batch, an error, or `None` at the end.
@@ -29,6 +29,51 @@ type Next = Option<tela_core::Result<Batch>>;
 
 /// Builds the native object of one parsed event (an API's stream event type).
 pub type Build = for<'py> fn(Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>;
+
+/// The payloads of one stream hand-over; becomes a list of parsed events, each built as
+/// the native type `build` makes when the stream's events have one, plain dicts otherwise.
+pub struct JsonBatch {
+    pub events: Vec<String>,
+    pub build: Option<Build>,
+}
+
+impl JsonBatch {
+    pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let mut items = Vec::with_capacity(self.events.len());
+        for data in &self.events {
+            // The core checked every event's shape; this only catches a parser disagreement.
+            let item = from_json(py, data.as_bytes()).map_err(|e| {
+                errors::to_py(tela_core::Error::Decode {
+                    status: 200,
+                    message: format!("an event is not JSON ({e}): {:.200}", data),
+                    method: "stream".into(),
+                    path: String::new(),
+                    request_id: None,
+                })
+            })?;
+            items.push(match self.build {
+                Some(build) => build(item)?,
+                None => item,
+            });
+        }
+        Ok(PyList::new(py, items)?.into_any())
+    }
+}
+
+impl ToPy for Option<JsonBatch> {
+    fn to_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        match self {
+            Some(b) => b.to_py(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+impl ToPy for NativeStream {
+    fn to_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        Ok(Bound::new(py, self)?.into_any())
+    }
+}
 
 #[derive(Default)]
 struct State {
