@@ -112,7 +112,7 @@ def test_create_and_submit_never_mix(emulator: Emulator, client: Client, canvas:
     with pytest.raises(TypeError):
         client.completions.create(canvas_id=canvas.id, webhook_url="https://h/x")  # type: ignore[call-overload]
     with pytest.raises(TypeError):
-        client.completions.submit(canvas_id=canvas.id, stream=True)  # type: ignore[call-arg]
+        client.completions.submit(canvas_id=canvas.id, stream=True)  # type: ignore[call-overload]
     assert emulator.requests == []
 
 
@@ -143,12 +143,14 @@ def test_applications_run_through_submit(emulator: Emulator, client: Client) -> 
         "variables": {"x": "1"},
         "async": True,
     }
+    # A Workstation task (issue 24): its wait polls GET /task/{id}; see test_tasks.py.
     assert run.status == "running"
     assert run.prompt_application_id == "app-1"
     done = run.wait(poll_interval=POLL)
-    assert done.result() == {"verdict": "ok"}
+    assert done.status == "completed"
+    assert done.output == {"verdict": "ok"}
     assert done.output_content is not None
-    assert done.output_content.has_structured_output is True
+    assert done.output_content.role == "assistant"
     with pytest.raises(NotFoundError):
         client.completions.submit(application_id="no-such-app")
 
@@ -346,8 +348,9 @@ def test_list_pages_filters_and_iterates(emulator: Emulator, client: Client, can
     other = emulator.add_canvas(reply="other", application_id="app-2", run=FAST)
     mine = [client.completions.submit(canvas_id=canvas.id, variables={"document": str(i)}) for i in range(3)]
     theirs = client.completions.submit(application_id="app-2")
-    for run in [*mine, theirs]:
+    for run in mine:
         run.wait(poll_interval=POLL)
+    theirs.wait(poll_interval=POLL)
     emulator.clear_requests()
 
     page = client.completions.list(limit=2, prompt_id=canvas.id)
@@ -378,6 +381,8 @@ def test_list_pages_filters_and_iterates(emulator: Emulator, client: Client, can
     assert last.next_page() is None
     assert "cursor=" in emulator.requests[-1].query
 
+    # The emulator's task id is also its completion run's id (protocol.md §4.3).
+    assert theirs.completion_run_id == theirs.id
     assert [r.id for r in client.completions.list(prompt_application_id="app-2")] == [theirs.id]
     by_version = client.completions.list(prompt_version_id=other.production_version_id)
     assert [r.id for r in by_version.data] == [theirs.id]

@@ -62,6 +62,31 @@ SNIPPETS: dict[str, str] = {
             done = await dify.completion_messages.create(inputs={}, user="u", stream=flag)
             assert_type(done, DifyCompletion | AsyncDifyStream)
     """,
+    "tasks": """
+        from typing_extensions import assert_type
+
+        from tela_sdk import AsyncClient, AsyncRun, AsyncTask, Client, Run, Task, TaskFailedError
+
+        def sync(client: Client) -> None:
+            task = client.completions.submit(application_id="app", label="t")
+            assert_type(task, Task)
+            assert_type(task.wait(timeout=5, poll_interval=0.1), Task)
+            assert_type(client.completions.submit(canvas_id="c"), Run)
+            completion_run: str | None = task.completion_run_id
+            application: str | None = task.application_id
+            try:
+                task.wait()
+            except TaskFailedError as e:
+                failed_id: str = e.task.id
+            task.status = "completed"  # E
+            client.completions.submit(application_id="app", canvas_id="c")  # E
+
+        async def run_async(client: AsyncClient) -> None:
+            task = await client.completions.submit(application_id="app")
+            assert_type(task, AsyncTask)
+            assert_type(await task.wait(), AsyncTask)
+            assert_type(await client.completions.submit(canvas_id="c"), AsyncRun)
+    """,
     "parse": """
         import dataclasses
         from typing import TypedDict

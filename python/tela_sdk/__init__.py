@@ -32,6 +32,7 @@ from ._exceptions import (
     RunNotFinishedError,
     RunTimeoutError,
     StreamError,
+    TaskFailedError,
     TelaError,
     TelaWarning,
     UnprocessableEntityError,
@@ -46,7 +47,7 @@ from ._tela.runs import AsyncRunPage, RunPage
 from ._tela.streaming import AsyncStream, FinalMessage, Stream
 from ._timeout import Timeout
 from ._typing_lite import TYPE_CHECKING
-from .types import AsyncRun, Completion, CompletionChunk, Run
+from .types import AsyncRun, AsyncTask, Completion, CompletionChunk, Run, Task
 
 if TYPE_CHECKING:
     from typing import Any
@@ -105,10 +106,13 @@ __all__ = [
     "CompletionChunk",
     "Run",
     "AsyncRun",
+    "Task",
+    "AsyncTask",
     "RunPage",
     "AsyncRunPage",
     "webhooks",
     "RunFailedError",
+    "TaskFailedError",
     "RunTimeoutError",
     "RunNotFinishedError",
     "BatchOutputError",

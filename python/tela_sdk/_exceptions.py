@@ -12,7 +12,7 @@ from ._typing_lite import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
-    from .types import BaseRun
+    from .types import BaseRun, BaseTask
 
 __all__ = [
     "TelaError",
@@ -38,6 +38,7 @@ __all__ = [
     "FileUploadError",
     "RunFailedError",
     "RunTimeoutError",
+    "TaskFailedError",
     "RunNotFinishedError",
     "BatchOutputError",
     "WebhookError",
@@ -212,6 +213,15 @@ class RunFailedError(APIError):
     def __init__(self, message: str, *, run: BaseRun, **extra: Any) -> None:
         super().__init__(message, **extra)
         self.run = run
+
+
+class TaskFailedError(APIError):
+    """A Workstation task ended with ``status: "failed"`` (the HTTP calls succeeded); ``task``
+    is the failed task, ``code`` its error code when it carries one."""
+
+    def __init__(self, message: str, *, task: BaseTask, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.task = task
 
 
 class RunTimeoutError(APITimeoutError):

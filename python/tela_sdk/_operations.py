@@ -17,6 +17,8 @@ Operation = Literal[
     "completions.retrieve",
     "completions.list",
     "runs.wait",
+    "tasks.get",
+    "tasks.wait",
     "files.upload",
     "files.retrieve",
     "dify.completion_messages.create",

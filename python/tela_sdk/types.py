@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import _docs
 from ._base import NOT_GIVEN, NotGiven
-from ._exceptions import InvalidRequestError, RunFailedError, RunNotFinishedError, TelaError
+from ._exceptions import InvalidRequestError, RunFailedError, RunNotFinishedError, TaskFailedError, TelaError
 from ._models import Field, Model, ResponseModel
 from ._native import ChunkChoice, ChunkModel, CompletionChunk, Delta
 from ._typing_lite import TYPE_CHECKING
@@ -37,6 +37,9 @@ __all__ = [
     "BaseRun",
     "Run",
     "AsyncRun",
+    "BaseTask",
+    "Task",
+    "AsyncTask",
 ]
 
 
@@ -312,3 +315,102 @@ class AsyncRun(BaseRun):
 
 
 _docs.share(AsyncRun, Run)
+
+
+# --- Workstation tasks (protocol.md §4.3, §4.4) -----------------------------------------------
+
+
+class BaseTask(ResponseModel):
+    """A Workstation task: what ``completions.submit(application_id=...)`` returns. Tela's
+    guide polls it with ``GET /task/{id}`` until it is ``completed`` or ``failed``; the
+    status set is open (``validating``, ``approved``... are kept as strings). Keys arrive
+    camelCase and read snake_case (``promptApplicationId`` is ``prompt_application_id``,
+    also ``application_id``); unknown fields stay readable.
+
+    ``Task`` (from ``Client``) and ``AsyncTask`` (from ``AsyncClient``) add ``wait()``.
+    """
+
+    __slots__ = ("_client",)
+    _client: Any
+    _repr_fields = ("id", "status", "output")
+
+    id: Field[str]
+    status: Field[str]
+    name: Field[str | None]
+    #: The completion run that produced the task's output, when the answer names it.
+    completion_run_id: Field[str | None]
+    prompt_application_id: Field[str | None]
+    prompt_version_id: Field[str | None]
+    output_content: Field[RunOutput | None]
+    raw_input: Field[dict[str, Any] | None]
+    #: Why a ``failed`` task failed, when the API says (its shape is not documented).
+    error: Field[Any]
+    tags: Field[list[str] | None]
+    created_at: Field[str | None]
+    updated_at: Field[str | None]
+
+    def __init__(self, data: dict[str, Any], request_id: str | None = None, client: Any = None) -> None:
+        super().__init__(data, request_id)
+        object.__setattr__(self, "_client", client)
+
+    @property
+    def application_id(self) -> str | None:
+        """The Workstation app's id (``promptApplicationId`` on the wire)."""
+        value: str | None = self._data.get("prompt_application_id")
+        return value
+
+    @property
+    def output(self) -> Any:
+        """``outputContent.content``: a dict for structured output, text, or None while running."""
+        return (self._data.get("output_content") or {}).get("content")
+
+    def parse(self, model: type[_T]) -> _T:
+        """The output as a ``model`` (a pydantic model class, a dataclass or a TypedDict), like
+        ``Completion.parse``; raises ``tela_sdk.ParseError`` naming the first field that does
+        not fit."""
+        from ._structured import parse  # lazy: json and dataclasses are not needed to import
+
+        return parse(self.output, model)
+
+    def _failure(self) -> TaskFailedError:
+        error = self._data.get("error")
+        reason = error.get("message") if isinstance(error, dict) else error
+        code = error.get("code") if isinstance(error, dict) else None
+        message = f"Task {self.id} failed: {reason}" if reason else f"Task {self.id} failed (the API gave no reason)"
+        return TaskFailedError(message, task=self, code=code, body=self._data, request_id=self._request_id)
+
+    def _bound_client(self) -> Any:
+        if self._client is None:
+            raise TelaError(f"This {type(self).__name__} has no client (it was built by hand), so it cannot wait.")
+        return self._client
+
+
+class Task(BaseTask):
+    """A task made by a ``Client``: ``wait()`` uses that client."""
+
+    __slots__ = ()
+
+    def wait(self, *, timeout: float | NotGiven | None = DEFAULT, poll_interval: float | None = None) -> Task:
+        """Polls ``GET /task/{id}`` until the task leaves ``created``/``running`` and returns it;
+        a ``failed`` task raises ``TaskFailedError`` (with ``.task``). ``timeout``: seconds
+        to wait in all (default 10 minutes; None: no limit; past it, ``RunTimeoutError``);
+        ``poll_interval``: the first pause between polls (default 1 s, growing to 10 s).
+        Connection errors, 429 and 5xx answers are polled through until the deadline."""
+        client: Client = self._bound_client()
+        return client.completions._wait_task(self, timeout, poll_interval)
+
+
+class AsyncTask(BaseTask):
+    """A task made by an ``AsyncClient``: ``await task.wait()``."""
+
+    __slots__ = ()
+
+    async def wait(
+        self, *, timeout: float | NotGiven | None = DEFAULT, poll_interval: float | None = None
+    ) -> AsyncTask:
+        """Async twin of ``Task.wait``."""
+        client: AsyncClient = self._bound_client()
+        return await client.completions._wait_task(self, timeout, poll_interval)
+
+
+_docs.share(AsyncTask, Task)

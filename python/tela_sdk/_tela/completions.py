@@ -17,7 +17,7 @@ from .._base import (
     split_params,
 )
 from .._typing_lite import TYPE_CHECKING, overload
-from ..types import AsyncRun, BaseRun, Completion, CompletionChunk, Run
+from ..types import AsyncRun, AsyncTask, BaseRun, BaseTask, Completion, CompletionChunk, Run, Task
 from . import runs
 from .runs import AsyncRunPage, RunPage
 from .streaming import AsyncStream, Stream
@@ -56,6 +56,27 @@ class SubmitParams(RunParams, total=False):
     """What ``submit`` takes: ``create``'s arguments, plus where Tela POSTs the finished run."""
 
     webhook_url: str | None
+
+
+class AppSubmitParams(RequestOptions, total=False):
+    """What ``submit(application_id=...)`` takes besides the application: the task's input
+    and name (``label``), where Tela POSTs the result, and the per-call options."""
+
+    variables: Mapping[str, Any] | None
+    messages: Sequence[Mapping[str, Any]] | None
+    override: Mapping[str, Any] | None
+    tags: Sequence[str] | None
+    label: str | None
+    webhook_url: str | None
+
+
+class CanvasSubmitParams(AppSubmitParams, total=False):
+    """What ``submit`` takes to start a run (no ``application_id``: that starts a Task)."""
+
+    canvas_id: str | None
+    version_id: str | None
+    application_id: None
+    environment_name: str | None
 
 
 class ListParams(RequestOptions, total=False):
@@ -199,13 +220,15 @@ class Completions(SyncResource):
 
         return _batch.run_sync(lambda: completions._run_batch(the_plan, concurrency, progress, output))
 
-    def submit(
-        self,
-        **params: Unpack[SubmitParams],
-    ) -> Run:
-        """Starts a run without waiting for it and returns it: ``status`` is ``created``
-        (a Workstation ``application_id`` task starts ``running``). ``run.wait()`` polls
-        until the run is done.
+    @overload
+    def submit(self, **params: Unpack[CanvasSubmitParams]) -> Run: ...
+    @overload
+    def submit(self, *, application_id: str, **params: Unpack[AppSubmitParams]) -> Task: ...
+    def submit(self, **params: Unpack[SubmitParams]) -> Run | Task:
+        """Starts a run without waiting for it and returns it: ``status`` is ``created``.
+        ``run.wait()`` polls until the run is done. With ``application_id`` it starts a
+        Workstation task and returns a ``Task`` (``status`` ``running``) whose ``wait()``
+        polls ``GET /task/{id}``.
 
         Takes what ``create`` takes (exactly one of ``canvas_id`` with an optional
         ``environment_name``, ``version_id`` or ``application_id``; then ``variables``,
@@ -215,7 +238,12 @@ class Completions(SyncResource):
         server cannot have started the run.
         """
         body, options = split_params(params, _SUBMIT_ARGS, "submit")
+        if body.get("application_id") is not None:
+            return Task(*self._call("completions.submit", body, options), self._client)
         return Run(*self._call("completions.submit", body, options), self._client)
+
+    def _wait_task(self, task: BaseTask, timeout: float | NotGiven | None, poll_interval: float | None) -> Task:
+        return runs.wait_task(self, task, runs.task_wait_body(task, timeout, poll_interval))
 
     def retrieve(self, run_id: str, **options: Unpack[RequestOptions]) -> Run:
         """The run ``run_id`` as it is now (``GET /v2/chat/completions/{id}``); a 404 raises
@@ -337,13 +365,21 @@ class AsyncCompletions(AsyncResource):
             the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
         )
 
-    async def submit(
-        self,
-        **params: Unpack[SubmitParams],
-    ) -> AsyncRun:
+    @overload
+    async def submit(self, **params: Unpack[CanvasSubmitParams]) -> AsyncRun: ...
+    @overload
+    async def submit(self, *, application_id: str, **params: Unpack[AppSubmitParams]) -> AsyncTask: ...
+    async def submit(self, **params: Unpack[SubmitParams]) -> AsyncRun | AsyncTask:
         """Async twin of ``Client.completions.submit``."""
         body, options = split_params(params, _SUBMIT_ARGS, "submit")
+        if body.get("application_id") is not None:
+            return AsyncTask(*await self._call("completions.submit", body, options), self._client)
         return AsyncRun(*await self._call("completions.submit", body, options), self._client)
+
+    async def _wait_task(
+        self, task: BaseTask, timeout: float | NotGiven | None, poll_interval: float | None
+    ) -> AsyncTask:
+        return await runs.wait_task_async(self, task, runs.task_wait_body(task, timeout, poll_interval))
 
     async def retrieve(self, run_id: str, **options: Unpack[RequestOptions]) -> AsyncRun:
         """Async twin of ``Client.completions.retrieve``."""

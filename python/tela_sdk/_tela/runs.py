@@ -11,7 +11,7 @@ from __future__ import annotations
 from .._base import NOT_GIVEN, given, record_raw
 from .._exceptions import APIResponseValidationError, RunTimeoutError
 from .._typing_lite import TYPE_CHECKING, Generic, TypeVar
-from ..types import AsyncRun, BaseRun, Run
+from ..types import AsyncRun, AsyncTask, BaseRun, BaseTask, Run, Task
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -53,41 +53,47 @@ def wait_args(
 
 
 _R = TypeVar("_R", bound=BaseRun)
+#: What a wait polls: a run or a task.
+_W = TypeVar("_W", bound="BaseRun | BaseTask")
 
 
-class _Seen(Generic[_R]):
+class _Seen(Generic[_W]):
     """One wait's runs as they are seen: ``seen(event)`` makes the run of a status change;
     as a context manager it closes the stream at the end and puts the last run seen on a
     ``RunTimeoutError``; ``final()`` is what the wait returns."""
 
-    __slots__ = ("_client", "_cls", "_stream", "event", "last")
+    __slots__ = ("_client", "_cls", "_key", "_stream", "event", "last")
 
-    def __init__(self, cls: type[_R], client: Any, run: str | BaseRun, stream: NativeStream) -> None:
-        self._cls, self._client, self._stream = cls, client, stream
-        self.last = cls(run._data, run.request_id, client) if isinstance(run, BaseRun) else None
+    def __init__(
+        self, cls: type[_W], client: Any, run: str | BaseRun | BaseTask, stream: NativeStream, key: str = "run"
+    ) -> None:
+        self._cls, self._client, self._stream, self._key = cls, client, stream, key
+        self.last: _W | None = cls(run._data, run.request_id, client) if isinstance(run, (BaseRun, BaseTask)) else None
         #: The last status change's event: its poll's status and headers are what
         #: ``with_raw_response`` shows.
         self.event: dict[str, Any] | None = None
 
-    def __call__(self, event: dict[str, Any]) -> _R:
+    def __call__(self, event: dict[str, Any]) -> _W:
         self.event = event
-        self.last = self._cls(event["run"], event.get("request_id"), self._client)
-        return self.last
+        last = self._cls(event[self._key], event.get("request_id"), self._client)
+        self.last = last
+        return last
 
-    def __enter__(self) -> _Seen[_R]:
+    def __enter__(self) -> _Seen[_W]:
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         self._stream.close()
-        if isinstance(exc, RunTimeoutError):
+        if isinstance(exc, RunTimeoutError) and isinstance(self.last, BaseRun):
             exc.run = self.last
 
-    def final(self, run_id: Any) -> _R:
+    def final(self, run_id: Any) -> _W:
         """The run a finished wait returns; a failed run raises ``RunFailedError``."""
         if self.event is not None:
             record_raw(self.event["status"], self.event["headers"], self.event.get("request_id"))
         if self.last is None:
-            raise APIResponseValidationError(f"the wait for run {run_id!r} ended without a run (a tela_sdk bug?)")
+            what = self._key
+            raise APIResponseValidationError(f"the wait for {what} {run_id!r} ended without a {what} (a tela_sdk bug?)")
         if self.last.status == "failed":
             raise self.last._failure()
         return self.last
@@ -123,6 +129,36 @@ async def wait_async(
                 last = seen(event)
                 if on_status is not None and inspect.isawaitable(out := on_status(last)):
                     await out
+    return seen.final(body["id"])
+
+
+def task_wait_body(task: BaseTask, timeout: float | NotGiven | None, poll_interval: float | None) -> dict[str, Any]:
+    """The ``tasks.wait`` arguments: the task in hand tells the core its status is known."""
+    body: dict[str, Any] = {"id": task.id, "last_status": task.status}
+    if timeout is not NOT_GIVEN:
+        body["timeout"] = timeout
+    if poll_interval is not None:
+        body["poll_interval"] = poll_interval
+    return body
+
+
+def wait_task(completions: Completions, task: BaseTask, body: dict[str, Any]) -> Task:
+    """Polls ``GET /task/{id}`` (the core's ``tasks.wait``) until the task is final."""
+    stream = completions._stream("tasks.wait", body, {})
+    with _Seen(Task, completions._client, task, stream, "task") as seen:
+        while (batch := stream.next_batch()) is not None:
+            for event in batch:
+                seen(event)
+    return seen.final(body["id"])
+
+
+async def wait_task_async(completions: AsyncCompletions, task: BaseTask, body: dict[str, Any]) -> AsyncTask:
+    """Async twin of ``wait_task``."""
+    stream = await completions._stream("tasks.wait", body, {})
+    with _Seen(AsyncTask, completions._client, task, stream, "task") as seen:
+        while (batch := await stream.anext_batch()) is not None:
+            for event in batch:
+                seen(event)
     return seen.final(body["id"])
 
 

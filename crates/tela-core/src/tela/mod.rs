@@ -20,6 +20,7 @@ pub mod files;
 pub mod ops;
 pub mod runs;
 pub mod stream;
+pub mod tasks;
 
 pub const COMPLETIONS_PATH: &str = "/v2/chat/completions";
 

@@ -5,7 +5,7 @@ use crate::operation::Operation;
 use crate::shape::Shape;
 use crate::tela::runs;
 use crate::tela::stream::COMPLETION;
-use crate::tela::{self, files};
+use crate::tela::{self, files, tasks};
 
 pub static OPERATIONS: &[Operation] = &[
     Operation {
@@ -42,6 +42,20 @@ pub static OPERATIONS: &[Operation] = &[
         takes_files: false,
         call: None,
         stream: Some(|c, a, o| Box::pin(runs::wait(c, a.body, o))),
+    },
+    Operation {
+        name: "tasks.get",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(tasks::get(c, a.body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "tasks.wait",
+        answer: Shape::Object,
+        takes_files: false,
+        call: None,
+        stream: Some(|c, a, o| Box::pin(tasks::wait(c, a.body, o))),
     },
     Operation {
         name: "files.upload",

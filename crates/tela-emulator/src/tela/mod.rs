@@ -5,7 +5,8 @@
 //!   environments, applications), `prompt` and `reply` (what a canvas answers).
 //! - `POST /v2/chat/completions`: `request` (the body, checked), `completions` (the handler),
 //!   `answer` (the `chat.completion` object), `stream` (SSE).
-//! - Async runs: `runs/` (their life, store, list query and camelCase rows), `webhook`.
+//! - Async runs: `runs/` (their life, store, list query and camelCase rows), `webhook`;
+//!   Workstation tasks (`application_id` runs) read as tasks: `tasks`.
 //! - Files: `files` (the endpoints and file references in a request), `vault` (the store).
 //! - `envelope`: Tela's error body, also the admin API's.
 
@@ -20,6 +21,7 @@ mod request;
 pub(crate) mod runs;
 pub(crate) mod spec;
 mod stream;
+pub(crate) mod tasks;
 pub(crate) mod vault;
 mod webhook;
 
@@ -36,6 +38,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v2/chat/completions", post(completions::create))
         .route("/v2/chat/completions/{id}", get(runs::retrieve))
         .route("/v1/completion-run", get(runs::list))
+        .route("/task/{id}", get(tasks::retrieve))
         .route("/v3/files", post(files::create))
         .route("/v3/files/{id}", get(files::retrieve))
         .route("/v2/file", post(files::create_legacy))

@@ -29,8 +29,8 @@ pub use keys::{snake_case, snake_keys};
 pub use page::{normalize_page, run_shape_problem};
 pub use query::list_query;
 pub use wait::{
-    DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, MAX_POLL_INTERVAL, PollPolicy, WaitArgs, is_final,
-    wait,
+    DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, MAX_POLL_INTERVAL, PollPolicy, Polled, WaitArgs,
+    is_final, wait, wait_for,
 };
 
 pub const RUNS_LIST_PATH: &str = "/v1/completion-run";
@@ -70,6 +70,7 @@ pub fn run_path(id: &str) -> String {
 
 /// Starts a run without waiting for it (`async: true`, or `webhook_url`): the answer is the
 /// run object, usually `status: "created"`. Takes the same inputs (and files) as `create`.
+/// With `application_id` the answer is a Workstation task (see [`as_task`]).
 pub async fn submit(
     client: &Client,
     body: Map<String, Value>,
@@ -77,9 +78,32 @@ pub async fn submit(
     files: Vec<FileSource>,
     opts: &CallOptions,
 ) -> Result<Response> {
+    let application = body.contains_key("application_id");
     let mut resp = tela::post(client, body, extra_body, files, opts, Mode::Async).await?;
     check_run(&mut resp)?;
+    if application {
+        as_task(&mut resp)?;
+    }
     Ok(resp)
+}
+
+/// A submit answer for an application is a task (its `id` is the task id, the guide's
+/// reading). An answer that is a run naming its task (`task_id`) is turned around: the task
+/// id becomes `id`, the run's id `completion_run_id`, so both are kept.
+fn as_task(resp: &mut Response) -> Result<()> {
+    let mut v: Value = serde_json::from_slice(&resp.body)
+        .map_err(|e| resp.decode_error(format!("the body is not JSON ({e})")))?;
+    let Some(obj) = v.as_object_mut() else {
+        return Ok(());
+    };
+    let Some(Value::String(task)) = obj.get("task_id").cloned() else {
+        return Ok(());
+    };
+    if let Some(run) = obj.insert("id".into(), Value::String(task)) {
+        obj.entry("completion_run_id").or_insert(run);
+    }
+    resp.body = bytes::Bytes::from(v.to_string());
+    Ok(())
 }
 
 /// The run as it is now.
@@ -120,7 +144,7 @@ async fn get_run(client: &Client, path: &str, opts: &CallOptions) -> Result<(Str
 /// Checks that the answer is a run and returns its status. The body is re-encoded only when
 /// keys had to become snake_case: runs are snake_case on the wire (protocol.md §4.1), so their
 /// bytes usually go on untouched.
-fn check_run(resp: &mut Response) -> Result<String> {
+pub(crate) fn check_run(resp: &mut Response) -> Result<String> {
     let v = decode(resp)?;
     let status = match (v.get("id"), v.get("status")) {
         (Some(Value::String(_)), Some(Value::String(s))) => s.clone(),

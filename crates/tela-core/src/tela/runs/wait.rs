@@ -147,6 +147,27 @@ fn seconds(name: &str, v: &Value, zero_ok: bool, limit: Option<f64>) -> Result<D
     }
 }
 
+/// What a wait polls: a run (`GET /v2/chat/completions/{id}`, final once `succeeded` or
+/// `failed`) or another object read the same way (a Workstation task).
+/// The policy (intervals, deadline, transient failures, cancellation) is the same for all.
+#[derive(Clone, Copy, Debug)]
+pub struct Polled {
+    /// The path that reads the object with this id.
+    pub path: fn(&str) -> String,
+    /// Whether a status is one the object never leaves.
+    pub is_final: fn(&str) -> bool,
+    /// The key of the polled object in each event.
+    pub key: &'static str,
+}
+
+impl Polled {
+    pub const RUN: Polled = Polled {
+        path: run_path,
+        is_final,
+        key: "run",
+    };
+}
+
 /// Polls the run until it is final, as a stream of its status changes. Errors are events:
 /// a non-transient failure (404, 401...) ends the stream at once; at the deadline the
 /// stream ends with [`Error::RunTimeout`].
@@ -155,12 +176,22 @@ pub async fn wait(
     body: Map<String, Value>,
     opts: &CallOptions,
 ) -> Result<EventStream> {
+    wait_for(client, body, opts, Polled::RUN).await
+}
+
+/// [`wait`] for a run or a task.
+pub async fn wait_for(
+    client: &Client,
+    body: Map<String, Value>,
+    opts: &CallOptions,
+    polled: Polled,
+) -> Result<EventStream> {
     let args = WaitArgs::parse(&body)?;
     let sent = identifiers_sent(&body);
     let client = client.clone();
     let opts = opts.clone();
     Ok(EventStream::from_task(None, move |tx| async move {
-        if let Err(e) = poll_until_final(&client, &args, &opts, &tx).await {
+        if let Err(e) = poll_until_final(&client, &args, &opts, &tx, polled).await {
             let _ = tx.send(Err(e.naming_sent(sent))).await;
         }
     }))
@@ -171,8 +202,10 @@ async fn poll_until_final(
     args: &WaitArgs,
     opts: &CallOptions,
     tx: &BatchSender,
+    polled: Polled,
 ) -> Result<()> {
-    let path = run_path(&args.run_id);
+    let path = (polled.path)(&args.run_id);
+    let is_final = polled.is_final;
     let deadline = args.timeout.map(|t| Instant::now() + t);
     let mut status = args.last_status.clone();
     if status.as_deref().is_some_and(is_final) {
@@ -195,7 +228,8 @@ async fn poll_until_final(
                         .map(|(name, value)| (name, Value::String(value)))
                         .collect();
                     let event = format!(
-                        r#"{{"run":{},"request_id":{},"status":{},"headers":{}}}"#,
+                        r#"{{"{}":{},"request_id":{},"status":{},"headers":{}}}"#,
+                        polled.key,
                         String::from_utf8_lossy(&resp.body),
                         Value::from(resp.request_id),
                         resp.status,
@@ -213,7 +247,11 @@ async fn poll_until_final(
                 None
             }
             Err(e) if is_transient(&e) => {
-                log::debug!("polling run {} failed, will poll again: {e}", args.run_id);
+                log::debug!(
+                    "polling {} {} failed, will poll again: {e}",
+                    polled.key,
+                    args.run_id
+                );
                 Some(e)
             }
             Err(e) => return Err(e),

@@ -1,4 +1,5 @@
-//! The life of an async run: answered at once with the run object, then moved `created` ->
+//! The life of an async run: answered at once with the run object (the task object for an
+//! `application_id`), then moved `created` ->
 //! `running` -> `succeeded` | `failed` on the canvas's [`RunSpec`] timing by a task, which
 //! finally delivers its webhook (protocol.md §3.4, §4.1).
 //!
@@ -77,6 +78,7 @@ pub(crate) fn start(
         "updated_at": iso8601(now),
         "deleted_at": null,
     });
+    let record_is_task = application_id.is_some();
     let record = RunRecord {
         run: run.clone(),
         canvas_id: target.canvas.id.clone(),
@@ -86,7 +88,14 @@ pub(crate) fn start(
     };
     lock(&state.runs).insert(id.clone(), record);
     tokio::spawn(live(state, id, target, request, headers));
-    json_response(StatusCode::OK, &run)
+    // An application answers with the task it started (protocol.md §4.3): its `id` is what
+    // `GET /task/{id}` reads.
+    let answer = if record_is_task {
+        crate::tela::tasks::task_of(&run)
+    } else {
+        run
+    };
+    json_response(StatusCode::OK, &answer)
 }
 
 /// `raw_input`: the request as sent, with the identifying keys always present (null when

@@ -57,6 +57,14 @@ impl Runs {
         self.by_id.get(id).map(|r| r.run.clone())
     }
 
+    /// The run of a Workstation task (an `application_id` run), by the task's id.
+    pub(crate) fn get_task(&self, id: &str) -> Option<Value> {
+        self.by_id
+            .get(id)
+            .filter(|r| r.application_id.is_some())
+            .map(|r| r.run.clone())
+    }
+
     /// Applies `change` to the run object and stamps `updated_at`; returns the new object.
     pub(crate) fn update(
         &mut self,

@@ -1,0 +1,94 @@
+//! Workstation tasks (protocol.md §4.3): `GET /task/{id}`, and waiting for a task.
+//!
+//! A `submit` with `application_id` starts a task; Tela's guide polls `GET /task/{id}` with the
+//! id it answered until the task is `completed` or `failed`. A task answer goes through the
+//! same check as a run (a string `id` and `status`, camelCase keys made snake_case), so the
+//! face reads `prompt_application_id`, `completion_run_id`, `output_content` and any other
+//! field under one naming.
+
+use reqwest::Method;
+use serde_json::{Map, Value};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::events::EventStream;
+use crate::retry::Safety;
+use crate::tela::runs::wait::{Polled, wait_for};
+use crate::transport::{CallOptions, Request, Response, path_segment};
+
+use super::runs;
+
+pub const TASKS_PATH: &str = "/task";
+
+/// How a wait reads a task.
+pub const TASK: Polled = Polled {
+    path: task_path,
+    is_final,
+    key: "task",
+};
+
+/// `GET /task/{id}`, the id percent-encoded as one path segment.
+pub fn task_path(id: &str) -> String {
+    format!("{TASKS_PATH}/{}", path_segment(id))
+}
+
+/// Statuses a task is still being worked in (protocol.md §4.3). Every other status (`completed`,
+/// `failed`, `validating`, `approved`, or one not known yet) ends a wait: the task set is open,
+/// and an unknown status that never changed would otherwise keep a wait to its deadline.
+pub fn is_final(status: &str) -> bool {
+    !matches!(status, "created" | "running" | "pending" | "queued")
+}
+
+fn task_id(body: &Map<String, Value>) -> Result<String> {
+    match body.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        other => Err(Error::InvalidRequest(format!(
+            "a task id must be a non-empty string (the id of the Task that submit() returned), got {}.",
+            other.map_or("nothing", crate::json::kind)
+        ))),
+    }
+}
+
+/// The task as it is now.
+pub async fn get(
+    client: &Client,
+    body: Map<String, Value>,
+    opts: &CallOptions,
+) -> Result<Response> {
+    if let Some(k) = body.keys().find(|k| k.as_str() != "id") {
+        return Err(Error::InvalidRequest(format!(
+            "unknown argument {k:?}; expected id."
+        )));
+    }
+    let req = Request::json(
+        Method::GET,
+        task_path(&task_id(&body)?),
+        None,
+        Safety::Idempotent,
+    );
+    let mut resp = client.execute(&req, opts).await?;
+    runs::check_run(&mut resp)?;
+    Ok(resp)
+}
+
+/// Polls `GET /task/{id}` until the task is final ([`is_final`]), with the policy of a run's
+/// wait; each event is `{"task": {...}, ...}`.
+pub async fn wait(
+    client: &Client,
+    body: Map<String, Value>,
+    opts: &CallOptions,
+) -> Result<EventStream> {
+    wait_for(client, body, opts, TASK).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_paths_and_statuses() {
+        assert_eq!(task_path("a/b c"), "/task/a%2Fb%20c");
+        assert!(is_final("completed") && is_final("failed") && is_final("validating"));
+        assert!(!is_final("running") && !is_final("created"));
+    }
+}
