@@ -168,3 +168,14 @@ def test_missing_task_404_through_the_sdk(emulator: Emulator, client: Client) ->
     task = Task({"id": "nope", "status": "running"}, None, client)
     with pytest.raises(NotFoundError):
         task.wait(poll_interval=POLL, timeout=30)
+
+
+def test_a_task_wait_past_its_deadline_says_task_and_how_to_go_on(emulator: Emulator, client: Client) -> None:
+    emulator.add_canvas(reply="slow", application_id="app-slow", run={"created_ms": 10, "running_ms": 600_000})
+    task = client.completions.submit(application_id="app-slow", variables={})
+    with pytest.raises(tela_sdk.RunTimeoutError) as info:
+        task.wait(timeout=0.3, poll_interval=POLL)
+    message = str(info.value)
+    assert message.startswith(f"Task {task.id} did not finish within 0.3s"), message
+    assert "wait() on the task again later" in message
+    assert "completions.retrieve" not in message

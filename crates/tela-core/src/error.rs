@@ -147,8 +147,10 @@ pub enum Error {
         source: Box<Error>,
     },
     /// A waited-for run had not finished when the wait's deadline passed.
-    #[error("{}", run_timeout_message(.run_id, .status.as_deref(), *.after, .last_error.as_deref()))]
+    #[error("{}", run_timeout_message(.what, .run_id, .status.as_deref(), *.after, .last_error.as_deref()))]
     RunTimeout {
+        /// What was waited for: `"run"` or `"task"` (a Workstation task).
+        what: &'static str,
         run_id: String,
         /// The last status seen; `None` when no poll succeeded.
         status: Option<String>,
@@ -159,6 +161,7 @@ pub enum Error {
 }
 
 fn run_timeout_message(
+    what: &str,
     run_id: &str,
     status: Option<&str>,
     after: Duration,
@@ -171,9 +174,15 @@ fn run_timeout_message(
     let failed = last_error
         .map(|e| format!("; the last poll failed: {e}"))
         .unwrap_or_default();
+    let later = if what == "task" {
+        "or wait() on the task again later: it goes on".to_owned()
+    } else {
+        format!("or check again later with completions.retrieve({run_id:?})")
+    };
+    let what = if what == "task" { "Task" } else { "Run" };
     format!(
-        "Run {run_id} did not finish within {} ({seen}{failed}). Wait longer with wait(timeout=...) \
-         (None waits without limit), or check again later with completions.retrieve({run_id:?}).",
+        "{what} {run_id} did not finish within {} ({seen}{failed}). Wait longer with \
+         wait(timeout=...) (None waits without limit), {later}.",
         fmt_secs(after)
     )
 }

@@ -131,11 +131,13 @@ async fn the_deadline_ends_the_wait_with_the_last_status() {
     );
     match err {
         Some(Error::RunTimeout {
+            what,
             run_id,
             status,
             after,
             last_error,
         }) => {
+            assert_eq!(what, "run");
             assert_eq!(run_id, run["id"].as_str().unwrap());
             assert_eq!(status.as_deref(), Some("running"));
             assert_eq!(after, Duration::from_millis(300));

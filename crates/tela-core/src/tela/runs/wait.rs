@@ -258,6 +258,7 @@ async fn poll_until_final(
         };
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(Error::RunTimeout {
+                what: polled.key,
                 run_id: args.run_id.clone(),
                 status,
                 after: args.timeout.unwrap_or_default(),
