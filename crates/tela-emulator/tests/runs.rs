@@ -165,8 +165,12 @@ async fn applications_always_run_async_and_start_running() {
     let run = complete(&emu, json!({"application_id": "app-1", "label": "task 1"})).await;
     assert_eq!(run.status, 200, "{}", run.body);
     assert_eq!(run.body["status"], "running");
-    assert_eq!(run.body["prompt_application_id"], "app-1");
-    assert_eq!(run.body["raw_input"]["label"], "task 1");
+    // The answer is the Workstation task (protocol.md §4.3), camelCase, one id for the task
+    // and the run it is.
+    assert_eq!(run.body["promptApplicationId"], "app-1");
+    assert_eq!(run.body["rawInput"]["label"], "task 1");
+    assert_eq!(run.body["name"], "task 1");
+    assert_eq!(run.body["completionRunId"], run.body["id"]);
     let (done, seen) = until_final(&emu, run.body["id"].as_str().unwrap()).await;
     assert_progress(&seen, &["running", "succeeded"]);
     assert_eq!(done["output_content"]["content"], json!({"task": "done"}));
