@@ -6,15 +6,13 @@
 //! face reads `prompt_application_id`, `completion_run_id`, `output_content` and any other
 //! field under one naming.
 
-use reqwest::Method;
 use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::EventStream;
-use crate::retry::Safety;
 use crate::tela::runs::wait::{Polled, wait_for};
-use crate::transport::{CallOptions, Request, Response, path_segment};
+use crate::transport::{CallOptions, Response, path_segment};
 
 use super::runs;
 
@@ -39,35 +37,15 @@ pub fn is_final(status: &str) -> bool {
     !matches!(status, "created" | "running" | "pending" | "queued")
 }
 
-fn task_id(body: &Map<String, Value>) -> Result<String> {
-    match body.get("id") {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        other => Err(Error::InvalidRequest(format!(
-            "a task id must be a non-empty string (the id of the Task that submit() returned), got {}.",
-            other.map_or("nothing", crate::json::kind)
-        ))),
-    }
-}
-
-/// The task as it is now.
+/// The task as it is now (checked and snake_cased like a run).
 pub async fn get(
     client: &Client,
     body: Map<String, Value>,
     opts: &CallOptions,
 ) -> Result<Response> {
-    if let Some(k) = body.keys().find(|k| k.as_str() != "id") {
-        return Err(Error::InvalidRequest(format!(
-            "unknown argument {k:?}; expected id."
-        )));
-    }
-    let req = Request::json(
-        Method::GET,
-        task_path(&task_id(&body)?),
-        None,
-        Safety::Idempotent,
-    );
-    let mut resp = client.execute(&req, opts).await?;
-    runs::check_run(&mut resp)?;
+    runs::only_keys(&body, &["id"])?;
+    let path = task_path(&runs::id_arg(&body, "task", "Task")?);
+    let (_, resp) = runs::get_run(client, &path, opts).await?;
     Ok(resp)
 }
 

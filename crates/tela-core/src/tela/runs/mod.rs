@@ -43,21 +43,29 @@ fn show(v: &Value) -> String {
 }
 
 /// Rejects argument names the operation does not know (a face bug, or a typo in extras).
-fn only_keys(body: &Map<String, Value>, known: &[&str]) -> Result<()> {
+pub(crate) fn only_keys(body: &Map<String, Value>, known: &[&str]) -> Result<()> {
     match body.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(Error::InvalidRequest(format!(
-            "unknown argument {k:?}; expected one of {}.",
-            known.join(", ")
-        ))),
+        Some(k) => Err(Error::InvalidRequest(match known {
+            [one] => format!("unknown argument {k:?}; expected {one}."),
+            _ => format!(
+                "unknown argument {k:?}; expected one of {}.",
+                known.join(", ")
+            ),
+        })),
         None => Ok(()),
     }
 }
 
 fn run_id(body: &Map<String, Value>) -> Result<String> {
+    id_arg(body, "run", "Run")
+}
+
+/// The `id` argument of a call on a run or a task (`what`, and its face's class `class`).
+pub(crate) fn id_arg(body: &Map<String, Value>, what: &str, class: &str) -> Result<String> {
     match body.get("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
         other => Err(Error::InvalidRequest(format!(
-            "a run id must be a non-empty string (the id of the Run that submit() returned), got {}.",
+            "a {what} id must be a non-empty string (the id of the {class} that submit() returned), got {}.",
             other.map_or("nothing", kind)
         ))),
     }
@@ -134,7 +142,11 @@ pub async fn list(
 }
 
 /// `GET` a run: its status, and the answer with the run as its body (see [`check_run`]).
-async fn get_run(client: &Client, path: &str, opts: &CallOptions) -> Result<(String, Response)> {
+pub(crate) async fn get_run(
+    client: &Client,
+    path: &str,
+    opts: &CallOptions,
+) -> Result<(String, Response)> {
     let req = Request::json(Method::GET, path, None, Safety::Idempotent);
     let mut resp = client.execute(&req, opts).await?;
     let status = check_run(&mut resp)?;
