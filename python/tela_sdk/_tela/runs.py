@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .._native import NativeStream
+    from .._operations import Operation
     from .._sentinel import NotGiven
     from .._timeout import TimeoutTypes
     from .completions import AsyncCompletions, Completions
@@ -102,14 +103,7 @@ class _Seen(Generic[_W]):
 def wait(
     completions: Completions, run: str | BaseRun, on_status: Callable[[Run], object] | None, body: Any, options: Any
 ) -> Run:
-    stream = completions._stream("runs.wait", body, options)
-    with _Seen(Run, completions._client, run, stream) as seen:
-        while (batch := stream.next_batch()) is not None:
-            for event in batch:
-                last = seen(event)
-                if on_status is not None:
-                    on_status(last)
-    return seen.final(body["id"])
+    return _poll(completions, "runs.wait", Run, "run", run, on_status, body, options)
 
 
 async def wait_async(
@@ -120,16 +114,7 @@ async def wait_async(
     options: Any,
 ) -> AsyncRun:
     """Async twin of ``wait``: ``on_status`` may be a coroutine function."""
-    import inspect  # lazy: not needed to import tela_sdk
-
-    stream = await completions._stream("runs.wait", body, options)
-    with _Seen(AsyncRun, completions._client, run, stream) as seen:
-        while (batch := await stream.anext_batch()) is not None:
-            for event in batch:
-                last = seen(event)
-                if on_status is not None and inspect.isawaitable(out := on_status(last)):
-                    await out
-    return seen.final(body["id"])
+    return await _poll_async(completions, "runs.wait", AsyncRun, "run", run, on_status, body, options)
 
 
 def task_wait_body(task: BaseTask, timeout: float | NotGiven | None, poll_interval: float | None) -> dict[str, Any]:
@@ -144,21 +129,55 @@ def task_wait_body(task: BaseTask, timeout: float | NotGiven | None, poll_interv
 
 def wait_task(completions: Completions, task: BaseTask, body: dict[str, Any]) -> Task:
     """Polls ``GET /task/{id}`` (the core's ``tasks.wait``) until the task is final."""
-    stream = completions._stream("tasks.wait", body, {})
-    with _Seen(Task, completions._client, task, stream, "task") as seen:
-        while (batch := stream.next_batch()) is not None:
-            for event in batch:
-                seen(event)
-    return seen.final(body["id"])
+    return _poll(completions, "tasks.wait", Task, "task", task, None, body, {})
 
 
 async def wait_task_async(completions: AsyncCompletions, task: BaseTask, body: dict[str, Any]) -> AsyncTask:
     """Async twin of ``wait_task``."""
-    stream = await completions._stream("tasks.wait", body, {})
-    with _Seen(AsyncTask, completions._client, task, stream, "task") as seen:
+    return await _poll_async(completions, "tasks.wait", AsyncTask, "task", task, None, body, {})
+
+
+def _poll(
+    completions: Completions,
+    op: Operation,
+    cls: type[_W],
+    key: str,
+    handle: str | BaseRun | BaseTask,
+    on_status: Callable[[_W], object] | None,
+    body: Any,
+    options: Any,
+) -> _W:
+    """Reads a wait stream of the core (``op``: the status changes of the run or task ``key``)."""
+    stream = completions._stream(op, body, options)
+    with _Seen(cls, completions._client, handle, stream, key) as seen:
+        while (batch := stream.next_batch()) is not None:
+            for event in batch:
+                last = seen(event)
+                if on_status is not None:
+                    on_status(last)
+    return seen.final(body["id"])
+
+
+async def _poll_async(
+    completions: AsyncCompletions,
+    op: Operation,
+    cls: type[_W],
+    key: str,
+    handle: str | BaseRun | BaseTask,
+    on_status: Callable[[_W], object] | None,
+    body: Any,
+    options: Any,
+) -> _W:
+    """Async twin of ``_poll``: ``on_status`` may be a coroutine function."""
+    import inspect  # lazy: not needed to import tela_sdk
+
+    stream = await completions._stream(op, body, options)
+    with _Seen(cls, completions._client, handle, stream, key) as seen:
         while (batch := await stream.anext_batch()) is not None:
             for event in batch:
-                seen(event)
+                last = seen(event)
+                if on_status is not None and inspect.isawaitable(out := on_status(last)):
+                    await out
     return seen.final(body["id"])
 
 
