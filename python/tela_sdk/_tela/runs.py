@@ -29,7 +29,7 @@ __all__ = ["RunPage", "AsyncRunPage"]
 
 
 def wait_args(
-    run: str | BaseRun,
+    run: str | BaseRun | BaseTask,
     timeout: float | NotGiven | None,
     poll_interval: float | None,
     extra_headers: Mapping[str, str] | None,
@@ -37,9 +37,10 @@ def wait_args(
     request_timeout: TimeoutTypes,
     max_retries: int | None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``runs.wait`` arguments (a Run in hand tells the core its status is already known),
-    and the options of each poll (``wait``'s own ``timeout`` is the whole wait's deadline)."""
-    if isinstance(run, BaseRun):
+    """The ``runs.wait`` (or ``tasks.wait``) arguments (a Run or Task in hand tells the core its
+    status is already known), and the options of each poll (``wait``'s own ``timeout`` is the
+    whole wait's deadline)."""
+    if isinstance(run, (BaseRun, BaseTask)):
         body: dict[str, Any] = {"id": run.id, "last_status": run.status}
     else:
         body = {"id": run}
@@ -119,12 +120,7 @@ async def wait_async(
 
 def task_wait_body(task: BaseTask, timeout: float | NotGiven | None, poll_interval: float | None) -> dict[str, Any]:
     """The ``tasks.wait`` arguments: the task in hand tells the core its status is known."""
-    body: dict[str, Any] = {"id": task.id, "last_status": task.status}
-    if timeout is not NOT_GIVEN:
-        body["timeout"] = timeout
-    if poll_interval is not None:
-        body["poll_interval"] = poll_interval
-    return body
+    return wait_args(task, timeout, poll_interval, None, None, None, None)[0]
 
 
 def wait_task(completions: Completions, task: BaseTask, body: dict[str, Any]) -> Task:
