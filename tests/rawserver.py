@@ -78,8 +78,15 @@ def response(
     body: bytes | None = None,
     reason: str = "X",
 ) -> bytes:
-    """The head of an HTTP/1.1 response (plus `body` with its Content-Length, if given)."""
+    """The head of an HTTP/1.1 response (plus `body` with its Content-Length, if given).
+
+    It says `connection: close` unless `headers` name a connection: the server answers one
+    request per connection and then closes it, and a client that pooled the connection would
+    otherwise race that close with its next request (a redirect's, say).
+    """
     items = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    if not any(k.lower() == "connection" for k, _ in items):
+        items.append(("connection", "close"))
     if body is not None and not any(k.lower() == "content-length" for k, _ in items):
         items.append(("content-length", str(len(body))))
     head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in items) + "\r\n"

@@ -201,7 +201,10 @@ class _Counting:
     def _handle(self, conn: RawConn) -> None:
         # Answers every request the connection carries (keep-alive) until the client closes it.
         try:
-            while conn.send(response(200, JSON, _body(32))) and _read_request(conn.sock) is not None:
+            while (
+                conn.send(response(200, {**JSON, "connection": "keep-alive"}, _body(32)))
+                and _read_request(conn.sock) is not None
+            ):
                 pass
         except OSError:
             pass
