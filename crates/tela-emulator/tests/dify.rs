@@ -418,7 +418,6 @@ async fn stop_ends_a_running_stream_with_message_end() {
     );
     let r = post(&emu, &a.api_key, &stop, json!({})).await;
     assert_eq!(r.body["message"], "Arg user must be provided.");
-    tokio::time::sleep(Duration::from_millis(60)).await;
     let r = post(&emu, &a.api_key, &stop, json!({"user": "owner"})).await;
     assert_eq!(r.body, json!({"result": "success"}));
     let mut rest = Vec::new();
@@ -711,8 +710,16 @@ async fn concurrency_limit_and_faults_use_the_dify_envelope() {
     assert_dify_error(&r, 429, "too_many_requests");
     assert!(r.body["message"].as_str().unwrap().contains("is 1."));
     drop(running.text().await);
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let r = completion(&emu, &a.api_key, minimal()).await;
+    // The server drops its slot just after the last bytes leave, so the client may see the
+    // end first: ask again until the slot is back (polled, with a generous deadline).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let r = loop {
+        let r = completion(&emu, &a.api_key, minimal()).await;
+        if r.status == 200 || tokio::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
     assert_eq!(r.status, 200, "the slot is given back when the stream ends");
 
     emu.add_fault(FaultSpec {
