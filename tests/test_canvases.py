@@ -98,7 +98,8 @@ def test_history_pages_newest_first_and_iterates_every_version(emulator: Emulato
     page = client.canvases.history("inv", limit=2)
     assert [v.id for v in page.data] == ["v3", "v2"]
     assert page.has_more
-    assert page.data[0].content is None and page.data[0].variables is None  # light rows
+    assert page.data[0].content is None
+    assert page.data[0].variables is None
     emulator.clear_requests()
     assert [v.id for v in page] == ["v3", "v2", info.production_version_id]
     queries = [r.query for r in emulator.requests]
@@ -109,7 +110,8 @@ def test_publishing_moves_an_environment_and_production_moves_what_runs(emulator
     add_invoices(emulator)
     out = client.environments.publish("inv", "staging", "v3")
     assert isinstance(out, EnvironmentPublication)
-    assert out.version is not None and out.version.id == "v3"
+    assert out.version is not None
+    assert out.version.id == "v3"
     assert client.environments.version("inv", "staging").id == "v3"
     sent = [r.body for r in emulator.requests if r.path == "/environment/publish-by-name"]
     assert sent == [
@@ -123,7 +125,8 @@ def test_publishing_moves_an_environment_and_production_moves_what_runs(emulator
     with pytest.raises(NotFoundError, match="environment_name='eu-1'"):
         client.environments.publish("inv", "eu-1", "v2")
     created = client.environments.publish("inv", "eu-1", "v2", auto_create=True)
-    assert created.environment is not None and created.environment["name"] == "eu-1"
+    assert created.environment is not None
+    assert created.environment["name"] == "eu-1"
     assert client.environments.version("inv", "eu-1").id == "v2"
 
 
@@ -156,7 +159,7 @@ def test_raw_responses_of_canvas_calls(emulator: Emulator, client: Client) -> No
     raw = client.with_raw_response.canvases.promoted_version("inv")
     assert raw.status_code == 200
     assert raw.parse().canvas_id == "inv"
-    assert [v.id for v in client.with_raw_response.canvases.history("inv").parse()][0] == "v3"
+    assert next(v.id for v in client.with_raw_response.canvases.history("inv").parse()) == "v3"
 
 
 async def test_async_twins(emulator: Emulator, aclient: AsyncClient) -> None:
@@ -168,7 +171,8 @@ async def test_async_twins(emulator: Emulator, aclient: AsyncClient) -> None:
     assert (await aclient.canvases.version("v2")).title == "Second"
     assert len([v async for v in await aclient.canvases.history("inv", limit=1)]) == 3
     out = await aclient.environments.publish("inv", "staging", "v3")
-    assert out.version is not None and out.version.id == "v3"
+    assert out.version is not None
+    assert out.version.id == "v3"
     assert (await aclient.environments.version("inv", "staging")).id == "v3"
 
 
@@ -212,7 +216,7 @@ def test_check_variables_is_off_by_default_and_a_call_can_override_the_client(em
         assert checked._check_variables
         checked.completions.create(canvas_id="inv", variables={"nothing": "x"}, check_variables=False)
         with pytest.raises(InvalidRequestError, match="check_variables must be True or False"):
-            checked.completions.create(canvas_id="inv", check_variables="yes")  # type: ignore[typeddict-item]
+            checked.completions.create(canvas_id="inv", check_variables="yes")  # type: ignore[call-overload]
     with pytest.raises(InvalidRequestError, match="check_variables must be True or False"):
         emulator.client(check_variables=1)
 
