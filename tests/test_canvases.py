@@ -4,6 +4,7 @@ unknown fields and error bodies the emulator does not produce."""
 
 from __future__ import annotations
 
+import io
 import json
 import pathlib
 from typing import Any
@@ -335,3 +336,59 @@ def test_a_404_keeps_its_details_and_a_bad_answer_names_the_request() -> None:
             client.canvases.promoted_version("c2")
         with pytest.raises(APIResponseValidationError, match="list of canvas objects"):
             client.canvases.list()
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    monkeypatch.setenv("TELA_BASE_URL", emulator.url)
+    monkeypatch.setenv("TELA_API_KEY", emulator.api_key)
+    return emulator
+
+
+def cli(*argv: str) -> tuple[int, str]:
+    from tela_sdk._cli import main
+
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def test_cli_canvases_get_and_versions(env: Emulator) -> None:
+    info = add_invoices(env)
+    code, out = cli("canvases", "get", "inv")
+    assert code == 0
+    assert out == (
+        "Invoices (inv)\n"
+        "project: proj-1\n"
+        f"promoted version: {info.production_version_id} (Version 1)\n"
+        "variables:\n"
+        "  document  file   required  The invoice\n"
+        "  query     text   optional  What to look for\n"
+        "structured output: yes (totalAmount)\n"
+    )
+    code, out = cli("canvases", "get", "inv", "--json")
+    got = json.loads(out)
+    assert (code, got["canvas"]["title"], got["promoted_version"]["variables"][0]["name"]) == (
+        0,
+        "Invoices",
+        "document",
+    )
+    code, out = cli("canvases", "versions", "inv")
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "v3  Version 3  #3",
+            "v2  Second  #2  [staging]",
+            f"{info.production_version_id}  Version 1  #1  promoted  [production]",
+        ],
+    )
+    code, out = cli("canvases", "versions", "inv", "--json")
+    assert (code, [v["id"] for v in json.loads(out)]) == (0, ["v3", "v2", info.production_version_id])
+
+
+def test_cli_canvases_unknown_id_exits_1(env: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("canvases", "get", "nope") == (1, "")
+    assert "NotFoundError" in capsys.readouterr().err
