@@ -1,4 +1,5 @@
-"""The ``tela-sdk`` command (also ``python -m tela_sdk``): run, stream, submit, wait, emulator.
+"""The ``tela-sdk`` command (also ``python -m tela_sdk``): run, stream, submit, wait, emulator,
+canvases.
 
 Configuration comes from the environment as for ``Client()`` (``TELA_API_KEY``,
 ``TELA_BASE_URL``; ``DIFY_API_KEY``, ``DIFY_BASE_URL`` with ``--api dify``), or from
@@ -302,6 +303,79 @@ def _cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         return 1
 
 
+def _cmd_canvases_get(args: argparse.Namespace, out: TextIO) -> int:
+    """A canvas and its promoted version's variables (``--json``: both objects as JSON)."""
+    from ._exceptions import NotFoundError
+    from ._tela.client import Client
+
+    with Client(**_client_options(args)) as client:
+        canvas = client.canvases.get(args.canvas_id)
+        try:
+            version = client.canvases.promoted_version(args.canvas_id)
+        except NotFoundError:
+            version = None  # a canvas with nothing promoted yet
+    if args.json:
+        both = {"canvas": canvas.to_dict(), "promoted_version": version.to_dict() if version else None}
+        out.write(json.dumps(both, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    out.write(f"{canvas.title or '(untitled)'} ({canvas.id})\n")
+    if canvas.project_id:
+        out.write(f"project: {canvas.project_id}\n")
+    if version is None:
+        out.write("promoted version: none\n")
+        return 0
+    out.write(f"promoted version: {version.id}" + (f" ({version.title})" if version.title else "") + "\n")
+    variables = version.variables or []
+    out.write("variables:" + ("" if variables else " none") + "\n")
+    width = max((len(str(v.name)) for v in variables), default=0)
+    for v in variables:
+        need = "required" if v.required else "optional"
+        out.write(
+            f"  {v.name!s:<{width}}  {v.type!s:<5}  {need}" + (f"  {v.description}" if v.description else "") + "\n"
+        )
+    schema = version.output_schema
+    if schema is not None:
+        keys = ", ".join(schema.get("properties") or {}) if isinstance(schema.get("properties"), dict) else ""
+        out.write("structured output: yes" + (f" ({keys})" if keys else "") + "\n")
+    return 0
+
+
+def _cmd_canvases_versions(args: argparse.Namespace, out: TextIO) -> int:
+    """Every version of a canvas, newest first (``--json``: a JSON array)."""
+    from ._tela.client import Client
+
+    with Client(**_client_options(args)) as client:
+        versions = list(client.canvases.history(args.canvas_id))
+    if args.json:
+        out.write(json.dumps([v.to_dict() for v in versions], indent=2, ensure_ascii=False) + "\n")
+        return 0
+    for v in versions:
+        flags = [f"#{v.version_index}" if v.version_index is not None else ""]
+        flags += ["promoted"] if v.promoted else []
+        flags += ["draft"] if v.draft else []
+        envs = v.environment_names
+        flags += [f"[{', '.join(envs)}]"] if envs else []
+        out.write("  ".join(x for x in [v.id, v.title or "", *flags] if x) + "\n")
+    return 0
+
+
+def _add_canvases_commands(sub: Any) -> None:
+    canvases = sub.add_parser(
+        "canvases", help="show a canvas and its versions", description="Read canvases and their versions."
+    )
+    verbs = canvases.add_subparsers(dest="verb", required=True, metavar="VERB")
+    get = verbs.add_parser("get", help="a canvas and its promoted version's variables", description="Show a canvas.")
+    get.add_argument("canvas_id", help="the canvas id")
+    get.add_argument("--json", action="store_true", help="print the canvas and its promoted version as JSON")
+    _add_client_flags(get)
+    get.set_defaults(handler=_cmd_canvases_get)
+    versions = verbs.add_parser("versions", help="every version, newest first", description="List a canvas's versions.")
+    versions.add_argument("canvas_id", help="the canvas id")
+    versions.add_argument("--json", action="store_true", help="print the versions as a JSON array")
+    _add_client_flags(versions)
+    versions.set_defaults(handler=_cmd_canvases_versions)
+
+
 def _add_client_flags(p: argparse.ArgumentParser, *, dify: bool = False) -> None:
     g = p.add_argument_group("connection")
     if dify:
@@ -404,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer with only the fields the public docs show (the default in the next minor version)",
     )
     emu.set_defaults(handler=_cmd_emulator)
+    _add_canvases_commands(sub)
     return parser
 
 
