@@ -43,6 +43,8 @@ _TAKEN = {
     "TypeAlias",
     "TypedDict",
     "UploadedFile",
+    "_Bytes",
+    "_BinaryFile",
     "io",
     "os",
     "CANVAS_ID",
@@ -121,6 +123,11 @@ def _split_top(annotation: str) -> list[str]:
             start = i + 1
     parts.append(annotation[start:].strip())
     return [p for p in parts if p]
+
+
+def _quoted(annotation: str) -> str:
+    """``annotation`` as a string (a forward reference), double-quoted as formatters write it."""
+    return f'"{annotation}"' if '"' not in annotation and "\\" not in annotation else repr(annotation)
 
 
 def _comment(text: str) -> str:
@@ -351,14 +358,14 @@ class _Writer:
                 continue
             base = self.fresh(f"_{name}{'Required' if total else 'Optional'}")
             bases.append(base)
-            lines += [f'{base} = TypedDict("{base}", {{']
+            lines += [f"{base} = TypedDict(", f'    "{base}",', "    {"]
             for f in part:
                 if f.doc:
-                    lines += [f"    #: {_comment(f.doc)}"]
+                    lines += [f"        #: {_comment(f.doc)}"]
                 note = f"  # {'; '.join(f.notes)}" if f.notes else ""
-                ann = repr(f.annotation) if f.forward else f.annotation
-                lines += [f"    {json.dumps(f.key)}: {ann},{note}"]
-            lines += ["}" + (")" if total else ", total=False)"), "", ""]
+                ann = _quoted(f.annotation) if f.forward else f.annotation
+                lines += [f"        {json.dumps(f.key)}: {ann},{note}"]
+            lines += ["    },"] + ([] if total else ["    total=False,"]) + [")", "", ""]
         lines += [f"class {name}({', '.join(bases) or 'TypedDict'}):"]
         return lines + self.class_doc(doc, False)
 
@@ -373,7 +380,7 @@ class _Writer:
     def td_body(fields: list[_Field]) -> list[str]:
         lines: list[str] = []
         for f in fields:
-            ann = repr(f.annotation) if f.forward else f.annotation
+            ann = _quoted(f.annotation) if f.forward else f.annotation
             note = f"  # {'; '.join(f.notes)}" if f.notes else ""
             lines.append(f"    {f.key}: {ann}{note}")
             if f.doc and f.doc.strip():
@@ -410,7 +417,7 @@ class _Writer:
                 alias = f.key
             ann = f.annotation if f.required else self.union([f.annotation, "None"])
             if f.forward:
-                ann = repr(ann)
+                ann = _quoted(ann)
             args = ([] if f.required else ["default=None"]) + ([f"alias={json.dumps(alias)}"] if alias else [])
             if alias:
                 self.imports.add("Field")
@@ -426,10 +433,9 @@ class _Writer:
 
 def _file_value() -> list[str]:
     return [
-        f"{FILE_VALUE}: TypeAlias = (",
-        "    File | UploadedFile | os.PathLike[str] | bytes | bytearray | memoryview",
-        "    | io.BufferedIOBase | io.RawIOBase",
-        ")",
+        "_Bytes: TypeAlias = bytes | bytearray | memoryview",
+        "_BinaryFile: TypeAlias = io.BufferedIOBase | io.RawIOBase",
+        f"{FILE_VALUE}: TypeAlias = File | UploadedFile | os.PathLike[str] | _Bytes | _BinaryFile",
         '"""What a file variable takes: a ``tela_sdk.File`` (also for URLs), an uploaded file, a path,',
         "the bytes, or a binary file object (``open(path, 'rb')``, ``io.BytesIO``); a ``str`` is text,",
         'never a file."""',
@@ -538,7 +544,7 @@ def render(
         lines += ["", *output_alias]
     lines += ["", "", *input_block]
     if pydantic and w.forward_classes:
-        lines += [""]
+        lines += ["", ""]
         lines += [f"{name}.model_rebuild()" for name in sorted(w.forward_classes)]
     return "\n".join(lines).rstrip() + "\n"
 
