@@ -446,7 +446,7 @@ def render(
     *,
     canvas_id: str,
     version_id: str,
-    variables: Sequence[Any],
+    variables: Sequence[Any] | None,
     output_schema: Mapping[str, Any] | None,
     pydantic: bool = False,
     command: str = "",
@@ -454,7 +454,7 @@ def render(
 ) -> str:
     """The module's text for one canvas version (deterministic: the same input, the same text)."""
     w = _Writer(output_schema, pydantic)
-    vars_ = [_variable(v) for v in variables]
+    vars_ = [_variable(v) for v in variables or ()]
 
     # The output first: its classes (dependencies first) end with CanvasOutput.
     output_alias: list[str] = []
