@@ -392,3 +392,15 @@ def test_cli_canvases_get_and_versions(env: Emulator) -> None:
 def test_cli_canvases_unknown_id_exits_1(env: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli("canvases", "get", "nope") == (1, "")
     assert "NotFoundError" in capsys.readouterr().err
+
+
+def test_check_variables_leaves_refused_arguments_to_the_core(emulator: Emulator) -> None:
+    add_invoices(emulator)
+    with emulator.client(check_variables=True) as client:
+        emulator.clear_requests()
+        with pytest.raises(InvalidRequestError, match="exactly one"):
+            client.completions.create(canvas_id="inv", version_id="v2", variables={})
+        with pytest.raises(InvalidRequestError):
+            client.completions.create(canvas_id="inv", variables=["not", "a", "mapping"])  # type: ignore[call-overload]
+    assert paths(emulator, "/v2/") == []
+    assert paths(emulator, "/prompt/") == ["GET /prompt/inv/promoted-version"]

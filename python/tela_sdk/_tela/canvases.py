@@ -183,13 +183,15 @@ class Canvases(SyncResource):
         return page
 
     def promoted_version(self, canvas_id: str, **options: Unpack[RequestOptions]) -> CanvasVersion:
-        """The version live in production (``GET /prompt/{id}/promoted-version``): what
-        ``completions.create(canvas_id=...)`` runs. ``NotFoundError`` when the canvas has none."""
+        """The version of the canvas ``canvas_id`` live in production
+        (``GET /prompt/{id}/promoted-version``): what ``completions.create(canvas_id=...)``
+        runs. ``NotFoundError`` when the canvas has none. Takes the per-call options."""
         return CanvasVersion(*self._call("canvases.promoted_version", {"canvas_id": canvas_id}, options))
 
     def latest_version(self, canvas_id: str, **options: Unpack[RequestOptions]) -> CanvasVersion:
-        """The newest version of the canvas, promoted or not (``GET /prompt/{id}/latest-version``),
-        with ``version_index`` and ``previous_version_id``. Takes the per-call options."""
+        """The newest version of the canvas ``canvas_id``, promoted or not
+        (``GET /prompt/{id}/latest-version``), with ``version_index`` and
+        ``previous_version_id``. Takes the per-call options."""
         return CanvasVersion(*self._call("canvases.latest_version", {"canvas_id": canvas_id}, options))
 
     def version(self, version_id: str, **options: Unpack[RequestOptions]) -> CanvasVersion:
@@ -198,7 +200,7 @@ class Canvases(SyncResource):
         return CanvasVersion(*self._call("canvases.version", {"version_id": version_id}, options))
 
     def history(self, canvas_id: str, *, limit: int | None = None, **options: Unpack[RequestOptions]) -> VersionPage:
-        """The canvas's versions, newest first (``GET /prompt-version/history``), ``limit``
+        """The versions of the canvas ``canvas_id``, newest first (``GET /prompt-version/history``), ``limit``
         (1 to 100, server default 20) a page. Rows are light (``promoted``, ``draft``,
         ``environments``, ``version_index``, no content): ``version(id)`` has the rest.
         Iterating the page goes through every version, page after page."""
@@ -260,7 +262,7 @@ class Environments(SyncResource):
         auto_create: bool = False,
         **options: Unpack[RequestOptions],
     ) -> EnvironmentPublication:
-        """Makes ``version_id`` the version the environment ``env_name`` of the canvas serves
+        """Makes ``version_id`` the version the environment ``env_name`` of the canvas ``canvas_id`` serves
         (``POST /environment/publish-by-name``); publishing to ``production`` also promotes
         it. ``auto_create=True`` creates a missing environment (else ``NotFoundError``).
         ``env_name``: lowercase letters and digits with single hyphens, at most 64 characters
@@ -269,7 +271,7 @@ class Environments(SyncResource):
         return EnvironmentPublication(*self._call("environments.publish", body, options))
 
     def version(self, canvas_id: str, env_name: str, **options: Unpack[RequestOptions]) -> CanvasVersion:
-        """The version the environment ``env_name`` of the canvas serves, in full
+        """The version the environment ``env_name`` of the canvas ``canvas_id`` serves, in full
         (``GET /environment/version``): what ``create(canvas_id=..., environment_name=...)``
         runs. ``NotFoundError`` when the environment does not exist or serves nothing."""
         body = {"canvas_id": canvas_id, "environment_name": env_name}

@@ -32,14 +32,14 @@ def wanted(body: Mapping[str, Any], flag: bool | None, client: Client | AsyncCli
 
 
 def _target(body: Mapping[str, Any]) -> tuple[str, ...] | None:
-    """The cache key of the version a call runs; None when it cannot be told (an application)."""
-    if body.get("application_id") is not None:
-        return None
-    if isinstance(body.get("version_id"), str):
+    """The cache key of the version a call runs; None when it cannot be told: an application,
+    or arguments the core refuses anyway (it says what is wrong, before sending)."""
+    given = [k for k in ("canvas_id", "version_id", "application_id") if body.get(k) is not None]
+    if given == ["version_id"] and isinstance(body["version_id"], str) and body.get("environment_name") is None:
         return ("version", body["version_id"])
     canvas = body.get("canvas_id")
-    if not isinstance(canvas, str):
-        return None  # the core says what is missing
+    if given != ["canvas_id"] or not isinstance(canvas, str):
+        return None
     env = body.get("environment_name")
     if isinstance(env, str) and env != "production":
         return ("environment", canvas, env)
@@ -60,6 +60,8 @@ def _is_file(value: Any) -> bool:
 
 def problems(version: CanvasVersion, variables: Mapping[str, Any] | None) -> list[str]:
     """What is wrong with ``variables`` for ``version`` (empty: nothing)."""
+    if not isinstance(variables, Mapping | None):
+        return []  # not variables at all: the core's error says so
     spec = {v.name: v for v in version.variables or () if isinstance(v.name, str)}
     given = dict(variables or {})
     out: list[str] = []

@@ -360,6 +360,48 @@ mod tests {
     }
 
     #[test]
+    fn publishing_moves_environments_and_production_moves_the_promoted_version() {
+        let mut r = Registry::default();
+        let spec = CanvasSpec {
+            id: Some("c".into()),
+            template: "{{a}} {{b}}".into(),
+            versions: vec![VersionSpec {
+                id: Some("v2".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let info = r.add(spec, None).unwrap();
+        let first = r.by_canvas("c", None).unwrap().version;
+        assert_eq!(
+            first.variables.len(),
+            2,
+            "one text variable per placeholder"
+        );
+        assert_eq!(first.variables[0]["type"], "text");
+        assert_eq!(
+            r.publish("c", "staging", "v2", false).err(),
+            Some(Missing::Environment)
+        );
+        assert!(r.publish("c", "staging", "v2", true).is_ok());
+        assert_eq!(r.environments_serving("c", "v2"), ["staging"]);
+        assert!(r.publish("c", "production", "v2", false).is_ok());
+        assert_eq!(r.by_canvas("c", None).unwrap().version.id, "v2");
+        assert!(
+            r.environments_serving("c", &info.production_version_id)
+                .is_empty()
+        );
+        assert_eq!(
+            r.publish("c", "staging", "nope", false).err(),
+            Some(Missing::Version)
+        );
+        assert_eq!(
+            r.publish("x", "staging", "v2", false).err(),
+            Some(Missing::Canvas)
+        );
+    }
+
+    #[test]
     fn failed_add_changes_nothing() {
         let mut r = Registry::default();
         let spec = CanvasSpec {

@@ -42,7 +42,7 @@ pub struct CanvasSpec {
     /// leaving `{{name}}` in the text. Default false: such a run answers 400
     /// `MISSING_VARIABLES` naming them (an emulator check, so typos fail in tests).
     pub allow_missing_variables: bool,
-    /// The canvas's title (`GET /prompt`); `None`: "Canvas <id>".
+    /// The canvas's title (`GET /prompt`); `None`: `"Canvas <id>"`.
     pub title: Option<String>,
     /// The project the canvas belongs to (`projectId`, the `GET /prompt?projectId=` filter).
     pub project_id: Option<String>,
