@@ -461,6 +461,7 @@ def _seen(client: Client) -> dict[str, Any]:
         "max_retries": client.max_retries,
         "upload": client.upload,
         "max_event_bytes": client.max_event_bytes,
+        "check_variables": client._check_variables,
         "record": client._config,
     }
 
@@ -480,6 +481,7 @@ def test_every_setting_survives_with_options_and_pickling_and_can_be_overridden(
         "upload": "vault",
         "max_event_bytes": 1 << 20,
         "trust_env": False,
+        "check_variables": True,
     }
     overrides: dict[str, Any] = {
         "api_key": "sk-overridden-key-wxyz",
@@ -492,6 +494,7 @@ def test_every_setting_survives_with_options_and_pickling_and_can_be_overridden(
         "upload": "inline",
         "max_event_bytes": 4096,
         "trust_env": True,
+        "check_variables": False,
     }
     # A setting added to ClientSettings must be added here too.
     assert set(settings) == set(overrides) == set(ClientSettings.__optional_keys__)

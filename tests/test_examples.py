@@ -71,3 +71,14 @@ def test_dask_batch() -> None:
 def test_ray_batch() -> None:
     out = run_example("ray_batch.py")
     assert "ray: 300 of 300 ok; first: Summary of Contract 0" in out
+
+
+def test_typed_canvas() -> None:
+    # The checked-in examples/invoice_types.py matches the canvas (`--check` exits 0), a run is
+    # parsed into it, and a new staging version makes `--check` exit 1 with the diff.
+    out = run_example("typed_canvas.py")
+    assert "check: 0 - tela-sdk: invoice_types.py is up to date" in out
+    assert "vendor ACME, total 1042.5, status open\nlines: (not given)\n" in out
+    assert "after publishing v2 to staging, check: 1\n" in out
+    assert '    -VERSION_ID = "v1"\n    +VERSION_ID = "v2"\n    +    po: str\n' in out
+    assert "regenerated, check: 0" in out

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 
 from . import _docs
 from ._closing import Closing
-from ._exceptions import InsecureTransportWarning, TelaError
+from ._exceptions import InsecureTransportWarning, InvalidRequestError, TelaError
 from ._files import File
 from ._native import NativeClient, NativeStream
 from ._sentinel import NOT_GIVEN, NotGiven
@@ -57,9 +57,11 @@ class CommonSettings(TypedDict, total=False):
 
 
 class ClientSettings(CommonSettings, total=False):
-    """The settings of the Tela ``Client``: those of every client, and how files are sent."""
+    """The settings of the Tela ``Client``: those of every client, how files are sent, and
+    whether runs check their variables first."""
 
     upload: UploadMode | None
+    check_variables: bool | None
 
 
 class RequestOptions(TypedDict, total=False):
@@ -278,11 +280,26 @@ def _settings(settings: Mapping[str, Any], names: frozenset[str], where: str) ->
     return out
 
 
+#: Settings of the Python face only (the core never sees them).
+_FACE_SETTINGS: Final = frozenset({"check_variables"})
+
+
 def _native_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """``settings`` as ``NativeClient`` takes them: a ``Timeout`` as the dict of its deadlines."""
+    """``settings`` as ``NativeClient`` takes them: a ``Timeout`` as the dict of its deadlines,
+    without the face's own settings."""
+    if _FACE_SETTINGS & settings.keys():
+        settings = {k: v for k, v in settings.items() if k not in _FACE_SETTINGS}
     if "timeout" in settings:
         return {**settings, "timeout": timeout_arg(settings["timeout"])}
     return settings
+
+
+def _face_setting(config: tuple[dict[str, Any], ...], name: str) -> Any:
+    """The last value given to a face setting (constructor, then each ``with_options``)."""
+    for settings in reversed(config):
+        if name in settings:
+            return settings[name]
+    return None
 
 
 #: The names ``with_options`` takes (a client's constructor takes its own ``_setting_names``).
@@ -312,6 +329,8 @@ class BaseClient:
         - ``max_event_bytes``: the cap on one streamed event (default 128 MiB).
         - ``trust_env``: read ``HTTPS_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE`` from the
           environment (default True).
+        - ``check_variables``: check each run's ``variables`` against the canvas version
+          first (default False; per call, ``check_variables=`` overrides it).
         """
         config = _settings(settings, self._setting_names, type(self).__name__)
         self._bind(NativeClient(self._api, _native_settings(config)), (config,))
@@ -324,6 +343,11 @@ class BaseClient:
         #: partial ``Timeout`` or ``default_headers`` into the current ones).
         self._config = config
         self._closed = False
+        check = _face_setting(config, "check_variables")
+        if check is not None and not isinstance(check, bool):
+            raise InvalidRequestError(f"check_variables must be True or False, got {type(check).__name__}")
+        #: ``check_variables``: runs check their variables against the canvas first.
+        self._check_variables: bool = bool(check)
         self._setup()
 
     def _setup(self) -> None:
@@ -376,7 +400,7 @@ class BaseClient:
         pool only when ``proxy``, ``ca_bundle`` or the connect timeout change). Takes the
         constructor's settings: ``api_key``, ``base_url``, ``timeout``, ``max_retries``,
         ``default_headers`` (replacing the client's), ``proxy``, ``ca_bundle``, ``upload``,
-        ``max_event_bytes``, ``trust_env``; the ones not given are kept."""
+        ``max_event_bytes``, ``trust_env``, ``check_variables``; the ones not given are kept."""
         changes = _settings(settings, _SETTING_NAMES, "with_options")
         native = self._live().with_options(_native_settings(changes))
         _warn_if_key_in_clear(native)

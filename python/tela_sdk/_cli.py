@@ -1,4 +1,5 @@
-"""The ``tela-sdk`` command (also ``python -m tela_sdk``): run, stream, submit, wait, emulator.
+"""The ``tela-sdk`` command (also ``python -m tela_sdk``): run, stream, submit, wait, emulator,
+canvases.
 
 Configuration comes from the environment as for ``Client()`` (``TELA_API_KEY``,
 ``TELA_BASE_URL``; ``DIFY_API_KEY``, ``DIFY_BASE_URL`` with ``--api dify``), or from
@@ -282,6 +283,85 @@ def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _types_command(args: argparse.Namespace) -> str:
+    """The command a generated module names (its options, not where it was written)."""
+    words = [PROG, "types", args.canvas_id]
+    if args.version_id is not None:
+        words += ["--version-id", args.version_id]
+    if args.environment is not None:
+        words += ["--environment", args.environment]
+    if args.pydantic:
+        words.append("--pydantic")
+    return " ".join(words)
+
+
+def _canvas_version(client: Any, args: argparse.Namespace) -> Any:
+    """The version ``types`` describes: ``--version-id``, what ``--environment`` serves, or
+    the promoted (production) version."""
+    if args.version_id is not None:
+        version = client.canvases.version(args.version_id)
+        if version.canvas_id not in (None, args.canvas_id):
+            raise InvalidRequestError(
+                f"version {args.version_id} belongs to canvas {version.canvas_id}, not {args.canvas_id}; "
+                f"pass that canvas id, or a version of {args.canvas_id}"
+            )
+        return version
+    if args.environment is not None:
+        return client.environments.version(args.canvas_id, args.environment)
+    return client.canvases.promoted_version(args.canvas_id)
+
+
+def _cmd_types(args: argparse.Namespace, out: TextIO) -> int:
+    from . import _typegen
+    from ._tela.client import Client
+
+    if args.output is not None and args.check is not None:
+        raise _Usage("pass -o FILE (write the module) or --check FILE (compare it), not both")
+    if args.version_id is not None and args.environment is not None:
+        raise _Usage("pass --version-id (one exact version) or --environment (what it serves), not both")
+    current: str | None = None
+    if args.check is not None:
+        try:  # read first: a missing file fails before any request
+            with open(args.check, encoding="utf-8") as f:
+                current = f.read()
+        except OSError as e:
+            print(f"{PROG}: cannot read {args.check}: {e.strerror or e}", file=sys.stderr)
+            print(f"{PROG}: generate it with: {_types_command(args)} -o {args.check}", file=sys.stderr)
+            return 1
+    with Client(**_client_options(args)) as client:
+        version = _canvas_version(client, args)
+    text = _typegen.render(
+        canvas_id=args.canvas_id,
+        version_id=version.id,
+        variables=version.variables,
+        output_schema=version.output_schema,
+        pydantic=args.pydantic,
+        command=_types_command(args),
+    )
+    if current is not None:
+        drifted, diff = _typegen.drift(current, text, args.check)
+        if drifted:
+            out.write(diff)
+            print(
+                f"{PROG}: {args.check} has drifted from canvas {args.canvas_id} (version {version.id}); "
+                f"regenerate it with: {_types_command(args)} -o {args.check}",
+                file=sys.stderr,
+            )
+            return 1
+        note = "" if current == text else f" (its types match version {version.id}; only the version id differs)"
+        print(f"{PROG}: {args.check} is up to date{note}", file=sys.stderr)
+        return 0
+    if args.output is None:
+        out.write(text)
+        return 0
+    tmp = f"{args.output}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, args.output)
+    print(f"{PROG}: wrote {args.output} (canvas {args.canvas_id}, version {version.id})", file=sys.stderr)
+    return 0
+
+
 def _cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
     from .testing.__main__ import serve
 
@@ -300,6 +380,79 @@ def _cmd_emulator(args: argparse.Namespace, out: TextIO) -> int:
         if args.port:
             print(f"{PROG}: pick another --port, or leave it out for a free one", file=sys.stderr)
         return 1
+
+
+def _cmd_canvases_get(args: argparse.Namespace, out: TextIO) -> int:
+    """A canvas and its promoted version's variables (``--json``: both objects as JSON)."""
+    from ._exceptions import NotFoundError
+    from ._tela.client import Client
+
+    with Client(**_client_options(args)) as client:
+        canvas = client.canvases.get(args.canvas_id)
+        try:
+            version = client.canvases.promoted_version(args.canvas_id)
+        except NotFoundError:
+            version = None  # a canvas with nothing promoted yet
+    if args.json:
+        both = {"canvas": canvas.to_dict(), "promoted_version": version.to_dict() if version else None}
+        out.write(json.dumps(both, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    out.write(f"{canvas.title or '(untitled)'} ({canvas.id})\n")
+    if canvas.project_id:
+        out.write(f"project: {canvas.project_id}\n")
+    if version is None:
+        out.write("promoted version: none\n")
+        return 0
+    out.write(f"promoted version: {version.id}" + (f" ({version.title})" if version.title else "") + "\n")
+    variables = version.variables or []
+    out.write("variables:" + ("" if variables else " none") + "\n")
+    width = max((len(str(v.name)) for v in variables), default=0)
+    for v in variables:
+        need = "required" if v.required else "optional"
+        out.write(
+            f"  {v.name!s:<{width}}  {v.type!s:<5}  {need}" + (f"  {v.description}" if v.description else "") + "\n"
+        )
+    schema = version.output_schema
+    if schema is not None:
+        keys = ", ".join(schema.get("properties") or {}) if isinstance(schema.get("properties"), dict) else ""
+        out.write("structured output: yes" + (f" ({keys})" if keys else "") + "\n")
+    return 0
+
+
+def _cmd_canvases_versions(args: argparse.Namespace, out: TextIO) -> int:
+    """Every version of a canvas, newest first (``--json``: a JSON array)."""
+    from ._tela.client import Client
+
+    with Client(**_client_options(args)) as client:
+        versions = list(client.canvases.history(args.canvas_id))
+    if args.json:
+        out.write(json.dumps([v.to_dict() for v in versions], indent=2, ensure_ascii=False) + "\n")
+        return 0
+    for v in versions:
+        flags = [f"#{v.version_index}" if v.version_index is not None else ""]
+        flags += ["promoted"] if v.promoted else []
+        flags += ["draft"] if v.draft else []
+        envs = v.environment_names
+        flags += [f"[{', '.join(envs)}]"] if envs else []
+        out.write("  ".join(x for x in [v.id, v.title or "", *flags] if x) + "\n")
+    return 0
+
+
+def _add_canvases_commands(sub: Any) -> None:
+    canvases = sub.add_parser(
+        "canvases", help="show a canvas and its versions", description="Read canvases and their versions."
+    )
+    verbs = canvases.add_subparsers(dest="verb", required=True, metavar="VERB")
+    get = verbs.add_parser("get", help="a canvas and its promoted version's variables", description="Show a canvas.")
+    get.add_argument("canvas_id", help="the canvas id")
+    get.add_argument("--json", action="store_true", help="print the canvas and its promoted version as JSON")
+    _add_client_flags(get)
+    get.set_defaults(handler=_cmd_canvases_get)
+    versions = verbs.add_parser("versions", help="every version, newest first", description="List a canvas's versions.")
+    versions.add_argument("canvas_id", help="the canvas id")
+    versions.add_argument("--json", action="store_true", help="print the versions as a JSON array")
+    _add_client_flags(versions)
+    versions.set_defaults(handler=_cmd_canvases_versions)
 
 
 def _add_client_flags(p: argparse.ArgumentParser, *, dify: bool = False) -> None:
@@ -385,6 +538,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_client_flags(batch)
     batch.set_defaults(handler=_cmd_batch)
 
+    types = sub.add_parser(
+        "types",
+        help="write Python types (TypedDict or pydantic) for a canvas's variables and output",
+        description="Write a Python module with the canvas's variables as a TypedDict (what variables= "
+        "takes) and its structured output as a TypedDict (what .parse() returns), or both as pydantic models.",
+    )
+    types.add_argument("canvas_id", metavar="CANVAS_ID", help="the canvas")
+    types.add_argument("--version-id", help="one exact version (default: the promoted, production version)")
+    types.add_argument("--environment", help="the version an environment serves (e.g. staging)")
+    types.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: stdout)")
+    types.add_argument("--pydantic", action="store_true", help="pydantic models instead of TypedDicts")
+    types.add_argument(
+        "--check",
+        metavar="FILE",
+        help="compare FILE with what would be generated: exit 1 with a diff when the canvas has drifted",
+    )
+    _add_client_flags(types)
+    types.set_defaults(handler=_cmd_types)
+
     emu = sub.add_parser(
         "emulator",
         help="serve the local emulator of both APIs until interrupted",
@@ -404,6 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer with only the fields the public docs show (the default in the next minor version)",
     )
     emu.set_defaults(handler=_cmd_emulator)
+    _add_canvases_commands(sub)
     return parser
 
 

@@ -40,6 +40,10 @@ __all__ = [
     "BaseTask",
     "Task",
     "AsyncTask",
+    "Canvas",
+    "CanvasVariable",
+    "CanvasVersion",
+    "EnvironmentPublication",
 ]
 
 
@@ -414,3 +418,111 @@ class AsyncTask(BaseTask):
 
 
 _docs.share(AsyncTask, Task)
+
+
+# --- Canvases, versions and environments (protocol.md §9) --------------------------------------
+
+
+class Canvas(ResponseModel):
+    """A canvas (``GET /prompt/{id}``, a row of ``GET /prompt``). camelCase on the wire, read
+    snake_case (``projectId`` is ``project_id``); unknown fields stay readable."""
+
+    _repr_fields = ("id", "title", "project_id")
+
+    id: Field[str]
+    title: Field[str | None]
+    #: None for a personal draft.
+    project_id: Field[str | None]
+    workspace_id: Field[str | None]
+    #: The newest version as the list embeds it (an id or an object; not documented).
+    last_version: Field[Any]
+    created_at: Field[str | None]
+    updated_at: Field[str | None]
+
+
+class CanvasVariable(Model):
+    """One variable of a canvas version: ``name``, ``type`` (``"text"``, ``"file"``, or any
+    other string the API adds), ``required``, ``description`` and ``allow_multimodal``
+    (``processingOptions.allowMultimodal``)."""
+
+    _repr_fields = ("name", "type", "required")
+
+    name: Field[str]
+    type: Field[str]
+    required: Field[bool | None]
+    description: Field[str | None]
+    processing_options: Field[dict[str, Any] | None]
+
+    @property
+    def allow_multimodal(self) -> bool | None:
+        """Whether a file variable's content may reach the model as is (images, PDFs), when said."""
+        options = self._data.get("processing_options")
+        value = options.get("allow_multimodal") if isinstance(options, dict) else None
+        return value if isinstance(value, bool) else None
+
+    @property
+    def is_file(self) -> bool:
+        """True when the variable wants a file (``type == "file"``); every other type is text."""
+        return self._data.get("type") == "file"
+
+
+class CanvasVersion(ResponseModel):
+    """A version of a canvas (``GET /prompt-version/{id}``, the promoted or latest version,
+    a row of the history). camelCase on the wire, read snake_case; ``canvas_id`` is the
+    wire's ``promptId``. History rows carry no ``content``, ``configuration`` or
+    ``variables`` (None here): fetch ``canvases.version(id)`` for those."""
+
+    _repr_fields = ("id", "canvas_id", "title", "promoted")
+
+    id: Field[str]
+    prompt_id: Field[str | None]
+    title: Field[str | None]
+    content: Field[Any]
+    configuration: Field[dict[str, Any] | None]
+    variables: Field[list[CanvasVariable] | None]
+    promoted: Field[bool | None]
+    draft: Field[bool | None]
+    #: 1-based position among the canvas's versions, oldest first.
+    version_index: Field[int | None]
+    previous_version_id: Field[str | None]
+    #: The environments serving this version (their item shape is not documented).
+    environments: Field[list[Any] | None]
+    messages: Field[Any]
+    created_at: Field[str | None]
+    updated_at: Field[str | None]
+
+    @property
+    def canvas_id(self) -> str | None:
+        """The canvas this version belongs to (``promptId`` on the wire)."""
+        value: str | None = self._data.get("prompt_id")
+        return value
+
+    @property
+    def output_schema(self) -> dict[str, Any] | None:
+        """The JSON Schema of the structured output (``configuration.structuredOutput.schema``)
+        when structured output is enabled, else None."""
+        config = self._data.get("configuration")
+        structured = config.get("structured_output") if isinstance(config, dict) else None
+        if not isinstance(structured, dict) or not structured.get("enabled"):
+            return None
+        schema = structured.get("schema")
+        return schema if isinstance(schema, dict) else None
+
+    @property
+    def environment_names(self) -> list[str]:
+        """The names of ``environments`` (items that are names, or objects with a ``name``)."""
+        out: list[str] = []
+        for env in self._data.get("environments") or ():
+            name = (env.get("name") or env.get("env_name")) if isinstance(env, dict) else env
+            if isinstance(name, str):
+                out.append(name)
+        return out
+
+
+class EnvironmentPublication(ResponseModel):
+    """What ``environments.publish`` answers: ``environment`` (as the API describes it) and
+    ``version``, the version it now serves. The field names are assumed (protocol.md §9.4):
+    ``to_dict()`` shows the whole answer."""
+
+    environment: Field[dict[str, Any] | None]
+    version: Field[CanvasVersion | None]

@@ -42,8 +42,8 @@ pub use faults::FaultSpec;
 pub use log::RecordedRequest;
 use state::{State, lock};
 pub use tela::spec::{
-    CanvasInfo, CanvasSpec, DEFAULT_MODEL, ErrorStyle, RunSpec, StreamSpec, VersionSpec,
-    WebhookDelivery, WebhookPayload,
+    CanvasInfo, CanvasSpec, DEFAULT_MODEL, ErrorStyle, RunSpec, StreamSpec, VariableSpec,
+    VersionSpec, WebhookDelivery, WebhookPayload,
 };
 pub use tela::vault::StoredFile;
 

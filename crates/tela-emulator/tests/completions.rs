@@ -291,6 +291,7 @@ async fn versions_and_environments() {
                     id: Some("v-draft".into()),
                     template: "draft {{x}}".into(),
                     reply: None,
+                    ..Default::default()
                 },
                 VersionSpec {
                     id: Some("v-old".into()),

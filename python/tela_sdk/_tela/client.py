@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from .._base import AsyncClientBase, SyncClient
 from .._typing_lite import TYPE_CHECKING
+from .canvases import AsyncCanvases, AsyncEnvironments, Canvases, Environments
 from .completions import AsyncCompletions, Completions
 from .files import AsyncFiles, Files
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .raw import AsyncWithRawResponse, WithRawResponse
 
 __all__ = ["Client", "AsyncClient"]
@@ -21,10 +24,17 @@ class Client(SyncClient):
 
     completions: Completions
     files: Files
+    canvases: Canvases
+    environments: Environments
 
     def _setup(self) -> None:
         self.completions = Completions(self)
         self.files = Files(self)
+        self.canvases = Canvases(self)
+        self.environments = Environments(self)
+        #: Version specs fetched for ``check_variables``, by version id (and the version a
+        #: canvas or environment resolved to): one fetch per version for this client object.
+        self._variable_specs: dict[tuple[str, ...], Any] = {}
 
     @property
     def with_raw_response(self) -> WithRawResponse:
@@ -41,10 +51,15 @@ class AsyncClient(AsyncClientBase):
 
     completions: AsyncCompletions
     files: AsyncFiles
+    canvases: AsyncCanvases
+    environments: AsyncEnvironments
 
     def _setup(self) -> None:
         self.completions = AsyncCompletions(self)
         self.files = AsyncFiles(self)
+        self.canvases = AsyncCanvases(self)
+        self.environments = AsyncEnvironments(self)
+        self._variable_specs: dict[tuple[str, ...], Any] = {}
 
     @property
     def with_raw_response(self) -> AsyncWithRawResponse:

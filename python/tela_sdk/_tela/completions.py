@@ -16,6 +16,7 @@ from .._base import (
     SyncResource,
     split_params,
 )
+from .._exceptions import InvalidRequestError
 from .._typing_lite import TYPE_CHECKING, overload
 from ..types import AsyncRun, AsyncTask, BaseRun, BaseTask, Completion, CompletionChunk, Run, Task
 from . import runs
@@ -23,7 +24,7 @@ from .runs import AsyncRunPage, RunPage
 from .streaming import AsyncStream, Stream
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from os import PathLike
     from typing import Any, Literal
 
@@ -50,6 +51,7 @@ class RunParams(RequestOptions, total=False):
     override: Mapping[str, Any] | None
     tags: Sequence[str] | None
     label: str | None
+    check_variables: bool | None
 
 
 class SubmitParams(RunParams, total=False):
@@ -77,6 +79,7 @@ class CanvasSubmitParams(AppSubmitParams, total=False):
     version_id: str | None
     application_id: None
     environment_name: str | None
+    check_variables: bool | None
 
 
 class ListParams(RequestOptions, total=False):
@@ -117,6 +120,30 @@ def _batch_plan(
         resume=resume,
         decode=lambda record: Completion(record.get("completion") or {}, record.get("request_id")),
     )
+
+
+def _checks(client: Client | AsyncClient, body: dict[str, Any]) -> bool:
+    """Whether this call checks its variables first (its ``check_variables``, else the
+    client's); takes the flag out of the op's arguments."""
+    flag = body.pop("check_variables", None)
+    if flag is None:
+        return client._check_variables
+    if flag is True or flag is False:
+        return flag
+    raise InvalidRequestError(f"check_variables must be True or False, got {type(flag).__name__}")
+
+
+def _batch_bodies(
+    the_plan: _batch.Plan[Completion], client: Client | AsyncClient
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The items of a batch that check their variables, as (index, op arguments); each is
+    then marked checked, so the run does not check it again."""
+    for i in the_plan.todo():
+        item = the_plan.items[i]
+        body = {k: v for k, v in item.items() if k in _RUN_ARGS and v is not None}
+        if _checks(client, body):
+            yield i, body
+        item["check_variables"] = False
 
 
 def _usage(completion: Completion) -> tuple[int, float]:
@@ -175,6 +202,11 @@ class Completions(SyncResource):
           ``structured_output``, ...).
         - ``tags`` and ``label``: how the run shows up in the Tela workspace.
 
+        ``check_variables``: True fetches the spec of the version that will run (once per
+        version and client) and raises ``InvalidRequestError`` before any upload or request
+        when a required variable is missing, a name is unknown, or a file is given for text
+        (or text for a file). Default: the client's ``check_variables`` (off).
+
         ``stream``: True returns a ``Stream`` of ``CompletionChunk`` (``.text()``,
         ``.final()``); False (the default) waits for the ``Completion``.
 
@@ -187,6 +219,10 @@ class Completions(SyncResource):
         classes by HTTP status.
         """
         body, options = split_params(params, _RUN_ARGS, "create")
+        if _checks(self._client, body):
+            from . import variables  # lazy: off by default
+
+            variables.check(self._client, body)
         if stream:
             return Stream(self._stream("completions.create", body, options))
         return Completion(*self._call("completions.create", body, options))
@@ -210,11 +246,19 @@ class Completions(SyncResource):
         ``output`` appends one JSON line per finished item (``index``, ``ok``, and the
         completion or the error); with ``resume=True`` the indices already in that file are
         skipped and their stored results returned. Bad items raise ``InvalidRequestError``
-        before anything is sent. Ctrl-C cancels the items in flight.
+        before anything is sent; with ``check_variables`` (an item's, the keywords' or the
+        client's) every item's variables are checked first too. Ctrl-C cancels the items in flight.
         """
         from .client import AsyncClient
 
         the_plan = _batch_plan(items, defaults, concurrency, output, resume)
+        for i, body in _batch_bodies(the_plan, self._client):
+            from . import variables
+
+            try:
+                variables.check(self._client, body)
+            except InvalidRequestError as e:
+                raise InvalidRequestError(f"items[{i}]: {e}") from None
         completions = AsyncClient._wrap(self._client._live()).completions
         from .. import _batch
 
@@ -235,9 +279,14 @@ class Completions(SyncResource):
         ``messages``, ``override``, ``tags``, ``label``, and the per-call options), plus
         ``webhook_url``: where Tela POSTs the finished run (read it with
         ``tela_sdk.webhooks.parse``). Like ``create``, the POST is retried only when the
-        server cannot have started the run.
+        server cannot have started the run. ``check_variables`` as for ``create`` (an
+        application's run is not checked: which version it runs is not documented).
         """
         body, options = split_params(params, _SUBMIT_ARGS, "submit")
+        if _checks(self._client, body):
+            from . import variables
+
+            variables.check(self._client, body)
         if body.get("application_id") is not None:
             return Task(*self._call("completions.submit", body, options), self._client)
         return Run(*self._call("completions.submit", body, options), self._client)
@@ -327,6 +376,10 @@ class AsyncCompletions(AsyncResource):
     ) -> Completion | AsyncStream[CompletionChunk]:
         """Async twin of ``Client.completions.create``: awaits the answer, or an ``AsyncStream``."""
         body, options = split_params(params, _RUN_ARGS, "create")
+        if _checks(self._client, body):
+            from . import variables
+
+            await variables.acheck(self._client, body)
         if stream:
             return AsyncStream(await self._stream("completions.create", body, options))
         return Completion(*await self._call("completions.create", body, options))
@@ -344,6 +397,13 @@ class AsyncCompletions(AsyncResource):
         """Async twin of ``Client.completions.batch``; cancelling the awaiting task cancels
         the items in flight (the finished ones are already in ``output``)."""
         the_plan = _batch_plan(items, defaults, concurrency, output, resume)
+        for i, body in _batch_bodies(the_plan, self._client):
+            from . import variables
+
+            try:
+                await variables.acheck(self._client, body)
+            except InvalidRequestError as e:
+                raise InvalidRequestError(f"items[{i}]: {e}") from None
         return await self._run_batch(the_plan, concurrency, progress, output)
 
     async def _run_batch(
@@ -372,6 +432,10 @@ class AsyncCompletions(AsyncResource):
     async def submit(self, **params: Unpack[SubmitParams]) -> AsyncRun | AsyncTask:
         """Async twin of ``Client.completions.submit``."""
         body, options = split_params(params, _SUBMIT_ARGS, "submit")
+        if _checks(self._client, body):
+            from . import variables
+
+            await variables.acheck(self._client, body)
         if body.get("application_id") is not None:
             return AsyncTask(*await self._call("completions.submit", body, options), self._client)
         return AsyncRun(*await self._call("completions.submit", body, options), self._client)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from .._raw import Async, RawFace, Sync, raw_method
+from .canvases import AsyncCanvases, AsyncEnvironments, Canvases, Environments
 from .completions import AsyncCompletions, Completions
 from .files import AsyncFiles, Files
 
@@ -35,6 +36,24 @@ class FilesWithRawResponse(RawFace[_M]):
     retrieve = raw_method(Files.retrieve, AsyncFiles.retrieve)
 
 
+class CanvasesWithRawResponse(RawFace[_M]):
+    """``client.canvases`` with each call's status and headers."""
+
+    get = raw_method(Canvases.get, AsyncCanvases.get)
+    list = raw_method(Canvases.list, AsyncCanvases.list)
+    promoted_version = raw_method(Canvases.promoted_version, AsyncCanvases.promoted_version)
+    latest_version = raw_method(Canvases.latest_version, AsyncCanvases.latest_version)
+    version = raw_method(Canvases.version, AsyncCanvases.version)
+    history = raw_method(Canvases.history, AsyncCanvases.history)
+
+
+class EnvironmentsWithRawResponse(RawFace[_M]):
+    """``client.environments`` with each call's status and headers."""
+
+    publish = raw_method(Environments.publish, AsyncEnvironments.publish)
+    version = raw_method(Environments.version, AsyncEnvironments.version)
+
+
 class _WithRawResponse(RawFace[_M]):
     """``client.with_raw_response``: ``.completions`` and ``.files`` whose calls return a
     ``RawResponse`` (``status_code``, ``headers``, ``request_id``, ``parse()``), awaited on
@@ -44,6 +63,8 @@ class _WithRawResponse(RawFace[_M]):
         super().__init__(client)
         self.completions: CompletionsWithRawResponse[_M] = CompletionsWithRawResponse(client.completions)
         self.files: FilesWithRawResponse[_M] = FilesWithRawResponse(client.files)
+        self.canvases: CanvasesWithRawResponse[_M] = CanvasesWithRawResponse(client.canvases)
+        self.environments: EnvironmentsWithRawResponse[_M] = EnvironmentsWithRawResponse(client.environments)
 
 
 WithRawResponse = _WithRawResponse[Sync]

@@ -193,6 +193,10 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin, Closing):
         application_id: str | None = None,
         run: Mapping[str, Any] | None = None,
         allow_missing_variables: bool = False,
+        title: str | None = None,
+        project_id: str | None = None,
+        variables: Sequence[Mapping[str, Any]] | None = None,
+        output_schema: Mapping[str, Any] | None = None,
     ) -> Canvas:
         """Registers a canvas.
 
@@ -209,6 +213,14 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin, Closing):
         ``webhook_retry_ms`` (100, doubling), ``webhook_timeout_ms`` (5000).
         ``allow_missing_variables`` lets a run without a variable the template uses go ahead,
         leaving ``{{name}}`` in the text (default: 400 ``MISSING_VARIABLES``).
+
+        What ``client.canvases`` reads (protocol.md §9): ``title`` and ``project_id`` of the
+        canvas; ``variables`` of the promoted version, each ``{"name", "type"`` (``"text"``,
+        ``"file"``...), ``"required"`` (True), ``"description"``, ``"allow_multimodal"}``
+        (default: one required text variable per ``{{name}}`` of the template);
+        ``output_schema``, its structured output's JSON Schema (default: off). ``versions``
+        items take ``title``, ``variables`` and ``output_schema`` too. The versions are
+        ordered as given (the promoted one first), so the last is the latest.
         """
         spec: dict[str, Any] = {"template": template, "versions": [dict(v) for v in versions]}
         if id is not None:
@@ -225,6 +237,14 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin, Closing):
             spec["run"] = dict(run)
         if allow_missing_variables:
             spec["allow_missing_variables"] = True
+        if title is not None:
+            spec["title"] = title
+        if project_id is not None:
+            spec["project_id"] = project_id
+        if variables is not None:
+            spec["variables"] = [dict(v) for v in variables]
+        if output_schema is not None:
+            spec["output_schema"] = dict(output_schema)
         callback: Callable[..., None] | None = None
         if callable(reply):
             user_fn = reply

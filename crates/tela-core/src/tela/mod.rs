@@ -16,6 +16,7 @@ use crate::retry::Safety;
 use crate::tela::files::build_body;
 use crate::transport::{CallOptions, Request, Response};
 
+pub mod canvases;
 pub mod files;
 pub mod ops;
 pub mod runs;

@@ -5,7 +5,7 @@ use crate::operation::Operation;
 use crate::shape::Shape;
 use crate::tela::runs;
 use crate::tela::stream::COMPLETION;
-use crate::tela::{self, files, tasks};
+use crate::tela::{self, canvases, files, tasks};
 
 pub static OPERATIONS: &[Operation] = &[
     Operation {
@@ -56,6 +56,62 @@ pub static OPERATIONS: &[Operation] = &[
         takes_files: false,
         call: None,
         stream: Some(|c, a, o| Box::pin(tasks::wait(c, a.body, o))),
+    },
+    Operation {
+        name: "canvases.get",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(canvases::get(c, a.body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "canvases.list",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(canvases::list(c, a.body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "canvases.promoted_version",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(canvases::promoted_version(c, a.body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "canvases.latest_version",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(canvases::latest_version(c, a.body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "canvases.version",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(canvases::version(c, a.body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "canvases.history",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(canvases::history(c, a.body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "environments.version",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(canvases::environment_version(c, a.body, o))),
+        stream: None,
+    },
+    Operation {
+        name: "environments.publish",
+        answer: Shape::Object,
+        takes_files: false,
+        call: Some(|c, a, o| Box::pin(canvases::publish(c, a.body, a.extra_body, o))),
+        stream: None,
     },
     Operation {
         name: "files.upload",

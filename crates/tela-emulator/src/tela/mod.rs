@@ -7,10 +7,12 @@
 //!   `answer` (the `chat.completion` object), `stream` (SSE).
 //! - Async runs: `runs/` (their life, store, list query and camelCase rows), `webhook`;
 //!   Workstation tasks (`application_id` runs) read as tasks: `tasks`.
+//! - Canvases, versions and environments: `canvases`.
 //! - Files: `files` (the endpoints and file references in a request), `vault` (the store).
 //! - `envelope`: Tela's error body, also the admin API's.
 
 mod answer;
+mod canvases;
 mod completions;
 pub(crate) mod envelope;
 pub(crate) mod files;
@@ -39,6 +41,14 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v2/chat/completions/{id}", get(runs::retrieve))
         .route("/v1/completion-run", get(runs::list))
         .route("/task/{id}", get(tasks::retrieve))
+        .route("/prompt", get(canvases::list))
+        .route("/prompt/{id}", get(canvases::get))
+        .route("/prompt/{id}/promoted-version", get(canvases::promoted))
+        .route("/prompt/{id}/latest-version", get(canvases::latest))
+        .route("/prompt-version/history", get(canvases::history))
+        .route("/prompt-version/{id}", get(canvases::version))
+        .route("/environment/version", get(canvases::environment_version))
+        .route("/environment/publish-by-name", post(canvases::publish))
         .route("/v3/files", post(files::create))
         .route("/v3/files/{id}", get(files::retrieve))
         .route("/v2/file", post(files::create_legacy))

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::spec::{CanvasInfo, CanvasSpec, DEFAULT_MODEL, RunSpec, StreamSpec};
-use crate::{EmulatorError, ReplyFn, ids};
+use super::spec::{CanvasInfo, CanvasSpec, DEFAULT_MODEL, RunSpec, StreamSpec, VariableSpec};
+use crate::{EmulatorError, ReplyFn, clock, ids};
 
 /// What a version answers when the canvas has no callback.
 #[derive(Debug, Clone)]
@@ -33,12 +33,50 @@ pub(crate) struct Version {
     pub id: String,
     pub template: String,
     pub reply: Reply,
+    pub title: String,
+    /// The variables as served (camelCase objects, protocol.md §9.1).
+    pub variables: Vec<Value>,
+    pub output_schema: Option<Value>,
+    /// 1-based position among the canvas's versions, oldest first.
+    pub index: usize,
+    pub created_at: String,
+}
+
+/// A version's variables on the wire: the spec's, or one required text variable per
+/// placeholder of the template.
+fn variables_of(spec: Option<Vec<VariableSpec>>, template: &str) -> Vec<Value> {
+    let specs = spec.unwrap_or_else(|| {
+        crate::template::placeholders(template)
+            .into_iter()
+            .map(|name| VariableSpec {
+                name: name.to_owned(),
+                ..VariableSpec::default()
+            })
+            .collect()
+    });
+    specs
+        .into_iter()
+        .map(|v| {
+            let mut out = serde_json::json!({
+                "name": v.name, "type": v.kind, "required": v.required,
+                "description": v.description.unwrap_or_default(),
+            });
+            if let Some(allow) = v.allow_multimodal {
+                out["processingOptions"] = serde_json::json!({"allowMultimodal": allow});
+            }
+            out
+        })
+        .collect()
 }
 
 pub(crate) struct Canvas {
     pub id: String,
     pub model: String,
-    pub environments: BTreeMap<String, Arc<Version>>,
+    pub title: String,
+    pub project_id: Option<String>,
+    pub created_at: String,
+    /// Every version, oldest first (the promoted one as registered first).
+    pub versions: Vec<Arc<Version>>,
     pub stream: StreamSpec,
     /// When set, answers for every version of the canvas instead of `Version::reply`.
     pub callback: Option<ReplyFn>,
@@ -84,6 +122,11 @@ pub(crate) struct Registry {
     versions: HashMap<String, (String, Arc<Version>)>,
     /// Application id -> canvas id.
     applications: HashMap<String, String>,
+    /// Canvas id -> environment name -> the version it serves (`production`: the promoted
+    /// one). Kept apart from the canvas: publishing changes it (protocol.md §9.4).
+    environments: HashMap<String, BTreeMap<String, Arc<Version>>>,
+    /// Canvas ids in registration order (what `GET /prompt` lists).
+    order: Vec<String>,
 }
 
 /// `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 64 characters (protocol.md §3.1).
@@ -124,10 +167,16 @@ impl Registry {
             }
             other => other,
         };
+        let now = clock::iso8601(clock::unix_ms());
         let production = Arc::new(Version {
             id: checked_id(None)?,
+            variables: variables_of(spec.variables, &spec.template),
             template: spec.template,
             reply: Reply::from_spec(spec.reply),
+            title: "Version 1".to_owned(),
+            output_schema: spec.output_schema,
+            index: 1,
+            created_at: now.clone(),
         });
         let mut versions = vec![production.clone()];
         for v in spec.versions {
@@ -135,10 +184,16 @@ impl Registry {
             if self.versions.contains_key(&id) || versions.iter().any(|x| x.id == id) {
                 return Err(EmulatorError::DuplicateVersion(id));
             }
+            let index = versions.len() + 1;
             versions.push(Arc::new(Version {
                 id,
+                variables: variables_of(v.variables, &v.template),
                 template: v.template,
                 reply: Reply::from_spec(v.reply),
+                title: v.title.unwrap_or_else(|| format!("Version {index}")),
+                output_schema: v.output_schema,
+                index,
+                created_at: now.clone(),
             }));
         }
         let mut environments = BTreeMap::new();
@@ -181,12 +236,17 @@ impl Registry {
             .model
             .filter(|m| !m.is_empty())
             .unwrap_or_else(|| DEFAULT_MODEL.to_owned());
+        self.environments.insert(canvas_id.clone(), environments);
+        self.order.push(canvas_id.clone());
         self.canvases.insert(
             canvas_id.clone(),
             Arc::new(Canvas {
+                title: spec.title.unwrap_or_else(|| format!("Canvas {canvas_id}")),
                 id: canvas_id,
                 model,
-                environments,
+                project_id: spec.project_id,
+                created_at: now,
+                versions,
                 stream: spec.stream,
                 callback,
                 run: spec.run,
@@ -200,7 +260,11 @@ impl Registry {
     pub(crate) fn by_canvas(&self, id: &str, environment: Option<&str>) -> Result<Target, Missing> {
         let canvas = self.canvases.get(id).ok_or(Missing::Canvas)?;
         let name = environment.unwrap_or("production");
-        let version = canvas.environments.get(name).ok_or(Missing::Environment)?;
+        let version = self
+            .environments
+            .get(id)
+            .and_then(|envs| envs.get(name))
+            .ok_or(Missing::Environment)?;
         Ok(Target {
             canvas: canvas.clone(),
             version: version.clone(),
@@ -216,6 +280,56 @@ impl Registry {
             .map_err(|_| Missing::Application)?;
         target.environment_name = None;
         Ok(target)
+    }
+
+    /// The canvas `id`.
+    pub(crate) fn canvas(&self, id: &str) -> Option<Arc<Canvas>> {
+        self.canvases.get(id).cloned()
+    }
+
+    /// Every canvas, in registration order, of `project` when given.
+    pub(crate) fn canvases(&self, project: Option<&str>) -> Vec<Arc<Canvas>> {
+        self.order
+            .iter()
+            .filter_map(|id| self.canvases.get(id))
+            .filter(|c| project.is_none() || c.project_id.as_deref() == project)
+            .cloned()
+            .collect()
+    }
+
+    /// The names of the environments of `canvas` serving `version`, in name order.
+    pub(crate) fn environments_serving(&self, canvas: &str, version: &str) -> Vec<String> {
+        self.environments
+            .get(canvas)
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| v.id == version)
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Makes `environment` of `canvas` serve `version` (protocol.md §9.4): an environment that
+    /// does not exist is created only with `auto_create` (`production` always exists).
+    pub(crate) fn publish(
+        &mut self,
+        canvas: &str,
+        environment: &str,
+        version: &str,
+        auto_create: bool,
+    ) -> Result<Arc<Version>, Missing> {
+        if !self.canvases.contains_key(canvas) {
+            return Err(Missing::Canvas);
+        }
+        let version = match self.versions.get(version) {
+            Some((owner, v)) if owner == canvas => v.clone(),
+            _ => return Err(Missing::Version),
+        };
+        let envs = self.environments.entry(canvas.to_owned()).or_default();
+        if !envs.contains_key(environment) && !auto_create {
+            return Err(Missing::Environment);
+        }
+        envs.insert(environment.to_owned(), version.clone());
+        Ok(version)
     }
 
     /// `version_id`: exactly that version, whatever is published.
@@ -243,6 +357,48 @@ mod tests {
         for bad in ["", "Prod", "a--b", "-a", "a-", "a_b", &"a".repeat(65)] {
             assert!(!valid_environment_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn publishing_moves_environments_and_production_moves_the_promoted_version() {
+        let mut r = Registry::default();
+        let spec = CanvasSpec {
+            id: Some("c".into()),
+            template: "{{a}} {{b}}".into(),
+            versions: vec![VersionSpec {
+                id: Some("v2".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let info = r.add(spec, None).unwrap();
+        let first = r.by_canvas("c", None).unwrap().version;
+        assert_eq!(
+            first.variables.len(),
+            2,
+            "one text variable per placeholder"
+        );
+        assert_eq!(first.variables[0]["type"], "text");
+        assert_eq!(
+            r.publish("c", "staging", "v2", false).err(),
+            Some(Missing::Environment)
+        );
+        assert!(r.publish("c", "staging", "v2", true).is_ok());
+        assert_eq!(r.environments_serving("c", "v2"), ["staging"]);
+        assert!(r.publish("c", "production", "v2", false).is_ok());
+        assert_eq!(r.by_canvas("c", None).unwrap().version.id, "v2");
+        assert!(
+            r.environments_serving("c", &info.production_version_id)
+                .is_empty()
+        );
+        assert_eq!(
+            r.publish("c", "staging", "nope", false).err(),
+            Some(Missing::Version)
+        );
+        assert_eq!(
+            r.publish("x", "staging", "v2", false).err(),
+            Some(Missing::Canvas)
+        );
     }
 
     #[test]

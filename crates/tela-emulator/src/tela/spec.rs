@@ -42,6 +42,42 @@ pub struct CanvasSpec {
     /// leaving `{{name}}` in the text. Default false: such a run answers 400
     /// `MISSING_VARIABLES` naming them (an emulator check, so typos fail in tests).
     pub allow_missing_variables: bool,
+    /// The canvas's title (`GET /prompt`); `None`: `"Canvas <id>"`.
+    pub title: Option<String>,
+    /// The project the canvas belongs to (`projectId`, the `GET /prompt?projectId=` filter).
+    pub project_id: Option<String>,
+    /// The promoted version's variables, as [`VariableSpec`]s; `None`: one required `text`
+    /// variable per `{{name}}` of the template.
+    pub variables: Option<Vec<VariableSpec>>,
+    /// The promoted version's structured output (`configuration.structuredOutput.schema`,
+    /// enabled); `None`: structured output off.
+    pub output_schema: Option<Value>,
+}
+
+/// One variable of a canvas version, served camelCase (protocol.md §9.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VariableSpec {
+    pub name: String,
+    /// `"text"`, `"file"`, or any other string (served as given).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub required: bool,
+    pub description: Option<String>,
+    /// `processingOptions.allowMultimodal`; `None`: not sent.
+    pub allow_multimodal: Option<bool>,
+}
+
+impl Default for VariableSpec {
+    fn default() -> Self {
+        VariableSpec {
+            name: String::new(),
+            kind: "text".to_owned(),
+            required: true,
+            description: None,
+            allow_multimodal: None,
+        }
+    }
 }
 
 impl Default for CanvasSpec {
@@ -57,6 +93,10 @@ impl Default for CanvasSpec {
             application_id: None,
             run: RunSpec::default(),
             allow_missing_variables: false,
+            title: None,
+            project_id: None,
+            variables: None,
+            output_schema: None,
         }
     }
 }
@@ -134,6 +174,12 @@ pub struct VersionSpec {
     pub id: Option<String>,
     pub template: String,
     pub reply: Option<Value>,
+    /// As [`CanvasSpec::title`], for this version (`None`: "Version N").
+    pub title: Option<String>,
+    /// As [`CanvasSpec::variables`], for this version.
+    pub variables: Option<Vec<VariableSpec>>,
+    /// As [`CanvasSpec::output_schema`], for this version.
+    pub output_schema: Option<Value>,
 }
 
 /// How a mid-stream error is framed; the SDKs recognise both (protocol.md §3.3).

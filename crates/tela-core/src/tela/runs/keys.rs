@@ -28,8 +28,18 @@ pub fn snake_keys(v: Value) -> Value {
     to_snake(v, &mut false)
 }
 
+/// [`snake_keys`] with another list of keys whose insides are kept as they are (the
+/// canvas endpoints, whose `variables` are the API's own objects).
+pub fn snake_keys_except(v: Value, opaque: &[&str]) -> Value {
+    to_snake_with(v, &mut false, opaque)
+}
+
 /// [`snake_keys`], setting `renamed` when a key changed.
 pub(super) fn to_snake(v: Value, renamed: &mut bool) -> Value {
+    to_snake_with(v, renamed, OPAQUE_KEYS)
+}
+
+fn to_snake_with(v: Value, renamed: &mut bool, opaque: &[&str]) -> Value {
     match v {
         Value::Object(map) => Value::Object(
             map.into_iter()
@@ -37,18 +47,21 @@ pub(super) fn to_snake(v: Value, renamed: &mut bool) -> Value {
                     let snake = snake_case(&k);
                     *renamed |= matches!(snake, Cow::Owned(_));
                     let k = snake.into_owned();
-                    let v = if OPAQUE_KEYS.contains(&k.as_str()) {
+                    let v = if opaque.contains(&k.as_str()) {
                         v
                     } else {
-                        to_snake(v, renamed)
+                        to_snake_with(v, renamed, opaque)
                     };
                     (k, v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(|v| to_snake(v, renamed)).collect())
-        }
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| to_snake_with(v, renamed, opaque))
+                .collect(),
+        ),
         other => other,
     }
 }
