@@ -16,6 +16,7 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    UsageLimitError,
     BatchOutputError,
     ConfigurationError,
     ConflictError,
@@ -44,6 +45,7 @@ from ._native import __version__
 from ._raw import RawResponse
 from ._tela.client import AsyncClient, Client
 from ._tela.runs import AsyncRunPage, RunPage
+from ._tela.tasks import AsyncTaskPage, TaskPage
 from ._tela.streaming import AsyncStream, FinalMessage, Stream
 from ._timeout import Timeout
 from ._typing_lite import TYPE_CHECKING
@@ -110,6 +112,8 @@ __all__ = [
     "AsyncTask",
     "RunPage",
     "AsyncRunPage",
+    "TaskPage",
+    "AsyncTaskPage",
     "webhooks",
     "RunFailedError",
     "TaskFailedError",
@@ -129,6 +133,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "BadRequestError",
+    "UsageLimitError",
     "AuthenticationError",
     "PermissionDeniedError",
     "NotFoundError",

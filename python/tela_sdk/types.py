@@ -321,9 +321,9 @@ _docs.share(AsyncRun, Run)
 
 
 class BaseTask(ResponseModel):
-    """A Workstation task: what ``completions.submit(application_id=...)`` returns. Tela's
-    guide polls it with ``GET /task/{id}`` until it is ``completed`` or ``failed``; the
-    status set is open (``validating``, ``approved``... are kept as strings). Keys arrive
+    """A Workstation task: what ``client.tasks`` and ``completions.submit(application_id=...)``
+    return. Tela's guide polls it with ``GET /task/{id}`` until it is ``completed`` or
+    ``failed``; the status set is open (``validating``, ``approved``... are kept as strings). Keys arrive
     camelCase and read snake_case (``promptApplicationId`` is ``prompt_application_id``,
     also ``application_id``); unknown fields stay readable.
 
@@ -346,12 +346,29 @@ class BaseTask(ResponseModel):
     #: Why a ``failed`` task failed, when the API says (its shape is not documented).
     error: Field[Any]
     tags: Field[list[str] | None]
+    #: The task's number within its app.
+    reference: Field[int | None]
+    input_content: Field[RunInput | None]
+    #: The output as the canvas produced it, before review edits.
+    original_output_content: Field[RunOutput | None]
+    #: ``editedFields`` (each edit's ``path``, ``author``, ``edited_at``, ``previous_value``) and more.
+    metadata: Field[dict[str, Any] | None]
+    approved_at: Field[str | None]
+    approved_by: Field[str | None]
+    created_by: Field[str | None]
+    source_type: Field[str | None]
+    workspace_id: Field[str | None]
     created_at: Field[str | None]
     updated_at: Field[str | None]
 
     def __init__(self, data: dict[str, Any], request_id: str | None = None, client: Any = None) -> None:
         super().__init__(data, request_id)
         object.__setattr__(self, "_client", client)
+
+    @property
+    def approved(self) -> bool:
+        """True once a reviewer (or ``tasks.approve``) approved the task (``approvedAt`` is set)."""
+        return self._data.get("approved_at") is not None
 
     @property
     def application_id(self) -> str | None:

@@ -6,6 +6,7 @@ from .._base import AsyncClientBase, SyncClient
 from .._typing_lite import TYPE_CHECKING
 from .completions import AsyncCompletions, Completions
 from .files import AsyncFiles, Files
+from .tasks import AsyncTasks, Tasks
 
 if TYPE_CHECKING:
     from .raw import AsyncWithRawResponse, WithRawResponse
@@ -21,10 +22,12 @@ class Client(SyncClient):
 
     completions: Completions
     files: Files
+    tasks: Tasks
 
     def _setup(self) -> None:
         self.completions = Completions(self)
         self.files = Files(self)
+        self.tasks = Tasks(self)
 
     @property
     def with_raw_response(self) -> WithRawResponse:
@@ -41,10 +44,12 @@ class AsyncClient(AsyncClientBase):
 
     completions: AsyncCompletions
     files: AsyncFiles
+    tasks: AsyncTasks
 
     def _setup(self) -> None:
         self.completions = AsyncCompletions(self)
         self.files = AsyncFiles(self)
+        self.tasks = AsyncTasks(self)
 
     @property
     def with_raw_response(self) -> AsyncWithRawResponse:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from .._raw import Async, RawFace, Sync, raw_method
 from .completions import AsyncCompletions, Completions
 from .files import AsyncFiles, Files
+from .tasks import AsyncTasks, Tasks
 
 if TYPE_CHECKING:
     from .client import AsyncClient, Client
@@ -35,6 +36,17 @@ class FilesWithRawResponse(RawFace[_M]):
     retrieve = raw_method(Files.retrieve, AsyncFiles.retrieve)
 
 
+class TasksWithRawResponse(RawFace[_M]):
+    """``client.tasks`` with each call's status and headers (``list`` gives its first page)."""
+
+    create = raw_method(Tasks.create, AsyncTasks.create)
+    get = raw_method(Tasks.get, AsyncTasks.get)
+    list = raw_method(Tasks.list, AsyncTasks.list)
+    query = raw_method(Tasks.query, AsyncTasks.query)
+    update = raw_method(Tasks.update, AsyncTasks.update)
+    approve = raw_method(Tasks.approve, AsyncTasks.approve)
+
+
 class _WithRawResponse(RawFace[_M]):
     """``client.with_raw_response``: ``.completions`` and ``.files`` whose calls return a
     ``RawResponse`` (``status_code``, ``headers``, ``request_id``, ``parse()``), awaited on
@@ -44,6 +56,7 @@ class _WithRawResponse(RawFace[_M]):
         super().__init__(client)
         self.completions: CompletionsWithRawResponse[_M] = CompletionsWithRawResponse(client.completions)
         self.files: FilesWithRawResponse[_M] = FilesWithRawResponse(client.files)
+        self.tasks: TasksWithRawResponse[_M] = TasksWithRawResponse(client.tasks)
 
 
 WithRawResponse = _WithRawResponse[Sync]
