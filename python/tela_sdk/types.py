@@ -351,7 +351,8 @@ class BaseTask(ResponseModel):
     input_content: Field[RunInput | None]
     #: The output as the canvas produced it, before review edits.
     original_output_content: Field[RunOutput | None]
-    #: ``editedFields`` (each edit's ``path``, ``author``, ``edited_at``, ``previous_value``) and more.
+    #: As sent (its keys are not renamed): ``editedFields``, each review edit's ``path``,
+    #: ``author``, ``editedAt`` and ``previousValue``, and more.
     metadata: Field[dict[str, Any] | None]
     approved_at: Field[str | None]
     approved_by: Field[str | None]

@@ -1,4 +1,4 @@
-"""``client.tasks``: Workstation tasks (protocol.md §14): create them (one, or many in
+"""``client.tasks``: Workstation tasks (protocol.md §11): create them (one, or many in
 requests of up to 100), read, list and query them, edit them and approve them.
 
 Each call's arguments are turned into the core's op arguments once, by a builder both faces

@@ -1,4 +1,4 @@
-//! `POST /task` (protocol.md §14.1): one task, or up to [`MAX_PER_REQUEST`] of one app.
+//! `POST /task` (protocol.md §11.1): one task, or up to [`MAX_PER_REQUEST`] of one app.
 //!
 //! The arguments are the SDK's snake_case ones (`application_id`, `name`, `variables`, `tags`,
 //! `webhook_url`); the wire is camelCase with the completion-style `rawInput`
@@ -19,7 +19,7 @@ use crate::tela::files::build_body;
 use crate::tela::{validate_variables, validate_webhook_url};
 use crate::transport::{CallOptions, Request, Response};
 
-/// Tasks one `POST /task` may carry (protocol.md §14.1).
+/// Tasks one `POST /task` may carry (protocol.md §11.1).
 pub const MAX_PER_REQUEST: usize = 100;
 
 const ITEM_KEYS: &[&str] = &["application_id", "name", "variables", "tags", "webhook_url"];

@@ -1,4 +1,4 @@
-//! `GET /task` (one page of a listing) and `POST /task/query` (protocol.md §14.2, §14.3).
+//! `GET /task` (one page of a listing) and `POST /task/query` (protocol.md §11.2, §11.3).
 //!
 //! The face's snake_case arguments are checked and renamed to the camelCase wire names here,
 //! before any request. A list answer, whatever its envelope, becomes

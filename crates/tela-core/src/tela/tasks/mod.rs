@@ -1,4 +1,4 @@
-//! Workstation tasks (protocol.md §4.3, §14): `GET /task/{id}`, waiting for a task, and
+//! Workstation tasks (protocol.md §4.3, §11): `GET /task/{id}`, waiting for a task, and
 //! `client.tasks`: [`create`](mod@create) (`POST /task`), [`list`](mod@list) (`GET /task`,
 //! `POST /task/query`), [`update`](mod@update) (`PATCH /task/{id}`); [`rows`] reads task
 //! answers in every envelope.

@@ -1,4 +1,4 @@
-//! Task answers in every shape the server may use (protocol.md §14.2): `POST /task` answers an
+//! Task answers in every shape the server may use (protocol.md §11.2): `POST /task` answers an
 //! array (one object accepted too), `GET /task` an array or an envelope with page metadata,
 //! `POST /task/query` an undocumented shape. Each row must be a task (a string `id` and
 //! `status`) and is made snake_case like a run.

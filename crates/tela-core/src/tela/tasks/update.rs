@@ -1,4 +1,4 @@
-//! `PATCH /task/{id}` (protocol.md §14.4): rename, retag, edit the output, approve.
+//! `PATCH /task/{id}` (protocol.md §11.4): rename, retag, edit the output, approve.
 
 use reqwest::Method;
 use serde_json::{Map, Value};
