@@ -16,7 +16,6 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
-    UsageLimitError,
     BatchOutputError,
     ConfigurationError,
     ConflictError,
@@ -37,6 +36,7 @@ from ._exceptions import (
     TelaError,
     TelaWarning,
     UnprocessableEntityError,
+    UsageLimitError,
     WebhookError,
 )
 from ._files import File, FileInfo, UploadedFile
@@ -45,8 +45,8 @@ from ._native import __version__
 from ._raw import RawResponse
 from ._tela.client import AsyncClient, Client
 from ._tela.runs import AsyncRunPage, RunPage
-from ._tela.tasks import AsyncTaskPage, TaskPage
 from ._tela.streaming import AsyncStream, FinalMessage, Stream
+from ._tela.tasks import AsyncTaskPage, TaskPage
 from ._timeout import Timeout
 from ._typing_lite import TYPE_CHECKING
 from .types import AsyncRun, AsyncTask, Completion, CompletionChunk, Run, Task

@@ -40,6 +40,7 @@ __all__ = [
     "BaseTask",
     "Task",
     "AsyncTask",
+    "TaskEvent",
 ]
 
 
@@ -432,3 +433,35 @@ class AsyncTask(BaseTask):
 
 
 _docs.share(AsyncTask, Task)
+
+
+class TaskEvent(Model):
+    """A Workstation task event, as an app's webhook delivers it (``webhooks.parse``):
+    ``event`` is ``task.completed``, ``task.approved`` or ``task.failed`` (others are kept as
+    strings), ``task`` the task (snake_case, without a client: fetch it again with
+    ``client.tasks.get(event.task.id)`` to act on it), ``output`` its output."""
+
+    _repr_fields = ("event", "id")
+
+    #: The delivery's id.
+    id: Field[str | None]
+    event: Field[str]
+    timestamp: Field[str | None]
+    task: Field[BaseTask]
+    input_content: Field[RunInput | None]
+    output_content: Field[RunOutput | None]
+
+    @property
+    def output(self) -> Any:
+        """``outputContent.content`` of the event (else the task's), or None."""
+        out = self._data.get("output_content")
+        if isinstance(out, dict) and "content" in out:
+            return out["content"]
+        task = self._data.get("task")
+        return ((task or {}).get("output_content") or {}).get("content") if isinstance(task, dict) else None
+
+    def parse(self, model: type[_T]) -> _T:
+        """The output as a ``model``, like ``Task.parse``."""
+        from ._structured import parse  # lazy: json and dataclasses are not needed to import
+
+        return parse(self.output, model)

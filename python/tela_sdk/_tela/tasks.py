@@ -97,9 +97,7 @@ def _chunks(items: Iterable[Mapping[str, Any]], defaults: Mapping[str, Any]) -> 
     app: object = object()
     for i, item in enumerate(items):
         if not hasattr(item, "keys"):
-            raise InvalidRequestError(
-                f"item {i}: a task is a dict of create()'s arguments, got {type(item).__name__}."
-            )
+            raise InvalidRequestError(f"item {i}: a task is a dict of create()'s arguments, got {type(item).__name__}.")
         unknown = sorted(set(item) - _TASK_ARGS)
         if unknown:
             raise InvalidRequestError(
@@ -194,7 +192,9 @@ class Tasks(SyncResource):
         POSTs the result. Returns the task, usually ``running``: ``task.wait()`` polls it. Takes
         the per-call options. A 402 (the workspace's monthly limit) raises ``UsageLimitError``."""
         args = {"application_id": application_id, "name": name}
-        args.update(split_params({"variables": variables, "tags": tags, "webhook_url": webhook_url}, _TASK_ARGS, "create")[0])
+        args.update(
+            split_params({"variables": variables, "tags": tags, "webhook_url": webhook_url}, _TASK_ARGS, "create")[0]
+        )
         data, request_id = self._call("tasks.create", {"tasks": [args]}, options)
         return Task(_created(data, 1)[0], request_id, self._client)
 
@@ -250,7 +250,9 @@ class Tasks(SyncResource):
         each edit. A ``running`` task cannot be edited (``BadRequestError``). Takes the
         per-call options."""
         body = {"id": _task_id(task_id), "name": name, "tags": tags, "output": output}
-        return Task(*self._call("tasks.update", {k: v for k, v in body.items() if v is not None}, options), self._client)
+        return Task(
+            *self._call("tasks.update", {k: v for k, v in body.items() if v is not None}, options), self._client
+        )
 
     def approve(self, task_id: str | BaseTask, **options: Unpack[RequestOptions]) -> Task:
         """Approves a reviewed task (``PATCH /task/{id}`` with ``status: "completed"``) and
@@ -274,7 +276,9 @@ class AsyncTasks(AsyncResource):
     ) -> AsyncTask:
         """Async twin of ``Tasks.create``."""
         args = {"application_id": application_id, "name": name}
-        args.update(split_params({"variables": variables, "tags": tags, "webhook_url": webhook_url}, _TASK_ARGS, "create")[0])
+        args.update(
+            split_params({"variables": variables, "tags": tags, "webhook_url": webhook_url}, _TASK_ARGS, "create")[0]
+        )
         data, request_id = await self._call("tasks.create", {"tasks": [args]}, options)
         return AsyncTask(_created(data, 1)[0], request_id, self._client)
 
