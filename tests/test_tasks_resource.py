@@ -82,7 +82,8 @@ def test_create_runs_the_app_and_the_review_edits_and_approves(emulator: Emulato
 
     edited = client.tasks.update(done, output={"client": "Acme Corporation", "address": {"city": "São Paulo"}})
     assert edited.output == {**INVOICE, "client": "Acme Corporation", "address": {"city": "São Paulo", "zip": "20000"}}
-    assert edited.original_output_content is not None and edited.original_output_content.content == INVOICE
+    assert edited.original_output_content is not None
+    assert edited.original_output_content.content == INVOICE
     assert edited.metadata is not None
     paths = [e["path"] for e in edited.metadata["editedFields"]]
     assert paths == ["client", "address.city"]
@@ -98,7 +99,9 @@ def test_create_runs_the_app_and_the_review_edits_and_approves(emulator: Emulato
     )
     approved = client.tasks.approve(task)
     assert approved.status == "completed"
-    assert approved.approved and approved.approved_at and approved.approved_by
+    assert approved.approved
+    assert approved.approved_at
+    assert approved.approved_by
     assert sent(emulator, "PATCH", f"/task/{task.id}")[-1].body == {"status": "completed"}
     assert client.tasks.get(task).approved
 
@@ -127,7 +130,8 @@ def test_create_many_splits_by_100_keeps_the_order_and_lets_items_override_defau
     tasks = client.tasks.create_many(items, application_id="app-inv", tags=["batch"])
     assert [t.name for t in tasks] == [i["name"] for i in items]
     assert all(isinstance(t, Task) for t in tasks)
-    assert tasks[0].tags == ["batch"] and tasks[3].tags == ["own"]
+    assert tasks[0].tags == ["batch"]
+    assert tasks[3].tags == ["own"]
     assert tasks[-1].application_id == "app-other"
     posts = sent(emulator, "POST", "/task")
     sizes = [len(p.body) if isinstance(p.body, list) else 1 for p in posts]
@@ -142,7 +146,7 @@ def test_create_many_refuses_bad_items_before_sending(emulator: Emulator, client
     with pytest.raises(InvalidRequestError, match="name must be a non-empty string"):
         client.tasks.create_many([{"variables": {"document": "x"}}], application_id="app-inv")
     with pytest.raises(InvalidRequestError, match="list of dicts"):
-        client.tasks.create_many({"name": "a"}, application_id="app-inv")
+        client.tasks.create_many({"name": "a"}, application_id="app-inv")  # type: ignore[dict-item]
     with pytest.raises(InvalidRequestError, match="must be a non-empty string"):
         client.tasks.create(application_id="", name="x")
     with pytest.raises(InvalidRequestError, match="webhook_url"):
@@ -161,9 +165,10 @@ def test_list_iterates_every_page_with_filters(emulator: Emulator, client: Clien
         t.wait(poll_interval=POLL)
     page = client.tasks.list(application_id="app-inv", limit=3, created_after="2000-01-01T00:00:00Z")
     assert isinstance(page, TaskPage)
-    assert len(page.data) == 3 and page.has_more
+    assert len(page.data) == 3
+    assert page.has_more
     names = [t.name for t in page]
-    assert sorted(names) == sorted(t.name for t in mine)
+    assert sorted(map(str, names)) == sorted(str(t.name) for t in mine)
     assert names == [f"t{i}" for i in reversed(range(7))]  # newest first
     queries = [
         parse_qs(urlsplit(r.path).query or r.query)
@@ -258,11 +263,12 @@ async def test_the_async_twins(emulator: Emulator, aclient: AsyncClient) -> None
     assert [t.name for t in many] == ["b", "c"]
     page = await aclient.tasks.list(application_id="app-inv", limit=2)
     assert isinstance(page, AsyncTaskPage)
-    assert sorted([t.name async for t in page]) == ["a", "b", "c"]
+    assert sorted([str(t.name) async for t in page]) == ["a", "b", "c"]
     edited = await aclient.tasks.update(done, output={"total": 1})
     assert edited.output["total"] == 1
     approved = await aclient.tasks.approve(done.id)
-    assert isinstance(approved, AsyncTask) and approved.approved
+    assert isinstance(approved, AsyncTask)
+    assert approved.approved
     assert (await aclient.tasks.get(done)).approved
     assert await aclient.tasks.query(application_id="app-inv", output_query={"total": 1}) != []
 
@@ -293,7 +299,8 @@ def test_webhooks_parse_task_events(event: str) -> None:
     assert isinstance(parsed.task, BaseTask)
     assert (parsed.task.id, parsed.task.application_id, parsed.task.approved_by) == ("t1", "app", "r@x.com")
     assert parsed.output == {"totalValue": 3}
-    assert parsed.input_content is not None and parsed.input_content.files is not None
+    assert parsed.input_content is not None
+    assert parsed.input_content.files is not None
     with pytest.raises(tela_sdk.WebhookError, match="task must be a JSON object"):
         webhooks.parse({**body, "task": "t1"})
     with pytest.raises(tela_sdk.WebhookError, match="outputContent must be a JSON object"):

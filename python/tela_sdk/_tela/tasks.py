@@ -16,6 +16,7 @@ from ..types import AsyncTask, BaseTask, Task
 from .runs import _PageBase
 
 if TYPE_CHECKING:
+    import builtins
     from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
     from datetime import datetime
     from typing import Any
@@ -81,6 +82,22 @@ MAX_PER_REQUEST = 100
 
 def _task_id(task: str | BaseTask) -> str:
     return task.id if isinstance(task, BaseTask) else task
+
+
+def _given(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _create_args(
+    application_id: str,
+    name: str,
+    variables: Mapping[str, Any] | None,
+    tags: Sequence[str] | None,
+    webhook_url: str | None,
+) -> dict[str, Any]:
+    """``create``'s one task (a warning for path-like strings in ``variables``, as ``completions``)."""
+    given = {"variables": variables, "tags": tags, "webhook_url": webhook_url}
+    return {"application_id": application_id, "name": name, **split_params(given, _TASK_ARGS, "create")[0]}
 
 
 def _when(body: dict[str, Any]) -> dict[str, Any]:
@@ -198,13 +215,13 @@ class Tasks(SyncResource):
         data, request_id = self._call("tasks.create", {"tasks": [args]}, options)
         return Task(_created(data, 1)[0], request_id, self._client)
 
-    def create_many(self, items: Iterable[Mapping[str, Any]], **defaults: Unpack[TaskArgs]) -> list[Task]:
+    def create_many(self, items: Iterable[Mapping[str, Any]], **defaults: Unpack[TaskArgs]) -> builtins.list[Task]:
         """Creates one task per item (a dict of ``create()``'s arguments); keywords given here
         are defaults every item may override. Consecutive items of one app go in one request
         of up to 100; longer lists (or a change of app) start another. Returns the tasks in
         the order of ``items``. A failed request raises; the tasks of earlier requests exist."""
         args, options = split_params(defaults, _TASK_ARGS, "create_many")
-        tasks: list[Task] = []
+        tasks: builtins.list[Task] = []
         for chunk in _chunks(items, args):
             data, request_id = self._call("tasks.create", {"tasks": chunk}, options)
             tasks.extend(Task(row, request_id, self._client) for row in _created(data, len(chunk)))
@@ -229,7 +246,7 @@ class Tasks(SyncResource):
         fetch = lambda cursor: self._page({**body, "offset": int(cursor)}, options)  # noqa: E731
         return TaskPage(*self._call("tasks.list", body, options), self._client, fetch)
 
-    def query(self, **params: Unpack[TaskQueryParams]) -> list[Task]:
+    def query(self, **params: Unpack[TaskQueryParams]) -> builtins.list[Task]:
         """Tasks matching ``filters`` (wire names: ``status``, ``createdAtSince``, ``tags``...)
         and ``output_query`` (MongoDB-style conditions on the output, e.g.
         ``{"total": {"$gte": 100}}``) (``POST /task/query``). Takes the per-call options."""
@@ -282,10 +299,12 @@ class AsyncTasks(AsyncResource):
         data, request_id = await self._call("tasks.create", {"tasks": [args]}, options)
         return AsyncTask(_created(data, 1)[0], request_id, self._client)
 
-    async def create_many(self, items: Iterable[Mapping[str, Any]], **defaults: Unpack[TaskArgs]) -> list[AsyncTask]:
+    async def create_many(
+        self, items: Iterable[Mapping[str, Any]], **defaults: Unpack[TaskArgs]
+    ) -> builtins.list[AsyncTask]:
         """Async twin of ``Tasks.create_many`` (the requests go one after another)."""
         args, options = split_params(defaults, _TASK_ARGS, "create_many")
-        tasks: list[AsyncTask] = []
+        tasks: builtins.list[AsyncTask] = []
         for chunk in _chunks(items, args):
             data, request_id = await self._call("tasks.create", {"tasks": chunk}, options)
             tasks.extend(AsyncTask(row, request_id, self._client) for row in _created(data, len(chunk)))
@@ -304,7 +323,7 @@ class AsyncTasks(AsyncResource):
         fetch = lambda cursor: self._page({**body, "offset": int(cursor)}, options)  # noqa: E731
         return AsyncTaskPage(*await self._call("tasks.list", body, options), self._client, fetch)
 
-    async def query(self, **params: Unpack[TaskQueryParams]) -> list[AsyncTask]:
+    async def query(self, **params: Unpack[TaskQueryParams]) -> builtins.list[AsyncTask]:
         """Async twin of ``Tasks.query``."""
         data, request_id = await self._call("tasks.query", *split_params(params, _QUERY_ARGS, "query"))
         return [AsyncTask(row, request_id, self._client) for row in data.get("data") or []]
@@ -320,8 +339,7 @@ class AsyncTasks(AsyncResource):
     ) -> AsyncTask:
         """Async twin of ``Tasks.update``."""
         body = {"id": _task_id(task_id), "name": name, "tags": tags, "output": output}
-        data = await self._call("tasks.update", {k: v for k, v in body.items() if v is not None}, options)
-        return AsyncTask(*data, self._client)
+        return AsyncTask(*await self._call("tasks.update", _given(body), options), self._client)
 
     async def approve(self, task_id: str | BaseTask, **options: Unpack[RequestOptions]) -> AsyncTask:
         """Async twin of ``Tasks.approve``."""
