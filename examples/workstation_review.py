@@ -46,13 +46,8 @@ with tempfile.TemporaryDirectory() as tmp, client_or_emulator(canvases=[INVOICES
 
     # The reviewer corrects one field of the first task; Tela keeps the original beside it.
     fixed = client.tasks.update(done[0], output={"vendor": "Acme Corporation"})
-    print(
-        "edited:    ",
-        fixed.output,
-        "(was",
-        fixed.original_output_content.content if fixed.original_output_content else None,
-        end=")\n",
-    )
+    original = fixed.original_output_content.content if fixed.original_output_content else None
+    print(f"edited:     {fixed.output} (was {original})")
 
     for task in done:
         approved = client.tasks.approve(task)
