@@ -203,11 +203,12 @@ class Tasks(SyncResource):
         webhook_url: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> Task:
-        """Creates a Workstation task (``POST /task``): the app's current canvas version runs
-        on ``variables`` (files as in ``completions.create``: ``File``, paths, vault uploads).
-        ``name`` is what Workstation shows; ``tags`` label it; ``webhook_url`` is where Tela
-        POSTs the result. Returns the task, usually ``running``: ``task.wait()`` polls it. Takes
-        the per-call options. A 402 (the workspace's monthly limit) raises ``UsageLimitError``."""
+        """Creates a Workstation task (``POST /task``): the current canvas version of the app
+        ``application_id`` runs on ``variables`` (files as in ``completions.create``: ``File``,
+        paths, vault uploads). ``name`` is what Workstation shows; ``tags`` label it;
+        ``webhook_url`` is where Tela POSTs the result. Returns the task, usually ``running``:
+        ``task.wait()`` polls it. Takes the per-call options. A 402 (the workspace's monthly
+        limit) raises ``UsageLimitError``."""
         args = {"application_id": application_id, "name": name}
         args.update(
             split_params({"variables": variables, "tags": tags, "webhook_url": webhook_url}, _TASK_ARGS, "create")[0]
@@ -216,10 +217,12 @@ class Tasks(SyncResource):
         return Task(_created(data, 1)[0], request_id, self._client)
 
     def create_many(self, items: Iterable[Mapping[str, Any]], **defaults: Unpack[TaskArgs]) -> builtins.list[Task]:
-        """Creates one task per item (a dict of ``create()``'s arguments); keywords given here
-        are defaults every item may override. Consecutive items of one app go in one request
-        of up to 100; longer lists (or a change of app) start another. Returns the tasks in
-        the order of ``items``. A failed request raises; the tasks of earlier requests exist."""
+        """Creates one task per item of ``items`` (a dict of ``create()``'s arguments:
+        ``application_id``, ``name``, ``variables``, ``tags``, ``webhook_url``); the same
+        keywords given here are defaults every item may override, and the per-call options
+        apply to every request. Consecutive items of one app go in one request of up to 100;
+        longer lists (or a change of app) start another. Returns the tasks in the order of
+        ``items``. A failed request raises; the tasks of earlier requests exist."""
         args, options = split_params(defaults, _TASK_ARGS, "create_many")
         tasks: builtins.list[Task] = []
         for chunk in _chunks(items, args):
@@ -228,17 +231,18 @@ class Tasks(SyncResource):
         return tasks
 
     def get(self, task_id: str | BaseTask, **options: Unpack[RequestOptions]) -> Task:
-        """The task as it is now (``GET /task/{id}``); a 404 raises ``NotFoundError``. Takes
-        the per-call options."""
+        """The task ``task_id`` (an id or a ``Task``) as it is now (``GET /task/{id}``); a 404
+        raises ``NotFoundError``. Takes the per-call options."""
         return Task(*self._call("tasks.get", {"id": _task_id(task_id)}, options), self._client)
 
     def list(self, **params: Unpack[TaskListParams]) -> TaskPage:
         """The workspace's tasks (``GET /task``), filtered by ``application_id``, ``status`` (one
         or a list), ``tags``, ``name``, ``ids``, ``prompt_version_id`` and time ranges
-        (``created_after``/``created_before``, ``approved_*``, ``updated_*``: ISO 8601 text or
-        datetimes), ordered by ``order_by``/``order`` (``"asc"``, ``"desc"``). ``limit`` is the
-        page size (1 to 100, default 50) and ``offset`` where to start. Iterating the page
-        goes through every task, page after page. Takes the per-call options."""
+        (``created_after``/``created_before``, ``approved_after``/``approved_before``,
+        ``updated_after``/``updated_before``: ISO 8601 text or datetimes), ordered by
+        ``order_by``/``order`` (``"asc"``, ``"desc"``). ``limit`` is the page size (1 to 100,
+        default 50) and ``offset`` where to start. Iterating the page goes through every
+        task, page after page. Takes the per-call options."""
         body, options = split_params(params, _LIST_ARGS, "list")
         return self._page(_when(body), options)
 
@@ -247,9 +251,10 @@ class Tasks(SyncResource):
         return TaskPage(*self._call("tasks.list", body, options), self._client, fetch)
 
     def query(self, **params: Unpack[TaskQueryParams]) -> builtins.list[Task]:
-        """Tasks matching ``filters`` (wire names: ``status``, ``createdAtSince``, ``tags``...)
-        and ``output_query`` (MongoDB-style conditions on the output, e.g.
-        ``{"total": {"$gte": 100}}``) (``POST /task/query``). Takes the per-call options."""
+        """The tasks of ``application_id`` matching ``filters`` (wire names: ``status``,
+        ``createdAtSince``, ``tags``...) and ``output_query`` (MongoDB-style conditions on the
+        output, e.g. ``{"total": {"$gte": 100}}``) (``POST /task/query``), ordered by
+        ``order_by``/``order``, at most ``limit``. Takes the per-call options."""
         data, request_id = self._call("tasks.query", *split_params(params, _QUERY_ARGS, "query"))
         return [Task(row, request_id, self._client) for row in data.get("data") or []]
 
@@ -262,18 +267,19 @@ class Tasks(SyncResource):
         output: Mapping[str, Any] | None = None,
         **options: Unpack[RequestOptions],
     ) -> Task:
-        """Renames, retags or edits a task (``PATCH /task/{id}``) and returns it. ``output``
-        holds the output fields to change: Tela merges them into the task's output and records
-        each edit. A ``running`` task cannot be edited (``BadRequestError``). Takes the
-        per-call options."""
+        """Renames (``name``), retags (``tags``) or edits the task ``task_id`` (an id or a
+        ``Task``; ``PATCH /task/{id}``) and returns it. ``output`` holds the output fields to
+        change: Tela merges them into the task's output and records each edit. A ``running``
+        task cannot be edited (``BadRequestError``). Takes the per-call options."""
         body = {"id": _task_id(task_id), "name": name, "tags": tags, "output": output}
         return Task(
             *self._call("tasks.update", {k: v for k, v in body.items() if v is not None}, options), self._client
         )
 
     def approve(self, task_id: str | BaseTask, **options: Unpack[RequestOptions]) -> Task:
-        """Approves a reviewed task (``PATCH /task/{id}`` with ``status: "completed"``) and
-        returns it, with ``approved_at`` set. Takes the per-call options."""
+        """Approves the reviewed task ``task_id`` (an id or a ``Task``; ``PATCH /task/{id}``
+        with ``status: "completed"``) and returns it, with ``approved_at`` set. Takes the
+        per-call options."""
         body = {"id": _task_id(task_id), "status": "completed"}
         return Task(*self._call("tasks.update", body, options), self._client)
 
