@@ -33,8 +33,8 @@ __all__ = ["Tasks", "AsyncTasks", "TaskPage", "AsyncTaskPage"]
 class TaskArgs(RequestOptions, total=False):
     """What ``create_many`` takes as defaults for its items (and the per-call options)."""
 
-    application_id: str
-    name: str
+    application_id: str | None
+    name: str | None
     variables: Mapping[str, Any] | None
     tags: Sequence[str] | None
     webhook_url: str | None

@@ -45,8 +45,11 @@ fn names() -> String {
     all.join(", ")
 }
 
+/// A query string's pairs.
+pub type Query = Vec<(String, String)>;
+
 /// The query of `GET /task`, and the page's offset and size.
-pub fn list_query(body: &Map<String, Value>) -> Result<(Vec<(String, String)>, u64, u64)> {
+pub fn list_query(body: &Map<String, Value>) -> Result<(Query, u64, u64)> {
     let mut query = Vec::new();
     let (mut offset, mut limit) = (0, DEFAULT_PAGE_SIZE);
     for (key, value) in body {

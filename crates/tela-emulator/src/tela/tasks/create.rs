@@ -17,6 +17,7 @@ use crate::response::json_response;
 use crate::state::{State, lock};
 use crate::tela::completions::missing_variables;
 use crate::tela::envelope;
+use crate::tela::files::Refusal;
 use crate::tela::registry::Target;
 use crate::tela::request::CompletionRequest;
 use crate::tela::{files, runs};
@@ -24,8 +25,12 @@ use crate::tela::{files, runs};
 /// Tasks one request may create (protocol.md §11.1).
 const MAX_TASKS: usize = 100;
 
-fn invalid(message: impl AsRef<str>) -> Response {
-    envelope::error(StatusCode::BAD_REQUEST, "INVALID_SCHEMA", message)
+fn invalid(message: impl AsRef<str>) -> Refusal {
+    Box::new(envelope::error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_SCHEMA",
+        message,
+    ))
 }
 
 /// One task of the body, checked.
@@ -36,7 +41,7 @@ struct Item {
     tags: Value,
 }
 
-fn item(i: usize, v: &Value) -> Result<Item, Response> {
+fn item(i: usize, v: &Value) -> Result<Item, Refusal> {
     let at = format!("task {i}: ");
     let Some(o) = v.as_object() else {
         return Err(invalid(format!("{at}must be an object")));
@@ -78,7 +83,7 @@ fn item(i: usize, v: &Value) -> Result<Item, Response> {
 }
 
 /// The run of one task: its completion request and target, checked like a completion's.
-fn planned(state: &State, item: &Item) -> Result<(CompletionRequest, Target), Response> {
+fn planned(state: &State, item: &Item) -> Result<(CompletionRequest, Target), Refusal> {
     let mut body = item.raw.clone();
     body.insert("application_id".into(), Value::String(item.app.clone()));
     for key in [
@@ -91,16 +96,22 @@ fn planned(state: &State, item: &Item) -> Result<(CompletionRequest, Target), Re
         body.remove(key);
     }
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    let mut request = CompletionRequest::parse(&bytes).map_err(|i| i.response())?;
+    let mut request = CompletionRequest::parse(&bytes).map_err(|i| Box::new(i.response()))?;
     let target = lock(&state.registry)
         .by_application(&item.app)
-        .map_err(|m| envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", m.message()))?;
+        .map_err(|m| {
+            Box::new(envelope::error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                m.message(),
+            ))
+        })?;
     if !(state.allow_missing_variables || target.canvas.allow_missing_variables)
         && let Some(invalid) = missing_variables(&target, &request.variables)
     {
-        return Err(invalid.response());
+        return Err(Box::new(invalid.response()));
     }
-    request.files = files::resolve(state, &request.variables, &request.messages).map_err(|r| *r)?;
+    request.files = files::resolve(state, &request.variables, &request.messages)?;
     Ok((request, target))
 }
 
@@ -121,7 +132,7 @@ pub(crate) async fn create(
         }
     };
     if items.is_empty() || items.len() > MAX_TASKS {
-        return invalid(format!(
+        return *invalid(format!(
             "between 1 and {MAX_TASKS} tasks per request, got {}",
             items.len()
         ));
@@ -130,18 +141,18 @@ pub(crate) async fn create(
     for (i, v) in items.iter().enumerate() {
         match item(i, v) {
             Ok(item) => checked.push(item),
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         }
     }
     if checked.iter().any(|t| t.app != checked[0].app) {
-        return invalid("all tasks of a request must have the same promptApplicationId");
+        return *invalid("all tasks of a request must have the same promptApplicationId");
     }
     // Everything is checked before anything runs: a refused request creates nothing.
     let mut plans = Vec::with_capacity(checked.len());
     for item in &checked {
         match planned(&state, item) {
             Ok(plan) => plans.push(plan),
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         }
     }
     let mut answer = Vec::with_capacity(plans.len());

@@ -19,6 +19,7 @@ use super::task_view;
 use crate::response::json_response;
 use crate::state::{State, lock};
 use crate::tela::envelope;
+use crate::tela::files::Refusal;
 
 /// `GET /task`'s page size when none is asked, and the largest.
 const DEFAULT_LIMIT: usize = 10;
@@ -130,14 +131,14 @@ fn split(v: &str) -> Vec<String> {
         .collect()
 }
 
-fn order(value: Option<&str>) -> Result<bool, Response> {
+fn order(value: Option<&str>) -> Result<bool, Refusal> {
     match value {
         None | Some("desc") => Ok(true),
         Some("asc") => Ok(false),
-        Some(other) => Err(bad(
+        Some(other) => Err(Box::new(bad(
             "INVALID_REQUEST",
             format!("order must be asc or desc, got {other:?}"),
-        )),
+        ))),
     }
 }
 
@@ -149,10 +150,10 @@ pub(crate) async fn list(
     let number = |key: &str, default: usize| match q.get(key) {
         None => Ok(default),
         Some(v) => v.parse::<usize>().map_err(|_| {
-            bad(
+            Box::new(bad(
                 "INVALID_REQUEST",
                 format!("{key} must be a non-negative integer, got {v:?}"),
-            )
+            ))
         }),
     };
     let (limit, offset) = match (number("limit", DEFAULT_LIMIT), number("offset", 0)) {
@@ -163,11 +164,11 @@ pub(crate) async fn list(
                 format!("limit must be from 1 to {MAX_LIMIT}, got {l}"),
             );
         }
-        (Err(resp), _) | (_, Err(resp)) => return resp,
+        (Err(resp), _) | (_, Err(resp)) => return *resp,
     };
     let desc = match order(q.get("order").map(String::as_str)) {
         Ok(desc) => desc,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let get = |k: &str| q.get(k).cloned();
     let range = |field: &'static str, wire: &str| {
@@ -240,7 +241,7 @@ pub(crate) async fn query(Extract(state): Extract<Arc<State>>, body: Bytes) -> R
     };
     let desc = match order(body.get("order").and_then(Value::as_str)) {
         Ok(desc) => desc,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let order_by = body
         .get("orderBy")

@@ -16,12 +16,17 @@ use crate::clock::{iso8601, unix_ms};
 use crate::response::json_response;
 use crate::state::{State, lock};
 use crate::tela::envelope;
+use crate::tela::files::Refusal;
 
-fn invalid(message: impl AsRef<str>) -> Response {
-    envelope::error(StatusCode::BAD_REQUEST, "INVALID_SCHEMA", message)
+fn invalid(message: impl AsRef<str>) -> Refusal {
+    Box::new(envelope::error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_SCHEMA",
+        message,
+    ))
 }
 
-fn check(patch: &Map<String, Value>) -> Result<(), Response> {
+fn check(patch: &Map<String, Value>) -> Result<(), Refusal> {
     for (k, v) in patch {
         let ok = match k.as_str() {
             "name" => v.as_str().is_some_and(|s| !s.trim().is_empty()),
@@ -59,7 +64,7 @@ pub(crate) async fn update(
         );
     };
     if let Err(resp) = check(&patch) {
-        return resp;
+        return *resp;
     }
     let mut runs = lock(&state.runs);
     let Some(task) = view(&runs, &id) else {
