@@ -19,8 +19,9 @@ from typing import Any
 
 from tela_sdk import Completion, Run, WebhookError, webhooks
 from tela_sdk.testing import Emulator
+from tela_sdk.types import TaskEvent
 
-deliveries: queue.Queue[Run | Completion] = queue.Queue()
+deliveries: queue.Queue[Run | Completion | TaskEvent] = queue.Queue()
 
 
 class WebhookHandler(BaseHTTPRequestHandler):
@@ -71,8 +72,10 @@ def main() -> int:
         info = event.output_content.information if event.output_content else None
         if info is not None:
             print(f"cost:      ${info.cost or 0:.6f} ({info.input_tokens} tokens in, {info.output_tokens} out)")
-    else:
+    elif isinstance(event, Completion):
         print(f"delivered (legacy chat.completion body): {event.content}")
+    else:  # an app's Workstation task event (task.completed, task.approved, task.failed)
+        print(f"delivered: {event.event} for task {event.task.id}: {event.output}")
     return 0
 
 

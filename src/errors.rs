@@ -42,6 +42,7 @@ classes! {
     Configuration => "ConfigurationError",
     InvalidRequest => "InvalidRequestError",
     BadRequest => "BadRequestError",
+    UsageLimit => "UsageLimitError",
     Authentication => "AuthenticationError",
     PermissionDenied => "PermissionDeniedError",
     NotFound => "NotFoundError",
@@ -166,6 +167,7 @@ fn status_class(status: u16) -> Class {
     match status {
         400 => Class::BadRequest,
         401 => Class::Authentication,
+        402 => Class::UsageLimit,
         403 => Class::PermissionDenied,
         404 => Class::NotFound,
         409 => Class::Conflict,

@@ -25,6 +25,7 @@ from tela_sdk import (
     RateLimitError,
     TelaError,
     UnprocessableEntityError,
+    UsageLimitError,
 )
 
 STATUS_CLASSES: list[tuple[int, type[APIStatusError]]] = [
@@ -40,7 +41,7 @@ STATUS_CLASSES: list[tuple[int, type[APIStatusError]]] = [
     (503, InternalServerError),
     (504, InternalServerError),
     (418, APIStatusError),
-    (402, APIStatusError),
+    (402, UsageLimitError),
 ]
 
 SPECIFIC = (
@@ -52,6 +53,7 @@ SPECIFIC = (
     UnprocessableEntityError,
     RateLimitError,
     InternalServerError,
+    UsageLimitError,
 )
 
 

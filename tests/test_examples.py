@@ -26,6 +26,15 @@ def test_quickstart() -> None:
     assert "NotFoundError (HTTP 404, code NOT_FOUND)" in out
 
 
+def test_workstation_review() -> None:
+    out = run_example("workstation_review.py")
+    assert "created 3 tasks: invoice-1.pdf, invoice-2.pdf, invoice-3.pdf" in out
+    assert out.count(": completed, output {'vendor': 'Acme Corp', 'total': 1042.5}") == 3
+    assert "edited:     {'vendor': 'Acme Corporation', 'total': 1042.5} (was {'vendor': 'Acme Corp'" in out
+    assert out.count("approved:   invoice-") == 3
+    assert "still to review: none" in out
+
+
 def test_streaming() -> None:
     out = run_example("streaming.py")
     assert "Old silent pond" in out

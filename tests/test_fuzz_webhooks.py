@@ -1,6 +1,6 @@
 """Property tests of ``webhooks.parse``: whatever arrives at a webhook endpoint (random bytes,
 broken JSON, random and nested JSON, run-like and completion-like objects, any headers), it
-returns a Run or Completion that matches the body, or raises ``WebhookError``; never another
+returns a Run, Completion or TaskEvent that matches the body, or raises ``WebhookError``; never another
 exception. Nesting stays under depth 50: deeper bodies hit Python's JSON recursion limit,
 which a separate fix turns into a WebhookError."""
 
@@ -16,13 +16,17 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from tela_sdk import Completion, Run, TelaError, WebhookError, webhooks
+from tela_sdk.types import TaskEvent
 
 from .fuzzing import examples
 
 MAX_DEPTH = 49
 
 _keys = st.sampled_from(
-    ["id", "status", "object", "choices", "output_content", "input_content", "error", "message", "content"]
+    [
+        *("id", "status", "object", "choices", "output_content", "input_content", "error", "message", "content"),
+        *("event", "task", "outputContent"),
+    ]
 ) | st.text(max_size=8)
 _scalars = (
     st.none()
@@ -30,7 +34,7 @@ _scalars = (
     | st.integers()
     | st.floats()  # NaN and infinities too: json.dumps writes them, json.loads reads them back
     | st.text(max_size=10)
-    | st.sampled_from(["succeeded", "failed", "running", "chat.completion", "6b0f7a2e"])
+    | st.sampled_from(["succeeded", "failed", "running", "chat.completion", "6b0f7a2e", "task.completed"])
 )
 _json = st.recursive(
     _scalars,
@@ -107,7 +111,7 @@ def headers(draw: st.DrawFn) -> Any:
     return msg
 
 
-def outcome(body: Any, hdrs: Any) -> Run | Completion | WebhookError:
+def outcome(body: Any, hdrs: Any) -> Run | Completion | TaskEvent | WebhookError:
     """What parse() gave: any exception but WebhookError propagates and fails the test."""
     try:
         return webhooks.parse(body, hdrs)
@@ -132,6 +136,11 @@ def test_parse_returns_a_matching_model_or_raises_webhook_error(body: Any, hdrs:
         return
     data = decoded(body)
     assert isinstance(data, dict)
+    if isinstance(result, TaskEvent):
+        assert result.event == data["event"]
+        assert result.event.startswith("task.")
+        assert isinstance(data["task"], dict)
+        return
     if isinstance(result, Run):
         assert result.id == data["id"]
         assert result.status == data["status"]

@@ -38,7 +38,7 @@ STUB = Path(tela_sdk.__file__).with_name("_native.pyi")
 def test_the_literal_and_the_core_list_agree() -> None:
     names = _native.OPERATIONS
     assert isinstance(names, tuple)
-    assert len(set(names)) == len(names) == 32
+    assert len(set(names)) == len(names) == 36
     assert typing.get_args(Operation) == names
 
 

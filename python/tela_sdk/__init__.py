@@ -36,6 +36,7 @@ from ._exceptions import (
     TelaError,
     TelaWarning,
     UnprocessableEntityError,
+    UsageLimitError,
     WebhookError,
 )
 from ._files import File, FileInfo, UploadedFile
@@ -45,6 +46,7 @@ from ._raw import RawResponse
 from ._tela.client import AsyncClient, Client
 from ._tela.runs import AsyncRunPage, RunPage
 from ._tela.streaming import AsyncStream, FinalMessage, Stream
+from ._tela.tasks import AsyncTaskPage, TaskPage
 from ._timeout import Timeout
 from ._typing_lite import TYPE_CHECKING
 from .types import AsyncRun, AsyncTask, Completion, CompletionChunk, Run, Task
@@ -110,6 +112,8 @@ __all__ = [
     "AsyncTask",
     "RunPage",
     "AsyncRunPage",
+    "TaskPage",
+    "AsyncTaskPage",
     "webhooks",
     "RunFailedError",
     "TaskFailedError",
@@ -129,6 +133,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "BadRequestError",
+    "UsageLimitError",
     "AuthenticationError",
     "PermissionDeniedError",
     "NotFoundError",

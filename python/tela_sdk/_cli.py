@@ -1,5 +1,5 @@
 """The ``tela-sdk`` command (also ``python -m tela_sdk``): run, stream, submit, wait, emulator,
-canvases.
+canvases, tasks, types.
 
 Configuration comes from the environment as for ``Client()`` (``TELA_API_KEY``,
 ``TELA_BASE_URL``; ``DIFY_API_KEY``, ``DIFY_BASE_URL`` with ``--api dify``), or from
@@ -486,6 +486,92 @@ def _add_target_flags(p: argparse.ArgumentParser, *, dify: bool = False) -> None
         g.add_argument("--query", help="Dify query text")
 
 
+# --- tasks: Workstation tasks (create, get, list, approve) ---------------------------------
+
+
+def _task_line(task: Any) -> str:
+    return "\t".join(str(v) for v in (task.id, task.status, task.name or ""))
+
+
+def _print_task(task: Any, args: argparse.Namespace, out: TextIO) -> None:
+    if args.json:
+        out.write(task.to_json() + "\n")
+        return
+    out.write(_task_line(task) + "\n")
+    if task.output is not None:
+        _print_content(task.output, out)
+
+
+def _cmd_tasks(args: argparse.Namespace, out: TextIO) -> int:
+    from ._tela.client import Client
+
+    with Client(**_client_options(args)) as client:
+        if args.tasks_command == "create":
+            task = client.tasks.create(
+                application_id=args.application_id,
+                name=args.name,
+                variables=_variables(args.var) or None,
+                tags=args.tag,
+                webhook_url=args.webhook_url,
+            )
+            if args.wait:
+                print(f"{PROG}: task {task.id} created; waiting", file=sys.stderr, flush=True)
+                task = task.wait(timeout=args.wait_timeout)
+                _print_task(task, args, out)
+            else:
+                out.write(task.to_json() + "\n" if args.json else task.id + "\n")
+        elif args.tasks_command == "get":
+            _print_task(client.tasks.get(args.task_id), args, out)
+        elif args.tasks_command == "approve":
+            task = client.tasks.approve(args.task_id)
+            out.write(task.to_json() + "\n" if args.json else _task_line(task) + "\n")
+        else:
+            filters = {"application_id": args.application_id, "status": args.status, "tags": args.tag}
+            listed = client.tasks.list(**{k: v for k, v in filters.items() if v is not None})
+            for n, task in enumerate(listed):
+                if args.limit is not None and n >= args.limit:
+                    break
+                out.write(task.to_json(indent=None) + "\n" if args.json else _task_line(task) + "\n")
+    return 0
+
+
+def _add_tasks_commands(sub: Any) -> None:
+    tasks = sub.add_parser(
+        "tasks",
+        help="create, read, list and approve Workstation tasks",
+        description="Workstation tasks: create one, show one, list an app's tasks, approve one.",
+    )
+    tsub = tasks.add_subparsers(dest="tasks_command", required=True, metavar="ACTION")
+    create = tsub.add_parser("create", help="create a task and print its id", description="Create a task.")
+    create.add_argument("--application-id", required=True, help="the Workstation app")
+    create.add_argument("--name", required=True, help="the task's name, shown in Workstation")
+    create.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a variable: name=text, name:=<json>, or name=@path for a file (repeatable)",
+    )
+    create.add_argument("--tag", action="append", help="a tag (repeatable)")
+    create.add_argument("--webhook-url", help="where Tela POSTs the result")
+    create.add_argument("--wait", action="store_true", help="wait for the task to finish and print it")
+    create.add_argument("--wait-timeout", type=float, default=600.0, help="seconds to wait (default 600)")
+    get = tsub.add_parser("get", help="print a task", description="Print a task: id, status, name, output.")
+    get.add_argument("task_id", help="the task id")
+    listing = tsub.add_parser(
+        "list", help="list tasks, one line each", description="List tasks (id, status, name), newest first."
+    )
+    listing.add_argument("--application-id", help="only this app's tasks")
+    listing.add_argument("--status", help="only tasks in this status (e.g. completed)")
+    listing.add_argument("--tag", action="append", help="only tasks with this tag (repeatable)")
+    listing.add_argument("--limit", type=int, help="print at most this many")
+    approve = tsub.add_parser("approve", help="approve a task", description="Approve a reviewed task.")
+    approve.add_argument("task_id", help="the task id")
+    for p in (create, get, listing, approve):
+        p.add_argument("--json", action="store_true", help="print JSON (one task per line for list)")
+        _add_client_flags(p)
+        p.set_defaults(handler=_cmd_tasks)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -577,6 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emu.set_defaults(handler=_cmd_emulator)
     _add_canvases_commands(sub)
+    _add_tasks_commands(sub)
     return parser
 
 

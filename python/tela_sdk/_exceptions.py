@@ -21,6 +21,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "BadRequestError",
+    "UsageLimitError",
     "AuthenticationError",
     "PermissionDeniedError",
     "NotFoundError",
@@ -109,6 +110,11 @@ class BadRequestError(APIStatusError):
 
 class AuthenticationError(APIStatusError):
     """HTTP 401: the API key is missing, wrong or revoked."""
+
+
+class UsageLimitError(APIStatusError):
+    """HTTP 402: the workspace reached its monthly usage limit (raise it in Tela, or wait for
+    the next period). Not retried."""
 
 
 class PermissionDeniedError(APIStatusError):

@@ -14,7 +14,7 @@ from ._exceptions import InvalidRequestError, TelaError
 from ._typing_lite import TYPE_CHECKING, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
     from typing import Any, Concatenate
 
     from typing_extensions import ParamSpec
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ._models import Model
     from ._tela.canvases import Page
     from ._tela.runs import AsyncRunPage, RunPage
+    from ._tela.tasks import AsyncTaskPage, TaskPage
 
     _P = ParamSpec("_P")
     _Q = ParamSpec("_Q")
@@ -33,7 +34,7 @@ __all__ = ["Async", "RawFace", "RawResponse", "Sync", "async_raw_wrapper", "raw_
 _T_co = TypeVar("_T_co", covariant=True)
 #: What a raw call parses to: a result, never a stream (so the ``stream=True`` overloads of
 #: ``create`` fall away from a wrapped ``create``, for the type checker too).
-_T = TypeVar("_T", bound="Model | RunPage | AsyncRunPage | Page")
+_T = TypeVar("_T", bound="Model | RunPage | AsyncRunPage | Page | TaskPage | AsyncTaskPage | Sequence[Model]")
 
 
 class RawResponse(Generic[_T_co]):
@@ -134,7 +135,7 @@ class RawFace(Generic[_M]):
         self._resource = resource
 
 
-_U = TypeVar("_U", bound="Model | RunPage | AsyncRunPage | Page")
+_U = TypeVar("_U", bound="Model | RunPage | AsyncRunPage | Page | TaskPage | AsyncTaskPage | Sequence[Model]")
 
 
 class _RawMethod(Generic[_P, _T, _Q, _U]):

@@ -44,6 +44,7 @@ __all__ = [
     "CanvasVariable",
     "CanvasVersion",
     "EnvironmentPublication",
+    "TaskEvent",
 ]
 
 
@@ -325,9 +326,9 @@ _docs.share(AsyncRun, Run)
 
 
 class BaseTask(ResponseModel):
-    """A Workstation task: what ``completions.submit(application_id=...)`` returns. Tela's
-    guide polls it with ``GET /task/{id}`` until it is ``completed`` or ``failed``; the
-    status set is open (``validating``, ``approved``... are kept as strings). Keys arrive
+    """A Workstation task: what ``client.tasks`` and ``completions.submit(application_id=...)``
+    return. Tela's guide polls it with ``GET /task/{id}`` until it is ``completed`` or
+    ``failed``; the status set is open (``validating``, ``approved``... are kept as strings). Keys arrive
     camelCase and read snake_case (``promptApplicationId`` is ``prompt_application_id``,
     also ``application_id``); unknown fields stay readable.
 
@@ -350,12 +351,30 @@ class BaseTask(ResponseModel):
     #: Why a ``failed`` task failed, when the API says (its shape is not documented).
     error: Field[Any]
     tags: Field[list[str] | None]
+    #: The task's number within its app.
+    reference: Field[int | None]
+    input_content: Field[RunInput | None]
+    #: The output as the canvas produced it, before review edits.
+    original_output_content: Field[RunOutput | None]
+    #: As sent (its keys are not renamed): ``editedFields``, each review edit's ``path``,
+    #: ``author``, ``editedAt`` and ``previousValue``, and more.
+    metadata: Field[dict[str, Any] | None]
+    approved_at: Field[str | None]
+    approved_by: Field[str | None]
+    created_by: Field[str | None]
+    source_type: Field[str | None]
+    workspace_id: Field[str | None]
     created_at: Field[str | None]
     updated_at: Field[str | None]
 
     def __init__(self, data: dict[str, Any], request_id: str | None = None, client: Any = None) -> None:
         super().__init__(data, request_id)
         object.__setattr__(self, "_client", client)
+
+    @property
+    def approved(self) -> bool:
+        """True once a reviewer (or ``tasks.approve``) approved the task (``approvedAt`` is set)."""
+        return self._data.get("approved_at") is not None
 
     @property
     def application_id(self) -> str | None:
@@ -526,3 +545,33 @@ class EnvironmentPublication(ResponseModel):
 
     environment: Field[dict[str, Any] | None]
     version: Field[CanvasVersion | None]
+class TaskEvent(Model):
+    """A Workstation task event, as an app's webhook delivers it (``webhooks.parse``):
+    ``event`` is ``task.completed``, ``task.approved`` or ``task.failed`` (others are kept as
+    strings), ``task`` the task (snake_case, without a client: fetch it again with
+    ``client.tasks.get(event.task.id)`` to act on it), ``output`` its output."""
+
+    _repr_fields = ("event", "id")
+
+    #: The delivery's id.
+    id: Field[str | None]
+    event: Field[str]
+    timestamp: Field[str | None]
+    task: Field[BaseTask]
+    input_content: Field[RunInput | None]
+    output_content: Field[RunOutput | None]
+
+    @property
+    def output(self) -> Any:
+        """``outputContent.content`` of the event (else the task's), or None."""
+        out = self._data.get("output_content")
+        if isinstance(out, dict) and "content" in out:
+            return out["content"]
+        task = self._data.get("task")
+        return ((task or {}).get("output_content") or {}).get("content") if isinstance(task, dict) else None
+
+    def parse(self, model: type[_T]) -> _T:
+        """The output as a ``model``, like ``Task.parse``."""
+        from ._structured import parse  # lazy: json and dataclasses are not needed to import
+
+        return parse(self.output, model)

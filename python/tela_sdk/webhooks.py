@@ -1,13 +1,18 @@
-"""Reading the webhook Tela POSTs when a run started with ``webhook_url`` finishes.
+"""Reading the webhook Tela POSTs when a run started with ``webhook_url`` finishes, and the
+Workstation task events an app's webhooks deliver.
 
     from tela_sdk import webhooks
-    event = webhooks.parse(request_body, request_headers)   # -> Run, or Completion (legacy)
+    event = webhooks.parse(request_body, request_headers)   # -> Run, Completion (legacy), or TaskEvent
 
 Tela sends ``Content-Type: application/json`` and an ``x-completion-run-id`` header. The
 body is the run object (the same one ``completions.retrieve`` returns); older setups send the
 raw ``chat.completion`` instead, which ``parse`` returns as a ``Completion`` (protocol.md §3.5).
 Tela documents no signature: keep the webhook URL hard to guess, and when you must trust the
 result, fetch it again with ``client.completions.retrieve(run.id)``.
+
+A task event (protocol.md §11.5) is ``{"id", "event": "task.completed" | "task.approved" |
+"task.failed", "timestamp", "task", "inputContent", "outputContent"}``, camelCase: ``parse``
+returns it as a ``TaskEvent`` with snake_case keys (the user's data inside keeps its keys).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from ._exceptions import WebhookError
-from .types import Completion, Run
+from .types import Completion, Run, TaskEvent
 
 __all__ = ["RUN_ID_HEADER", "parse", "run_id"]
 
@@ -63,8 +68,8 @@ def run_id(headers: Headers) -> str | None:
 
 def parse(
     body: bytes | bytearray | memoryview | str | Mapping[str, Any], headers: Headers | None = None
-) -> Run | Completion:
-    """The run (or legacy completion) a webhook request carries.
+) -> Run | Completion | TaskEvent:
+    """The run (or legacy completion, or Workstation task event) a webhook request carries.
 
     ``body`` is the raw request body (bytes or str) or the already-decoded JSON object;
     ``headers`` the request headers, used to check that ``x-completion-run-id`` names the
@@ -73,6 +78,9 @@ def parse(
     Raises ``WebhookError`` (a ``ValueError``) for anything else.
     """
     data = _load(body)
+    event = data.get("event")
+    if isinstance(event, str) and event.startswith("task."):
+        return _task_event(data)
     _check_choices(data)
     _check_run_fields(data)
     header_id = run_id(headers) if headers is not None else None
@@ -90,6 +98,56 @@ def parse(
     raise WebhookError(
         f"the webhook body is neither a Tela run (with id and status) nor a chat.completion; its keys are: {keys}"
     )
+
+
+#: Keys whose values are the user's data: their insides keep their keys (as the core's).
+_OPAQUE = frozenset(
+    {"variables", "content", "raw_output", "schema", "properties", "parameters", "arguments", "metadata"}
+)
+
+
+def _snake_key(key: str) -> str:
+    """``promptApplicationId`` -> ``prompt_application_id``, ``rawURL`` -> ``raw_url``."""
+    out: list[str] = []
+    for i, c in enumerate(key):
+        if c.isascii() and c.isupper():
+            prev = key[i - 1] if i else ""
+            nxt = key[i + 1] if i + 1 < len(key) else ""
+            boundary = (prev.islower() or prev.isdigit()) or (prev.isupper() and nxt.islower())
+            if boundary and out and out[-1] != "_":
+                out.append("_")
+            out.append(c.lower())
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _snake(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {(k2 := _snake_key(str(k))): (val if k2 in _OPAQUE else _snake(val)) for k, val in v.items()}
+    if isinstance(v, list):
+        return [_snake(x) for x in v]
+    return v
+
+
+def _task_event(data: dict[str, Any]) -> TaskEvent:
+    """A task event, checked: ``task`` an object; ``outputContent``/``inputContent`` objects or null."""
+    task = data.get("task")
+    if not isinstance(task, dict):
+        raise WebhookError(
+            f"the {data['event']!r} event's task must be a JSON object, got {type(task).__name__} {task!r:.80}"
+        )
+    event = _snake(data)
+    for path, value in (
+        ("outputContent", event.get("output_content")),
+        ("inputContent", event.get("input_content")),
+        ("task.outputContent", event["task"].get("output_content")),
+    ):
+        if value is not None and not isinstance(value, dict):
+            raise WebhookError(
+                f"the task event's {path} must be a JSON object (or null), got {type(value).__name__} {value!r:.80}"
+            )
+    return TaskEvent(event)
 
 
 def _check_choices(data: dict[str, Any]) -> None:

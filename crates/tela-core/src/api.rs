@@ -121,7 +121,7 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), all.len(), "duplicate operation name");
-        assert_eq!(all.len(), 32);
+        assert_eq!(all.len(), 36);
         for api in [Api::Tela, Api::Dify] {
             for op in table(api) {
                 assert!(op.call.is_some() || op.stream.is_some(), "{}", op.name);

@@ -7,6 +7,7 @@ from .._typing_lite import TYPE_CHECKING
 from .canvases import AsyncCanvases, AsyncEnvironments, Canvases, Environments
 from .completions import AsyncCompletions, Completions
 from .files import AsyncFiles, Files
+from .tasks import AsyncTasks, Tasks
 
 if TYPE_CHECKING:
     from typing import Any
@@ -26,6 +27,7 @@ class Client(SyncClient):
     files: Files
     canvases: Canvases
     environments: Environments
+    tasks: Tasks
 
     def _setup(self) -> None:
         self.completions = Completions(self)
@@ -35,6 +37,7 @@ class Client(SyncClient):
         #: Version specs fetched for ``check_variables``, by version id (and the version a
         #: canvas or environment resolved to): one fetch per version for this client object.
         self._variable_specs: dict[tuple[str, ...], Any] = {}
+        self.tasks = Tasks(self)
 
     @property
     def with_raw_response(self) -> WithRawResponse:
@@ -53,6 +56,7 @@ class AsyncClient(AsyncClientBase):
     files: AsyncFiles
     canvases: AsyncCanvases
     environments: AsyncEnvironments
+    tasks: AsyncTasks
 
     def _setup(self) -> None:
         self.completions = AsyncCompletions(self)
@@ -60,6 +64,7 @@ class AsyncClient(AsyncClientBase):
         self.canvases = AsyncCanvases(self)
         self.environments = AsyncEnvironments(self)
         self._variable_specs: dict[tuple[str, ...], Any] = {}
+        self.tasks = AsyncTasks(self)
 
     @property
     def with_raw_response(self) -> AsyncWithRawResponse:

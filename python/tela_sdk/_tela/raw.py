@@ -10,6 +10,7 @@ from .._raw import Async, RawFace, Sync, raw_method
 from .canvases import AsyncCanvases, AsyncEnvironments, Canvases, Environments
 from .completions import AsyncCompletions, Completions
 from .files import AsyncFiles, Files
+from .tasks import AsyncTasks, Tasks
 
 if TYPE_CHECKING:
     from .client import AsyncClient, Client
@@ -52,6 +53,15 @@ class EnvironmentsWithRawResponse(RawFace[_M]):
 
     publish = raw_method(Environments.publish, AsyncEnvironments.publish)
     version = raw_method(Environments.version, AsyncEnvironments.version)
+class TasksWithRawResponse(RawFace[_M]):
+    """``client.tasks`` with each call's status and headers (``list`` gives its first page)."""
+
+    create = raw_method(Tasks.create, AsyncTasks.create)
+    get = raw_method(Tasks.get, AsyncTasks.get)
+    list = raw_method(Tasks.list, AsyncTasks.list)
+    query = raw_method(Tasks.query, AsyncTasks.query)
+    update = raw_method(Tasks.update, AsyncTasks.update)
+    approve = raw_method(Tasks.approve, AsyncTasks.approve)
 
 
 class _WithRawResponse(RawFace[_M]):
@@ -65,6 +75,7 @@ class _WithRawResponse(RawFace[_M]):
         self.files: FilesWithRawResponse[_M] = FilesWithRawResponse(client.files)
         self.canvases: CanvasesWithRawResponse[_M] = CanvasesWithRawResponse(client.canvases)
         self.environments: EnvironmentsWithRawResponse[_M] = EnvironmentsWithRawResponse(client.environments)
+        self.tasks: TasksWithRawResponse[_M] = TasksWithRawResponse(client.tasks)
 
 
 WithRawResponse = _WithRawResponse[Sync]

@@ -54,7 +54,7 @@ def wait_args(
     return body, options
 
 
-_R = TypeVar("_R", bound=BaseRun)
+_R = TypeVar("_R", bound="BaseRun | BaseTask")
 #: What a wait polls: a run or a task.
 _W = TypeVar("_W", bound="BaseRun | BaseTask")
 

@@ -174,7 +174,7 @@ pub fn valid_environment_name(name: &str) -> bool {
         })
 }
 
-fn validate_variables(v: &Value) -> Result<()> {
+pub(crate) fn validate_variables(v: &Value) -> Result<()> {
     let Some(vars) = v.as_object() else {
         return Err(Error::InvalidRequest(format!(
             "variables must be a dict of name -> value, got {}.",
@@ -220,7 +220,7 @@ fn validate_file_ref(at: &str, o: &Map<String, Value>) -> Result<()> {
 }
 
 /// Tela POSTs the finished run there, so it must be an absolute http(s) URL with a host.
-fn validate_webhook_url(v: &Value) -> Result<()> {
+pub(crate) fn validate_webhook_url(v: &Value) -> Result<()> {
     let Some(text) = v.as_str() else {
         return Err(Error::InvalidRequest(format!(
             "webhook_url must be a string, got {}.",

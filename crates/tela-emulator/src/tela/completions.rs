@@ -26,7 +26,10 @@ use crate::template;
 /// uses a variable the request did not send would answer with `{{name}}` left in, which
 /// a test would likely not notice. Answered as 400 `MISSING_VARIABLES` instead, naming them;
 /// a canvas's `allow_missing_variables` (or the server-wide flag) turns it off.
-fn missing_variables(target: &Target, variables: &Map<String, Value>) -> Option<Invalid> {
+pub(crate) fn missing_variables(
+    target: &Target,
+    variables: &Map<String, Value>,
+) -> Option<Invalid> {
     let reply = match &target.version.reply {
         registry::Reply::Text(text) => Some(text.as_str()),
         _ => None,

@@ -6,20 +6,21 @@
 //! - `POST /v2/chat/completions`: `request` (the body, checked), `completions` (the handler),
 //!   `answer` (the `chat.completion` object), `stream` (SSE).
 //! - Async runs: `runs/` (their life, store, list query and camelCase rows), `webhook`;
-//!   Workstation tasks (`application_id` runs) read as tasks: `tasks`.
+//!   Workstation tasks (`application_id` runs and `POST /task`, their review, listing and
+//!   query): `tasks/`.
 //! - Canvases, versions and environments: `canvases`.
 //! - Files: `files` (the endpoints and file references in a request), `vault` (the store).
 //! - `envelope`: Tela's error body, also the admin API's.
 
 mod answer;
 mod canvases;
-mod completions;
+pub(crate) mod completions;
 pub(crate) mod envelope;
 pub(crate) mod files;
 mod prompt;
 pub(crate) mod registry;
 mod reply;
-mod request;
+pub(crate) mod request;
 pub(crate) mod runs;
 pub(crate) mod spec;
 mod stream;
@@ -49,6 +50,9 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/prompt-version/{id}", get(canvases::version))
         .route("/environment/version", get(canvases::environment_version))
         .route("/environment/publish-by-name", post(canvases::publish))
+        .route("/task", post(tasks::create).get(tasks::list))
+        .route("/task/query", post(tasks::query))
+        .route("/task/{id}", get(tasks::retrieve).patch(tasks::update))
         .route("/v3/files", post(files::create))
         .route("/v3/files/{id}", get(files::retrieve))
         .route("/v2/file", post(files::create_legacy))

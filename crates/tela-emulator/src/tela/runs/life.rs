@@ -40,9 +40,20 @@ const PRICE_PER_TOKEN: (f64, f64) = (2.5e-6, 1e-5);
 pub(crate) fn start(
     state: Arc<State>,
     target: Target,
-    mut request: CompletionRequest,
+    request: CompletionRequest,
     headers: HeaderMap,
 ) -> Response {
+    json_response(StatusCode::OK, &begin(state, target, request, headers))
+}
+
+/// Records the run and starts its life; returns what the request is answered with: the run
+/// object, or the task object for an application (also what `POST /task` answers).
+pub(crate) fn begin(
+    state: Arc<State>,
+    target: Target,
+    mut request: CompletionRequest,
+    headers: HeaderMap,
+) -> Value {
     let id = ids::uuid();
     let now = unix_ms();
     let application_id = match &request.target {
@@ -90,12 +101,11 @@ pub(crate) fn start(
     tokio::spawn(live(state, id, target, request, headers));
     // An application answers with the task it started (protocol.md §4.3): its `id` is what
     // `GET /task/{id}` reads.
-    let answer = if record_is_task {
+    if record_is_task {
         crate::tela::tasks::task_of(&run)
     } else {
         run
-    };
-    json_response(StatusCode::OK, &answer)
+    }
 }
 
 /// `raw_input`: the request as sent, with the identifying keys always present (null when

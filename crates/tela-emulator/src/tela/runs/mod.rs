@@ -20,7 +20,7 @@ use crate::response::json_response;
 use crate::state::{State, lock};
 use crate::tela::envelope;
 use camel::camel_keys;
-pub(crate) use life::start;
+pub(crate) use life::{begin, start};
 use query::{Filter, ListQuery};
 
 /// `GET /v2/chat/completions/{id}`.

@@ -46,6 +46,9 @@ impl RunRecord {
 #[derive(Default)]
 pub(crate) struct Runs {
     by_id: HashMap<String, RunRecord>,
+    /// What review did to Workstation tasks (name, tags, edits, approval), by task id; the
+    /// run holds the rest (see `tela::tasks`).
+    pub(crate) reviews: HashMap<String, Map<String, Value>>,
 }
 
 impl Runs {
@@ -63,6 +66,14 @@ impl Runs {
             .get(id)
             .filter(|r| r.application_id.is_some())
             .map(|r| r.run.clone())
+    }
+
+    /// The runs of every Workstation task and their app ids.
+    pub(crate) fn task_runs(&self) -> Vec<(&str, &Value)> {
+        self.by_id
+            .values()
+            .filter_map(|r| r.application_id.as_deref().map(|a| (a, &r.run)))
+            .collect()
     }
 
     /// Applies `change` to the run object and stamps `updated_at`; returns the new object.

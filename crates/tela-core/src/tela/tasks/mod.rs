@@ -1,4 +1,7 @@
-//! Workstation tasks (protocol.md §4.3): `GET /task/{id}`, and waiting for a task.
+//! Workstation tasks (protocol.md §4.3, §11): `GET /task/{id}`, waiting for a task, and
+//! `client.tasks`: [`create`](mod@create) (`POST /task`), [`list`](mod@list) (`GET /task`,
+//! `POST /task/query`), [`update`](mod@update) (`PATCH /task/{id}`); [`rows`] reads task
+//! answers in every envelope.
 //!
 //! A `submit` with `application_id` starts a task; Tela's guide polls `GET /task/{id}` with the
 //! id it answered until the task is `completed` or `failed`. A task answer goes through the
@@ -16,7 +19,17 @@ use crate::transport::{CallOptions, Response, path_segment};
 
 use super::runs;
 
+pub mod create;
+pub mod list;
+pub mod rows;
+pub mod update;
+
+pub use create::create;
+pub use list::{list, query};
+pub use update::update;
+
 pub const TASKS_PATH: &str = "/task";
+pub const TASK_QUERY_PATH: &str = "/task/query";
 
 /// How a wait reads a task.
 pub const TASK: Polled = Polled {

@@ -1,36 +1,68 @@
-//! Workstation tasks (protocol.md §4.3). A `POST /v2/chat/completions` with `application_id`
-//! starts a task: the emulator keeps it as the run it also is, under one id, so the task id
-//! the answer carries is both what `GET /task/{id}` reads and the task's `completionRunId`.
-//! The task object is camelCase at the top level; `rawInput` and the user's data keep
-//! their keys (protocol.md §4.4).
+//! Workstation tasks (protocol.md §4.3, §11). A `POST /v2/chat/completions` with
+//! `application_id`, or a `POST /task` (`create`), starts a task: the emulator keeps it as the
+//! run it also is, under one id, so the task id is both what `GET /task/{id}` reads and the
+//! task's `completionRunId`. What review does to a task (its name and tags, output edits,
+//! approval: `review`) is kept beside the run, in `Runs::reviews`. `GET /task` and
+//! `POST /task/query` are in `list`. The task object is camelCase at the top level; `rawInput`
+//! and the user's data keep their keys (protocol.md §4.4).
 //!
 //! Status, as emulated: the run's `created`/`running` are the task's, `succeeded` is
-//! `completed`, `failed` is `failed` (with the run's `error`, an undocumented shape).
+//! `completed`, `failed` is `failed` (with the run's `error`, an undocumented shape). Approval
+//! leaves a `completed` task `completed` and sets `approvedAt`/`approvedBy`.
+
+mod create;
+mod list;
+mod review;
+
+pub(crate) use create::create;
+pub(crate) use list::{list, query};
+pub(crate) use review::update;
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State as Extract};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::response::json_response;
 use crate::state::{State, lock};
 use crate::tela::envelope;
+use crate::tela::runs::store::Runs;
+
+/// Who the emulated API key is: the `createdBy`, `approvedBy` and edit `author` of tasks.
+pub(crate) const API_USER: &str = "api@emulator.tela.local";
 
 /// `GET /task/{id}`.
 pub(crate) async fn retrieve(
     Extract(state): Extract<Arc<State>>,
     Path(id): Path<String>,
 ) -> Response {
-    match lock(&state.runs).get_task(&id) {
-        Some(run) => json_response(StatusCode::OK, &task_of(&run)),
-        None => envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", "Task not found"),
+    match view(&lock(&state.runs), &id) {
+        Some(task) => json_response(StatusCode::OK, &task),
+        None => not_found(),
     }
 }
 
-/// The task view of an application run.
+pub(crate) fn not_found() -> Response {
+    envelope::error(StatusCode::NOT_FOUND, "NOT_FOUND", "Task not found")
+}
+
+/// The task `id` as it is now, review included.
+pub(crate) fn view(runs: &Runs, id: &str) -> Option<Value> {
+    let run = runs.get_task(id)?;
+    Some(task_view(&run, runs.reviews.get(id)))
+}
+
+/// The task view of an application run, before any review.
 pub(crate) fn task_of(run: &Value) -> Value {
+    task_view(run, None)
+}
+
+/// The task view of an application run and what review did to it: `name`, `tags`,
+/// `reference`, `approvedAt`, `approvedBy` and `metadata` replace the run's; `content` is
+/// the edited output (the run's stays as `originalOutputContent`).
+pub(crate) fn task_view(run: &Value, review: Option<&Map<String, Value>>) -> Value {
     let field = |k: &str| run.get(k).cloned().unwrap_or(Value::Null);
     let status = match run.get("status").and_then(Value::as_str) {
         Some("succeeded") => "completed",
@@ -52,19 +84,33 @@ pub(crate) fn task_of(run: &Value) -> Value {
         "status": status,
         "rawInput": raw_input,
         "inputContent": if finished { field("input_content") } else { Value::Null },
-        "outputContent": output,
+        "outputContent": output.clone(),
         "completionRunId": field("id"),
         "workflowRunId": null,
         "sourceType": "prompt",
         "promptVersionId": field("prompt_version_id"),
         "promptApplicationId": field("prompt_application_id"),
         "workspaceId": field("workspace_id"),
-        "tags": [],
+        "tags": raw_input.get("tags").filter(|t| t.is_array()).cloned().unwrap_or(json!([])),
+        "originalOutputContent": output.clone(),
+        "createdBy": API_USER,
+        "approvedBy": null,
+        "approvedAt": null,
+        "metadata": {"editedFields": []},
         "createdAt": field("created_at"),
         "updatedAt": field("updated_at"),
     });
     if let Some(error) = run.get("error") {
         task["error"] = error.clone();
+    }
+    for (k, v) in review.into_iter().flatten() {
+        if k == "content" {
+            if let Some(out) = task["outputContent"].as_object_mut() {
+                out.insert("content".into(), v.clone());
+            }
+        } else {
+            task[k] = v.clone();
+        }
     }
     task
 }
