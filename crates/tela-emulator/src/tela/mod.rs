@@ -41,7 +41,6 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v2/chat/completions", post(completions::create))
         .route("/v2/chat/completions/{id}", get(runs::retrieve))
         .route("/v1/completion-run", get(runs::list))
-        .route("/task/{id}", get(tasks::retrieve))
         .route("/prompt", get(canvases::list))
         .route("/prompt/{id}", get(canvases::get))
         .route("/prompt/{id}/promoted-version", get(canvases::promoted))
