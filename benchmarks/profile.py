@@ -96,7 +96,7 @@ COMPONENTS = [
     ("tokio: scheduler, timers, I/O", ["tokio::", "(driver.rs", "(entry.rs", "(poll_evented", "(harness.rs"]),
 ]
 # A sample whose innermost frame is one of these is time in the kernel, whoever called it.
-SYSCALLS = ("epoll_wait", "writev", "recv", "recvfrom", "read", "write", "getpid", "syscall", "__lll_lock_wait")
+SYSCALLS = ("epoll_wait", "writev", "recv", "recvfrom", "read", "write", "getpid", "syscall", "__lll_lock_wait_private")
 
 
 def components(raw: str) -> list[tuple[str, float]]:
@@ -109,7 +109,7 @@ def components(raw: str) -> list[tuple[str, float]]:
         total += int(count)
         leaf = stack.rsplit(";", 1)[-1]
         if leaf.split(" ", 1)[0] in SYSCALLS:
-            counts["kernel (system calls, lock waits)"] += int(count)
+            counts["kernel (system calls, glibc lock waits)"] += int(count)
             continue
         name = next((n for n, pats in COMPONENTS if any(p in stack for p in pats)), "")
         if not name:
