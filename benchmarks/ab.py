@@ -4,7 +4,8 @@ Each interpreter (a venv with a release wheel of one build) runs `ab_worker.py` 
 alternating which goes first, against the floor server (answers from pre-recorded bytes, in its
 own process) and then against the emulator (end to end). The raw Rust client runs the same
 workloads in the same rounds. Prints the median rate and client CPU per unit of each, and B/A.
-Needs BENCH_FLOORSERVER and BENCH_RAWCLIENT (release builds; see run.sh).
+Needs BENCH_FLOORSERVER and BENCH_RAWCLIENT (release builds; see run.sh). AB_FLOOR_ONLY=1
+skips the emulator rounds. Ends with a verdict on issue 26's goals (B against raw Rust).
 """
 
 from __future__ import annotations
@@ -21,6 +22,18 @@ SECONDS = 3.0
 TEMPLATE = "Summarize: {{document}}"
 VARIABLES = {"document": "Invoice #1042: 3 items, total 1,250 EUR", "lang": "en"}
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Issue 26's goals: B's rate over raw Rust's in the same rounds, and B's client CPU per unit.
+GOALS = {
+    "sequential sync create": 0.9,
+    "async create, 64 in flight": 0.75,
+    "one stream, 100k chunks": 0.8,
+    "200 streams x 50 chunks, sync": 0.8,
+}
+CPU_GOALS = {
+    "sequential sync create": (25.0, "request"),
+    "one stream, 100k chunks": (2.0, "event"),
+    "200 streams x 50 chunks, sync": (2.0, "event"),
+}
 
 
 def worker(python: str, url: str, canvases: list[str]) -> dict[str, list[float]]:
@@ -38,12 +51,13 @@ def worker(python: str, url: str, canvases: list[str]) -> dict[str, list[float]]
 
 def raw(url: str, canvases: list[str]) -> dict[str, list[float]]:
     """The raw Rust client on the workloads it has: its rate and its own CPU per unit."""
-    seq, big, _ = canvases
+    seq, big, small = canvases
     out: dict[str, list[float]] = {}
     for name, args in (
         ("sequential sync create", ["sync", url, seq, str(SECONDS)]),
         ("async create, 64 in flight", ["async", url, seq, str(SECONDS), "64"]),
         ("one stream, 100k chunks", ["stream", url, big]),
+        ("200 streams x 50 chunks, sync", ["streams", url, small, "200"]),
     ):
         got = json.loads(subprocess.run([RAWCLIENT, *args], capture_output=True, text=True, check=True).stdout)
         out[name] = [got["rate"], got["cpu_us"]]
@@ -62,7 +76,10 @@ def main() -> None:
         floor.record(emu, {"canvas_id": big, "stream": True})
         floor.record(emu, {"canvas_id": small, "stream": True})
         canvases = [seq, big, small]
-        for server_name, url in (("floor server", floor.url), ("emulator, end to end", emu.url)):
+        servers = [("floor server", floor.url), ("emulator, end to end", emu.url)]
+        if os.environ.get("AB_FLOOR_ONLY"):
+            servers = servers[:1]
+        for server_name, url in servers:
             runs: dict[str, dict[str, list[list[float]]]] = {names[a]: {}, names[b]: {}, "raw Rust": {}}
             for r in range(rounds):
                 for py in (a, b) if r % 2 == 0 else (b, a):
@@ -76,6 +93,7 @@ def main() -> None:
             head += ["raw Rust rate", "raw CPU µs/unit", "B / raw"]
             print("| " + " | ".join(head) + " |")
             print("|" + "---|" * len(head))
+            verdict: list[str] = []
             for k in runs[names[a]]:
                 ra = statistics.median(x[0] for x in runs[names[a]][k])
                 rb = statistics.median(x[0] for x in runs[names[b]][k])
@@ -89,11 +107,22 @@ def main() -> None:
                 if raw_runs:
                     rr, cr = statistics.median(x[0] for x in raw_runs), statistics.median(x[1] for x in raw_runs)
                     raw_cells = [f"{rr:,.0f}", f"{cr:.1f}", f"{rb / rr:.2f}x"]
+                    if k in GOALS:
+                        goal = GOALS[k]
+                        ok = "met" if rb / rr >= goal else "NOT met"
+                        verdict.append(f"- {k}: B at {rb / rr:.2f}x raw Rust, goal {goal}x: {ok}")
+                if k in CPU_GOALS:
+                    goal, what = CPU_GOALS[k]
+                    ok = "met" if cb <= goal else "NOT met"
+                    verdict.append(f"- {k}: B uses {cb:.1f} µs of client CPU per {what}, goal {goal}: {ok}")
                 print(
                     f"| {k} | {ra:,.0f} | {rb:,.0f} | {rb / ra:.2f}x | {spread} | {ca:.1f} | {cb:.1f} | "
                     + " | ".join(raw_cells)
                     + " |"
                 )
+            if verdict and server_name == "floor server":
+                print("\nVerdict (issue 26 goals, B against raw Rust in the same rounds; on this machine, this run):")
+                print("\n".join(verdict))
         stats = floor.stats()
         cpu, requests, events = stats["cpu_seconds"], stats["requests"], stats["events"]
         print(f"\nfloor server CPU: {cpu:.2f} s for {requests:,.0f} requests and {events:,.0f} events")

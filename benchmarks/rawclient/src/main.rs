@@ -5,6 +5,7 @@
 //! rawclient sync <url> <canvas> <seconds>        sequential requests/s
 //! rawclient async <url> <canvas> <seconds> <n>   requests/s with n in flight
 //! rawclient stream <url> <canvas>                events/s of one stream (JSON parsed per event)
+//! rawclient streams <url> <canvas> <n>           events/s of n short streams, one after another
 //! rawclient base64 <path>                        seconds to build the data: URL of a file
 
 use std::time::{Duration, Instant};
@@ -107,63 +108,88 @@ async fn stream_rate(url: &str, canvas: &str) -> Rate {
     };
     for _ in 0..2 {
         let (start, cpu0) = (Instant::now(), cpu_seconds());
-        let mut resp = c
-            .post(url)
-            .header("Authorization", KEY)
-            .json(&body)
-            .send()
-            .await
-            .expect("send");
-        let (mut carry, mut events, mut done) = (Vec::<u8>::new(), 0u64, false);
-        let mut on_frame = |frame: &[u8]| -> bool {
-            let Some(data) = frame.strip_prefix(b"data: ") else {
-                return false;
-            };
-            if data.starts_with(b"[DONE]") {
-                return true;
-            }
-            let v: Value = serde_json::from_slice(data).expect("event json");
-            events += v["choices"][0]["delta"]["content"].is_string() as u64 | 1;
-            false
-        };
-        while !done {
-            let Some(chunk) = resp.chunk().await.expect("chunk") else {
-                break;
-            };
-            let mut rest: &[u8] = &chunk;
-            if !carry.is_empty() {
-                // Finish the event begun in the last chunk (its end may straddle the seam).
-                let seam = carry.len().saturating_sub(1);
-                carry.extend_from_slice(rest);
-                match blank.find(&carry[seam..]) {
-                    Some(at) => {
-                        let end = seam + at;
-                        done = on_frame(&carry[..end]);
-                        rest = &chunk[end + 2 - (carry.len() - chunk.len())..];
-                        carry.clear();
-                    }
-                    None => continue,
-                }
-            }
-            while !done {
-                match blank.find(rest) {
-                    Some(end) => {
-                        done = on_frame(&rest[..end]);
-                        rest = &rest[end + 2..];
-                    }
-                    None => {
-                        carry.extend_from_slice(rest);
-                        break;
-                    }
-                }
-            }
-        }
+        let events = read_stream(&c, url, &body, &blank).await;
         let this = rate_of(events, start, cpu0);
         if this.rate > best.rate {
             best = this;
         }
     }
     best
+}
+
+/// `n` streams one after another on one client (the 200 short streams workload).
+async fn streams_rate(url: &str, canvas: &str, n: usize) -> Rate {
+    let c = client();
+    let blank = memchr::memmem::Finder::new(b"\n\n");
+    let body = request_body(canvas, true);
+    read_stream(&c, url, &body, &blank).await;
+    let (start, cpu0) = (Instant::now(), cpu_seconds());
+    let mut events = 0;
+    for _ in 0..n {
+        events += read_stream(&c, url, &body, &blank).await;
+    }
+    rate_of(events, start, cpu0)
+}
+
+/// Reads one stream to its end, parsing each event into a `Value`; returns the events.
+async fn read_stream(
+    c: &reqwest::Client,
+    url: &str,
+    body: &Value,
+    blank: &memchr::memmem::Finder<'_>,
+) -> u64 {
+    let mut resp = c
+        .post(url)
+        .header("Authorization", KEY)
+        .json(body)
+        .send()
+        .await
+        .expect("send");
+    let (mut carry, mut events, mut done) = (Vec::<u8>::new(), 0u64, false);
+    let mut on_frame = |frame: &[u8]| -> bool {
+        let Some(data) = frame.strip_prefix(b"data: ") else {
+            return false;
+        };
+        if data.starts_with(b"[DONE]") {
+            return true;
+        }
+        let v: Value = serde_json::from_slice(data).expect("event json");
+        events += v["choices"][0]["delta"]["content"].is_string() as u64 | 1;
+        false
+    };
+    while !done {
+        let Some(chunk) = resp.chunk().await.expect("chunk") else {
+            break;
+        };
+        let mut rest: &[u8] = &chunk;
+        if !carry.is_empty() {
+            // Finish the event begun in the last chunk (its end may straddle the seam).
+            let seam = carry.len().saturating_sub(1);
+            carry.extend_from_slice(rest);
+            match blank.find(&carry[seam..]) {
+                Some(at) => {
+                    let end = seam + at;
+                    done = on_frame(&carry[..end]);
+                    rest = &chunk[end + 2 - (carry.len() - chunk.len())..];
+                    carry.clear();
+                }
+                None => continue,
+            }
+        }
+        while !done {
+            match blank.find(rest) {
+                Some(end) => {
+                    done = on_frame(&rest[..end]);
+                    rest = &rest[end + 2..];
+                }
+                None => {
+                    carry.extend_from_slice(rest);
+                    break;
+                }
+            }
+        }
+    }
+    events
 }
 
 fn request_body(canvas: &str, stream: bool) -> Value {
@@ -212,8 +238,18 @@ fn main() {
             });
             json!({"rate": r.rate, "cpu_us": r.cpu_us})
         }
+        "streams" => {
+            let canvas = arg(3).to_owned();
+            let n: usize = arg(4).parse().unwrap();
+            let r = rt.block_on(async move {
+                tokio::spawn(async move { streams_rate(&endpoint, &canvas, n).await })
+                    .await
+                    .expect("streams task")
+            });
+            json!({"rate": r.rate, "cpu_us": r.cpu_us})
+        }
         "base64" => json!({"seconds": base64_seconds(arg(2))}),
-        other => panic!("unknown mode {other:?}: sync | async | stream | base64"),
+        other => panic!("unknown mode {other:?}: sync | async | stream | streams | base64"),
     };
     println!("{out}");
 }

@@ -72,6 +72,45 @@ pub mod raw {
         serde_json::from_str(text).ok()
     }
 
+    /// Like [`string`], borrowed from the event when it has no escapes (no copy per event).
+    pub fn str_of(raw: &RawValue) -> Option<std::borrow::Cow<'_, str>> {
+        let text = raw.get();
+        if !text.starts_with('"') {
+            return None;
+        }
+        match serde_json::from_str::<&str>(text) {
+            Ok(s) => Some(std::borrow::Cow::Borrowed(s)),
+            Err(_) => serde_json::from_str::<String>(text)
+                .ok()
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// The first item of a JSON list, the rest skipped unparsed: no `Vec` per event.
+    /// Anything but a list fails, as a `Vec` would.
+    pub struct First<'a>(pub Option<&'a RawValue>);
+
+    impl<'de: 'a, 'a> serde::Deserialize<'de> for First<'a> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = First<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a list")
+                }
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<First<'de>, A::Error> {
+                    let first = seq.next_element::<&'de RawValue>()?;
+                    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                    Ok(First(first))
+                }
+            }
+            d.deserialize_seq(V)
+        }
+    }
+
     pub fn is_object(raw: &RawValue) -> bool {
         raw.get().starts_with('{')
     }

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use crate::events::{Batch, End, StreamRules, stream_error};
 use crate::shape::{Rule, Shape};
 use crate::sse::SseEvent;
-use crate::tally::raw::{is_object, string};
+use crate::tally::raw::{First, is_object, str_of, string};
 use crate::tally::{Tally, Total};
 
 const CHOICE_FIELDS: &[(&str, Rule)] =
@@ -90,7 +90,7 @@ pub struct Chunks {
 #[derive(Deserialize)]
 struct Chunk<'a> {
     #[serde(borrow, default)]
-    choices: Option<Vec<&'a RawValue>>,
+    choices: Option<First<'a>>,
     #[serde(borrow, default)]
     message: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -125,12 +125,12 @@ impl Tally for Chunks {
         let Ok(chunk) = serde_json::from_str::<Chunk<'_>>(event) else {
             return;
         };
-        if let Some(first) = chunk.choices.as_deref().and_then(<[_]>::first)
+        if let Some(First(Some(first))) = chunk.choices
             && let Ok(choice) = serde_json::from_str::<Choice<'_>>(first.get())
         {
             if let Some(delta) = choice.delta.filter(|d| is_object(d))
                 && let Ok(delta) = serde_json::from_str::<Delta<'_>>(delta.get())
-                && let Some(text) = delta.content.and_then(string)
+                && let Some(text) = delta.content.and_then(str_of)
             {
                 self.text.push_str(&text);
             }
