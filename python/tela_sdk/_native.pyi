@@ -144,6 +144,19 @@ class NativeEmulator:
     def close(self) -> None: ...
 
 @final
+class NativeTrace:
+    """A call's transport record, filled by the core while the call runs (``trace=`` option)."""
+
+    def __new__(cls) -> NativeTrace: ...
+    def attempts(self, since: int = 0) -> list[dict[str, Any]]: ...
+    @property
+    def first_chunk_ns(self) -> int | None: ...
+    @property
+    def last_chunk_ns(self) -> int | None: ...
+    @property
+    def events(self) -> int: ...
+
+@final
 class NativeFile:
     def __new__(
         cls,
