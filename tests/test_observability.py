@@ -1,0 +1,360 @@
+"""OpenTelemetry spans and metrics, and event hooks, fed by the core's per-attempt record.
+
+Spans and metrics are read with the opentelemetry-sdk's in-memory exporter and metric reader;
+the providers are passed to the client (the global ones can be set once per process)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+
+import tela_sdk
+from tela_sdk.observability import HookRequest, HookResponse
+from tela_sdk.testing import Canvas, Emulator
+
+from .rawserver import RawConn, RawServer, response
+
+
+class Otel:
+    def __init__(self) -> None:
+        self.exporter = InMemorySpanExporter()
+        self.tracer_provider = TracerProvider()
+        self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.reader = InMemoryMetricReader()
+        self.meter_provider = MeterProvider(metric_readers=[self.reader])
+
+    @property
+    def kw(self) -> dict[str, Any]:
+        return {"tracer_provider": self.tracer_provider, "meter_provider": self.meter_provider}
+
+    def spans(self) -> list[ReadableSpan]:
+        return list(self.exporter.get_finished_spans())
+
+    def one(self, name: str) -> ReadableSpan:
+        found = [s for s in self.spans() if s.name == name]
+        assert len(found) == 1, [s.name for s in self.spans()]
+        return found[0]
+
+    def children(self, parent: ReadableSpan) -> list[ReadableSpan]:
+        return [s for s in self.spans() if s.parent is not None and s.parent.span_id == parent.context.span_id]
+
+    def metrics(self) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        data = self.reader.get_metrics_data()
+        for rm in data.resource_metrics if data else []:
+            for sm in rm.scope_metrics:
+                for m in sm.metrics:
+                    out.setdefault(m.name, []).extend(m.data.data_points)
+        return out
+
+
+@pytest.fixture
+def otel() -> Iterator[Otel]:
+    o = Otel()
+    yield o
+    o.tracer_provider.shutdown()
+    o.meter_provider.shutdown()
+
+
+def test_a_call_is_one_client_span_with_genai_attributes_and_an_attempt_child(
+    emulator: Emulator, canvas: Canvas, otel: Otel
+) -> None:
+    with emulator.client(max_retries=0, **otel.kw) as client:
+        out = client.completions.create(canvas_id=canvas.id, variables={"document": "x"})
+    span = otel.one(f"chat {canvas.id}")
+    assert span.kind == SpanKind.CLIENT
+    a = dict(span.attributes or {})
+    assert a["gen_ai.operation.name"] == "chat"
+    assert a["gen_ai.provider.name"] == "tela"
+    assert a["tela.canvas.id"] == canvas.id
+    assert a["server.address"] == "127.0.0.1"
+    assert a["http.response.status_code"] == 200
+    assert a["gen_ai.response.id"] == out.id
+    assert a["tela.request.id"] == out.request_id
+    assert "error.type" not in a
+    (attempt,) = otel.children(span)
+    b = dict(attempt.attributes or {})
+    assert attempt.name == "POST" and b["http.request.resend_count"] == 0
+    assert b["url.full"].endswith("/v2/chat/completions")
+    assert span.start_time <= attempt.start_time <= attempt.end_time <= span.end_time
+    # Nothing of the input or output is captured by default.
+    text = json.dumps([dict(s.attributes or {}) for s in otel.spans()]) + repr([s.events for s in otel.spans()])
+    assert "Summary of x" not in text and '"x"' not in text
+    points = otel.metrics()
+    (duration,) = points["gen_ai.client.operation.duration"]
+    assert duration.count == 1 and dict(duration.attributes)["gen_ai.operation.name"] == "chat"
+
+
+def test_content_is_captured_only_when_asked_and_files_never(
+    emulator: Emulator, canvas: Canvas, otel: Otel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
+    monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
+    with emulator.client(max_retries=0, **otel.kw) as client:
+        client.completions.create(
+            canvas_id=canvas.id,
+            variables={"document": "secret-text", "file": tela_sdk.File(b"%PDF-1.4 filebytes", name="a.pdf")},
+        )
+    a = dict(otel.one(f"chat {canvas.id}").attributes or {})
+    assert "secret-text" in a["gen_ai.input.messages"]
+    assert '"name": "a.pdf"' in a["gen_ai.input.messages"] and "filebytes" not in a["gen_ai.input.messages"]
+    assert "Summary of secret-text" in a["gen_ai.output.messages"]
+    assert "gen_ai.system" not in a  # the latest names only
+
+
+def test_an_error_span(emulator: Emulator, otel: Otel) -> None:
+    with emulator.client(max_retries=0, **otel.kw) as client, pytest.raises(tela_sdk.NotFoundError):
+        client.completions.create(canvas_id="no-such-canvas")
+    span = otel.one("chat no-such-canvas")
+    assert span.status.status_code == StatusCode.ERROR
+    assert dict(span.attributes or {})["error.type"] == "404"
+    assert dict(span.attributes or {})["http.response.status_code"] == 404
+    (attempt,) = otel.children(span)
+    assert attempt.status.status_code == StatusCode.ERROR
+    (duration,) = otel.metrics()["gen_ai.client.operation.duration"]
+    assert dict(duration.attributes)["error.type"] == "404"
+
+
+def _503_then_200(seen: list[RawConn]) -> Any:
+    body = json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8},
+        }
+    ).encode()
+
+    def handler(conn: RawConn) -> None:
+        seen.append(conn)
+        if len(seen) == 1:
+            conn.send(response(503, {"retry-after": "0"}, b'{"error": "busy"}'))
+        else:
+            conn.send(response(200, {"content-type": "application/json", "x-request-id": "req-2"}, body))
+
+    return handler
+
+
+def test_a_retried_call_has_two_attempt_spans_and_sends_traceparent(otel: Otel) -> None:
+    seen: list[RawConn] = []
+    with RawServer(_503_then_200(seen)) as srv:
+        client = tela_sdk.Client(api_key="sk-secret", base_url=srv.url, max_retries=2, trust_env=False, **otel.kw)
+        client.completions.create(canvas_id="c1")
+        client.close()
+        requests = list(srv.requests)
+    span = otel.one("chat c1")
+    first, second = sorted(otel.children(span), key=lambda s: s.start_time or 0)
+    a, b = dict(first.attributes or {}), dict(second.attributes or {})
+    assert a["http.request.resend_count"] == 0 and a["http.response.status_code"] == 503
+    assert a["error.type"] == "503" and first.status.status_code == StatusCode.ERROR
+    assert b["http.request.resend_count"] == 1 and b["http.response.status_code"] == 200
+    assert b["tela.retry.reason"] == "HTTP 503" and b["tela.retry.backoff"] >= 0
+    assert (first.end_time or 0) <= (second.start_time or 0)
+    s = dict(span.attributes or {})
+    assert s["gen_ai.usage.input_tokens"] == 3 and s["gen_ai.usage.output_tokens"] == 5
+    assert s["tela.request.id"] == "req-2"
+    # W3C trace context: the call span's, on every attempt.
+    trace_id = format(span.context.trace_id, "032x")
+    span_id = format(span.context.span_id, "016x")
+    flags = format(span.context.trace_flags, "02x")
+    assert [r.headers["traceparent"] for r in requests] == [f"00-{trace_id}-{span_id}-{flags}"] * 2
+    tokens = otel.metrics()["gen_ai.client.token.usage"]
+    assert sorted((dict(p.attributes)["gen_ai.token.type"], p.sum) for p in tokens) == [("input", 3), ("output", 5)]
+
+
+def test_the_current_span_is_the_parent(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
+    tracer = otel.tracer_provider.get_tracer("app")
+    with emulator.client(max_retries=0, **otel.kw) as client, tracer.start_as_current_span("handler") as parent:
+        client.completions.create(canvas_id=canvas.id, variables={"document": "x"})
+    call = otel.one(f"chat {canvas.id}")
+    assert call.parent is not None and call.parent.span_id == parent.get_span_context().span_id
+
+
+def test_a_stream_records_time_to_first_chunk_and_events(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
+    with emulator.client(max_retries=0, **otel.kw) as client:
+        with client.completions.create(canvas_id=canvas.id, variables={"document": "x"}, stream=True) as stream:
+            events = list(stream)
+    span = otel.one(f"chat {canvas.id}")
+    a = dict(span.attributes or {})
+    assert a["tela.stream.events"] == len(events) > 0
+    assert 0 <= a["tela.stream.time_to_first_chunk"] <= (span.end_time - span.start_time) / 1e9
+    (ttfc,) = otel.metrics()["tela.client.time_to_first_chunk"]
+    assert ttfc.count == 1
+    assert not span.events  # chunk events only on request
+
+
+def test_chunk_span_events_on_request(
+    emulator: Emulator, canvas: Canvas, otel: Otel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELA_OTEL_CHUNK_EVENTS", "true")
+    with emulator.client(max_retries=0, **otel.kw) as client:
+        events = list(client.completions.create(canvas_id=canvas.id, variables={"document": "x"}, stream=True))
+    span = otel.one(f"chat {canvas.id}")
+    assert [e.name for e in span.events] == ["gen_ai.chunk"] * len(events)
+
+
+def test_a_vault_upload_has_its_own_span(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
+    with emulator.client(max_retries=0, upload="vault", **otel.kw) as client:
+        client.completions.create(canvas_id=canvas.id, variables={"document": tela_sdk.File(b"abc" * 100, name="a.txt")})
+    span = otel.one(f"chat {canvas.id}")
+    kids = otel.children(span)
+    (upload,) = [s for s in kids if s.name == "upload"]
+    a = dict(upload.attributes or {})
+    assert a["tela.upload.bytes"] == 300 and a["tela.upload.duration"] >= 0
+    assert "signature" not in a["url.full"].lower() or "[REDACTED]" in a["url.full"]
+    assert [s.name for s in sorted(kids, key=lambda s: s.start_time or 0)][-1] == "POST"
+
+
+def test_a_run_wait_has_a_span_per_poll(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
+    with emulator.client(max_retries=0, **otel.kw) as client:
+        run = client.completions.submit(canvas_id=canvas.id, variables={"document": "x"})
+        run.wait(timeout=60)
+    submit = otel.one(f"completions.submit {canvas.id}")
+    assert dict(submit.attributes or {})["tela.run.id"] == run.id
+    (wait,) = [s for s in otel.spans() if s.name.startswith("runs.wait")]
+    polls = otel.children(wait)
+    assert polls and all(p.name == "poll GET" for p in polls)
+
+
+def test_async_spans(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
+    async def main() -> None:
+        async with emulator.async_client(max_retries=0, **otel.kw) as client:
+            await client.completions.create(canvas_id=canvas.id, variables={"document": "x"})
+            stream = await client.completions.create(canvas_id=canvas.id, variables={"document": "y"}, stream=True)
+            async for _ in stream:
+                pass
+
+    asyncio.run(main())
+    spans = [s for s in otel.spans() if s.name == f"chat {canvas.id}"]
+    assert len(spans) == 2
+    assert any("tela.stream.events" in dict(s.attributes or {}) for s in spans)
+
+
+def test_dify_spans(emulator: Emulator, otel: Otel) -> None:
+    app = emulator.add_dify_app(mode="chat")
+    with emulator.dify_client(app, max_retries=0, **otel.kw) as dify:
+        dify.chat_messages.create(query="hi", user="u1")
+    span = otel.one("chat")
+    a = dict(span.attributes or {})
+    assert a["gen_ai.provider.name"] == "dify" and a["dify.app.mode"] == "chat"
+
+
+# --- hooks ---------------------------------------------------------------------------------------
+
+
+def test_hooks_see_every_attempt_in_order_with_secrets_redacted() -> None:
+    seen: list[RawConn] = []
+    calls: list[Any] = []
+    hooks = {
+        "request": [lambda r: calls.append(("request", r))],
+        "response": [lambda r: calls.append(("response", r))],
+    }
+    with RawServer(_503_then_200(seen)) as srv:
+        client = tela_sdk.Client(
+            api_key="sk-secret",
+            base_url=srv.url.replace("http://", "http://user:pw@"),
+            max_retries=2,
+            trust_env=False,
+            event_hooks=hooks,
+            default_headers={"x-api-key": "sk-other"},
+        )
+        client.completions.create(canvas_id="c1", extra_query={"token": "t0ken", "page": "2"})
+        client.close()
+    assert [(k, r.attempt) for k, r in calls] == [("request", 1), ("response", 1), ("request", 2), ("response", 2)]
+    req: HookRequest = calls[0][1]
+    assert req.method == "POST" and "/v2/chat/completions" in req.url and "page=2" in req.url
+    assert req.headers["authorization"] == "[REDACTED]" and req.headers["x-api-key"] == "[REDACTED]"
+    assert "traceparent" not in req.headers  # no tracer: nothing added
+    resp: HookResponse = calls[3][1]
+    assert resp.status_code == 200 and resp.elapsed >= 0 and resp.headers["x-request-id"] == "req-2"
+    assert calls[1][1].status_code == 503
+    text = repr([(r.url, dict(r.headers)) for _, r in calls])
+    assert "sk-secret" not in text and "sk-other" not in text and "pw" not in text and "t0ken" not in text
+    with pytest.raises(AttributeError):
+        req.attempt = 5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        req.headers["x"] = "y"  # type: ignore[index]
+
+
+def test_a_hook_that_raises_goes_to_unraisablehook_and_the_call_goes_on(
+    emulator: Emulator, canvas: Canvas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reported: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(u.exc_value))
+    after: list[int] = []
+
+    def bad(r: Any) -> None:
+        raise RuntimeError("hook failed")
+
+    hooks = {"request": [bad, lambda r: after.append(r.attempt)]}
+    with emulator.client(max_retries=0, event_hooks=hooks) as client:
+        out = client.completions.create(canvas_id=canvas.id, variables={"document": "x"})
+    assert out.choices[0].message.content == "Summary of x"
+    assert [str(e) for e in reported] == ["hook failed"]
+    assert after == [1]
+
+
+def test_the_upload_put_reaches_the_hooks(emulator: Emulator, canvas: Canvas) -> None:
+    methods: list[str] = []
+    with emulator.client(max_retries=0, upload="vault", event_hooks={"request": [lambda r: methods.append(r.method)]}) as client:
+        client.completions.create(canvas_id=canvas.id, variables={"document": tela_sdk.File(b"abc", name="a.txt")})
+    assert methods == ["POST", "PUT", "POST"]
+
+
+def test_async_clients_take_coroutine_hooks(emulator: Emulator, canvas: Canvas) -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def on_request(r: HookRequest) -> None:
+        await asyncio.sleep(0)
+        seen.append(("request", r.attempt))
+
+    def on_response(r: HookResponse) -> None:
+        seen.append(("response", r.status_code))
+
+    async def main() -> None:
+        hooks = {"request": [on_request], "response": [on_response]}
+        async with emulator.async_client(max_retries=0, event_hooks=hooks) as client:
+            await client.completions.create(canvas_id=canvas.id, variables={"document": "x"})
+            copy = client.with_options(timeout=30)
+            await copy.completions.create(canvas_id=canvas.id, variables={"document": "y"})
+
+    asyncio.run(main())
+    assert seen == [("request", 1), ("response", 200)] * 2
+
+
+def test_bad_hooks_are_refused_before_any_request() -> None:
+    async def coro(r: Any) -> None:
+        pass
+
+    with pytest.raises(tela_sdk.ConfigurationError, match="coroutine"):
+        tela_sdk.Client(api_key="k", event_hooks={"request": [coro]})
+    with pytest.raises(tela_sdk.ConfigurationError, match='"request" and "response"'):
+        tela_sdk.Client(api_key="k", event_hooks={"requests": []})
+    with pytest.raises(tela_sdk.ConfigurationError, match="list of functions"):
+        tela_sdk.Client(api_key="k", event_hooks={"request": print})  # type: ignore[dict-item]
+    with pytest.raises(tela_sdk.ConfigurationError, match="TracerProvider"):
+        tela_sdk.Client(api_key="k", tracer_provider=object())
+
+
+def test_without_hooks_or_opentelemetry_nothing_is_loaded(emulator: Emulator, canvas: Canvas) -> None:
+    code = (
+        "import sys, tela_sdk\n"
+        f"with tela_sdk.Client(base_url={emulator.url!r}, api_key='test-key', trust_env=False) as c:\n"
+        f"    c.completions.create(canvas_id={canvas.id!r}, variables={{'document': 'x'}})\n"
+        "print(sorted(m for m in ('opentelemetry', 'tela_sdk.observability') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
