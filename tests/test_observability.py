@@ -358,3 +358,15 @@ def test_without_hooks_or_opentelemetry_nothing_is_loaded(emulator: Emulator, ca
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_batch_is_one_parent_span_over_its_items(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
+    items = [{"variables": {"document": str(i)}} for i in range(3)]
+    with emulator.client(max_retries=0, **otel.kw) as client:
+        results = client.completions.batch(items, canvas_id=canvas.id, progress=False)
+    assert all(r.ok for r in results)
+    batch = otel.one("batch completions.create")
+    assert dict(batch.attributes or {})["tela.batch.items"] == 3
+    calls = [s for s in otel.spans() if s.name == f"chat {canvas.id}"]
+    assert len(calls) == 3
+    assert all(c.parent is not None and c.parent.span_id == batch.context.span_id for c in calls)

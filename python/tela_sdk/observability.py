@@ -727,3 +727,36 @@ async def astream(resource: Any, op: str, body: dict[str, Any], options: Mapping
         raise
     await Watch.arun_hooks(w.attempts_done())
     return WatchedStream(native, w)
+
+
+class batch_span:  # noqa: N801 (a context manager used like a function)
+    """One parent span over a batch's items (the current span while they run), when the
+    client traces; nothing otherwise."""
+
+    def __init__(self, client: Any, items: int, concurrency: int) -> None:
+        self.span: Any = None
+        self.scope: Any = None
+        settings: Settings | None = getattr(client, "_observe", None)
+        provider = settings.tracer_provider if settings is not None else None
+        if provider is None and "opentelemetry.trace" in sys.modules:
+            provider = _global_tracer_provider()
+        if provider is None:
+            return
+        from opentelemetry.trace import SpanKind
+
+        self.span = provider.get_tracer("tela_sdk", _version()).start_span(
+            "batch completions.create",
+            kind=SpanKind.INTERNAL,
+            attributes={"tela.batch.items": items, "tela.batch.concurrency": concurrency},
+        )
+
+    def __enter__(self) -> None:
+        if self.span is not None:
+            from opentelemetry import trace
+
+            self.scope = trace.use_span(self.span, end_on_exit=True, record_exception=True)
+            self.scope.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.scope is not None:
+            self.scope.__exit__(*exc)
