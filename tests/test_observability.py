@@ -27,6 +27,20 @@ from tela_sdk.testing import Canvas, Emulator
 from .rawserver import RawConn, RawServer, response
 
 
+def attrs(span: Any) -> dict[str, Any]:
+    return dict(span.attributes or {})
+
+
+def start(span: ReadableSpan) -> int:
+    assert span.start_time is not None
+    return span.start_time
+
+
+def end(span: ReadableSpan) -> int:
+    assert span.end_time is not None
+    return span.end_time
+
+
 class Otel:
     def __init__(self) -> None:
         self.exporter = InMemorySpanExporter()
@@ -75,7 +89,7 @@ def test_a_call_is_one_client_span_with_genai_attributes_and_an_attempt_child(
         out = client.completions.create(canvas_id=canvas.id, variables={"document": "x"})
     span = otel.one(f"chat {canvas.id}")
     assert span.kind == SpanKind.CLIENT
-    a = dict(span.attributes or {})
+    a = attrs(span)
     assert a["gen_ai.operation.name"] == "chat"
     assert a["gen_ai.provider.name"] == "tela"
     assert a["tela.canvas.id"] == canvas.id
@@ -85,16 +99,19 @@ def test_a_call_is_one_client_span_with_genai_attributes_and_an_attempt_child(
     assert a["tela.request.id"] == out.request_id
     assert "error.type" not in a
     (attempt,) = otel.children(span)
-    b = dict(attempt.attributes or {})
-    assert attempt.name == "POST" and b["http.request.resend_count"] == 0
+    b = attrs(attempt)
+    assert attempt.name == "POST"
+    assert b["http.request.resend_count"] == 0
     assert b["url.full"].endswith("/v2/chat/completions")
-    assert span.start_time <= attempt.start_time <= attempt.end_time <= span.end_time
+    assert start(span) <= start(attempt) <= end(attempt) <= end(span)
     # Nothing of the input or output is captured by default.
-    text = json.dumps([dict(s.attributes or {}) for s in otel.spans()]) + repr([s.events for s in otel.spans()])
-    assert "Summary of x" not in text and '"x"' not in text
+    text = json.dumps([attrs(s) for s in otel.spans()]) + repr([s.events for s in otel.spans()])
+    assert "Summary of x" not in text
+    assert '"x"' not in text
     points = otel.metrics()
     (duration,) = points["gen_ai.client.operation.duration"]
-    assert duration.count == 1 and dict(duration.attributes)["gen_ai.operation.name"] == "chat"
+    assert duration.count == 1
+    assert dict(duration.attributes)["gen_ai.operation.name"] == "chat"
 
 
 def test_content_is_captured_only_when_asked_and_files_never(
@@ -107,9 +124,10 @@ def test_content_is_captured_only_when_asked_and_files_never(
             canvas_id=canvas.id,
             variables={"document": "secret-text", "file": tela_sdk.File(b"%PDF-1.4 filebytes", name="a.pdf")},
         )
-    a = dict(otel.one(f"chat {canvas.id}").attributes or {})
+    a = attrs(otel.one(f"chat {canvas.id}"))
     assert "secret-text" in a["gen_ai.input.messages"]
-    assert '"name": "a.pdf"' in a["gen_ai.input.messages"] and "filebytes" not in a["gen_ai.input.messages"]
+    assert '"name": "a.pdf"' in a["gen_ai.input.messages"]
+    assert "filebytes" not in a["gen_ai.input.messages"]
     assert "Summary of secret-text" in a["gen_ai.output.messages"]
     assert "gen_ai.system" not in a  # the latest names only
 
@@ -119,8 +137,8 @@ def test_an_error_span(emulator: Emulator, otel: Otel) -> None:
         client.completions.create(canvas_id="no-such-canvas")
     span = otel.one("chat no-such-canvas")
     assert span.status.status_code == StatusCode.ERROR
-    assert dict(span.attributes or {})["error.type"] == "404"
-    assert dict(span.attributes or {})["http.response.status_code"] == 404
+    assert attrs(span)["error.type"] == "404"
+    assert attrs(span)["http.response.status_code"] == 404
     (attempt,) = otel.children(span)
     assert attempt.status.status_code == StatusCode.ERROR
     (duration,) = otel.metrics()["gen_ai.client.operation.duration"]
@@ -157,14 +175,19 @@ def test_a_retried_call_has_two_attempt_spans_and_sends_traceparent(otel: Otel) 
         requests = list(srv.requests)
     span = otel.one("chat c1")
     first, second = sorted(otel.children(span), key=lambda s: s.start_time or 0)
-    a, b = dict(first.attributes or {}), dict(second.attributes or {})
-    assert a["http.request.resend_count"] == 0 and a["http.response.status_code"] == 503
-    assert a["error.type"] == "503" and first.status.status_code == StatusCode.ERROR
-    assert b["http.request.resend_count"] == 1 and b["http.response.status_code"] == 200
-    assert b["tela.retry.reason"] == "HTTP 503" and b["tela.retry.backoff"] >= 0
+    a, b = attrs(first), attrs(second)
+    assert a["http.request.resend_count"] == 0
+    assert a["http.response.status_code"] == 503
+    assert a["error.type"] == "503"
+    assert first.status.status_code == StatusCode.ERROR
+    assert b["http.request.resend_count"] == 1
+    assert b["http.response.status_code"] == 200
+    assert b["tela.retry.reason"] == "HTTP 503"
+    assert b["tela.retry.backoff"] >= 0
     assert (first.end_time or 0) <= (second.start_time or 0)
-    s = dict(span.attributes or {})
-    assert s["gen_ai.usage.input_tokens"] == 3 and s["gen_ai.usage.output_tokens"] == 5
+    s = attrs(span)
+    assert s["gen_ai.usage.input_tokens"] == 3
+    assert s["gen_ai.usage.output_tokens"] == 5
     assert s["tela.request.id"] == "req-2"
     # W3C trace context: the call span's, on every attempt.
     trace_id = format(span.context.trace_id, "032x")
@@ -180,17 +203,20 @@ def test_the_current_span_is_the_parent(emulator: Emulator, canvas: Canvas, otel
     with emulator.client(max_retries=0, **otel.kw) as client, tracer.start_as_current_span("handler") as parent:
         client.completions.create(canvas_id=canvas.id, variables={"document": "x"})
     call = otel.one(f"chat {canvas.id}")
-    assert call.parent is not None and call.parent.span_id == parent.get_span_context().span_id
+    assert call.parent is not None
+    assert call.parent.span_id == parent.get_span_context().span_id
 
 
 def test_a_stream_records_time_to_first_chunk_and_events(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
-    with emulator.client(max_retries=0, **otel.kw) as client:
-        with client.completions.create(canvas_id=canvas.id, variables={"document": "x"}, stream=True) as stream:
-            events = list(stream)
+    with (
+        emulator.client(max_retries=0, **otel.kw) as client,
+        client.completions.create(canvas_id=canvas.id, variables={"document": "x"}, stream=True) as stream,
+    ):
+        events = list(stream)
     span = otel.one(f"chat {canvas.id}")
-    a = dict(span.attributes or {})
+    a = attrs(span)
     assert a["tela.stream.events"] == len(events) > 0
-    assert 0 <= a["tela.stream.time_to_first_chunk"] <= (span.end_time - span.start_time) / 1e9
+    assert 0 <= a["tela.stream.time_to_first_chunk"] <= (end(span) - start(span)) / 1e9
     (ttfc,) = otel.metrics()["tela.client.time_to_first_chunk"]
     assert ttfc.count == 1
     assert not span.events  # chunk events only on request
@@ -208,12 +234,15 @@ def test_chunk_span_events_on_request(
 
 def test_a_vault_upload_has_its_own_span(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
     with emulator.client(max_retries=0, upload="vault", **otel.kw) as client:
-        client.completions.create(canvas_id=canvas.id, variables={"document": tela_sdk.File(b"abc" * 100, name="a.txt")})
+        client.completions.create(
+            canvas_id=canvas.id, variables={"document": tela_sdk.File(b"abc" * 100, name="a.txt")}
+        )
     span = otel.one(f"chat {canvas.id}")
     kids = otel.children(span)
     (upload,) = [s for s in kids if s.name == "upload"]
-    a = dict(upload.attributes or {})
-    assert a["tela.upload.bytes"] == 300 and a["tela.upload.duration"] >= 0
+    a = attrs(upload)
+    assert a["tela.upload.bytes"] == 300
+    assert a["tela.upload.duration"] >= 0
     assert "signature" not in a["url.full"].lower() or "[REDACTED]" in a["url.full"]
     assert [s.name for s in sorted(kids, key=lambda s: s.start_time or 0)][-1] == "POST"
 
@@ -223,10 +252,11 @@ def test_a_run_wait_has_a_span_per_poll(emulator: Emulator, canvas: Canvas, otel
         run = client.completions.submit(canvas_id=canvas.id, variables={"document": "x"})
         run.wait(timeout=60)
     submit = otel.one(f"completions.submit {canvas.id}")
-    assert dict(submit.attributes or {})["tela.run.id"] == run.id
+    assert attrs(submit)["tela.run.id"] == run.id
     (wait,) = [s for s in otel.spans() if s.name.startswith("runs.wait")]
     polls = otel.children(wait)
-    assert polls and all(p.name == "poll GET" for p in polls)
+    assert polls
+    assert all(p.name == "poll GET" for p in polls)
 
 
 def test_async_spans(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
@@ -240,7 +270,7 @@ def test_async_spans(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
     asyncio.run(main())
     spans = [s for s in otel.spans() if s.name == f"chat {canvas.id}"]
     assert len(spans) == 2
-    assert any("tela.stream.events" in dict(s.attributes or {}) for s in spans)
+    assert any("tela.stream.events" in attrs(s) for s in spans)
 
 
 def test_dify_spans(emulator: Emulator, otel: Otel) -> None:
@@ -248,8 +278,9 @@ def test_dify_spans(emulator: Emulator, otel: Otel) -> None:
     with emulator.dify_client(app, max_retries=0, **otel.kw) as dify:
         dify.chat_messages.create(query="hi", user="u1")
     span = otel.one("chat")
-    a = dict(span.attributes or {})
-    assert a["gen_ai.provider.name"] == "dify" and a["dify.app.mode"] == "chat"
+    a = attrs(span)
+    assert a["gen_ai.provider.name"] == "dify"
+    assert a["dify.app.mode"] == "chat"
 
 
 # --- hooks ---------------------------------------------------------------------------------------
@@ -275,16 +306,24 @@ def test_hooks_see_every_attempt_in_order_with_secrets_redacted() -> None:
         client.close()
     assert [(k, r.attempt) for k, r in calls] == [("request", 1), ("response", 1), ("request", 2), ("response", 2)]
     req: HookRequest = calls[0][1]
-    assert req.method == "POST" and "/v2/chat/completions" in req.url and "page=2" in req.url
-    assert req.headers["authorization"] == "[REDACTED]" and req.headers["x-api-key"] == "[REDACTED]"
+    assert req.method == "POST"
+    assert "/v2/chat/completions" in req.url
+    assert "page=2" in req.url
+    assert req.headers["authorization"] == "[REDACTED]"
+    assert req.headers["x-api-key"] == "[REDACTED]"
     assert "traceparent" not in req.headers  # no tracer: nothing added
     resp: HookResponse = calls[3][1]
-    assert resp.status_code == 200 and resp.elapsed >= 0 and resp.headers["x-request-id"] == "req-2"
+    assert resp.status_code == 200
+    assert resp.elapsed >= 0
+    assert resp.headers["x-request-id"] == "req-2"
     assert calls[1][1].status_code == 503
     text = repr([(r.url, dict(r.headers)) for _, r in calls])
-    assert "sk-secret" not in text and "sk-other" not in text and "pw" not in text and "t0ken" not in text
+    assert "sk-secret" not in text
+    assert "sk-other" not in text
+    assert "pw" not in text
+    assert "t0ken" not in text
     with pytest.raises(AttributeError):
-        req.attempt = 5  # type: ignore[misc]
+        req.attempt = 5
     with pytest.raises(TypeError):
         req.headers["x"] = "y"  # type: ignore[index]
 
@@ -309,7 +348,9 @@ def test_a_hook_that_raises_goes_to_unraisablehook_and_the_call_goes_on(
 
 def test_the_upload_put_reaches_the_hooks(emulator: Emulator, canvas: Canvas) -> None:
     methods: list[str] = []
-    with emulator.client(max_retries=0, upload="vault", event_hooks={"request": [lambda r: methods.append(r.method)]}) as client:
+    with emulator.client(
+        max_retries=0, upload="vault", event_hooks={"request": [lambda r: methods.append(r.method)]}
+    ) as client:
         client.completions.create(canvas_id=canvas.id, variables={"document": tela_sdk.File(b"abc", name="a.txt")})
     assert methods == ["POST", "PUT", "POST"]
 
@@ -366,7 +407,7 @@ def test_a_batch_is_one_parent_span_over_its_items(emulator: Emulator, canvas: C
         results = client.completions.batch(items, canvas_id=canvas.id, progress=False)
     assert all(r.ok for r in results)
     batch = otel.one("batch completions.create")
-    assert dict(batch.attributes or {})["tela.batch.items"] == 3
+    assert attrs(batch)["tela.batch.items"] == 3
     calls = [s for s in otel.spans() if s.name == f"chat {canvas.id}"]
     assert len(calls) == 3
     assert all(c.parent is not None and c.parent.span_id == batch.context.span_id for c in calls)

@@ -369,9 +369,7 @@ class BaseClient:
         if event_hooks is not None or tracer_provider is not None or meter_provider is not None:
             from .observability import Settings
 
-            self._observe = Settings(
-                event_hooks, tracer_provider, meter_provider, isinstance(self, AsyncClientBase)
-            )
+            self._observe = Settings(event_hooks, tracer_provider, meter_provider, isinstance(self, AsyncClientBase))
         _warn_if_key_in_clear(self._native)
 
     def _bind(self, native: NativeClient, config: tuple[dict[str, Any], ...]) -> None:

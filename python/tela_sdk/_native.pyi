@@ -21,6 +21,7 @@ __all__ = [
     "NativeEmulator",
     "NativeFile",
     "NativeStream",
+    "NativeTrace",
     "_shutdown",
     "__version__",
 ]

@@ -18,6 +18,7 @@ call goes on. ``AsyncClient`` also takes coroutine functions, awaited in turn.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
@@ -129,12 +130,13 @@ class Settings:
                     'event_hooks must be a dict like {"request": [fn], "response": [fn]}, '
                     f"not {type(event_hooks).__name__}"
                 )
-            for kind, fns in event_hooks.items():
+            for kind, given in event_hooks.items():
                 if kind not in _HOOK_KINDS:
                     raise ConfigurationError(f'event_hooks takes the keys "request" and "response", not {kind!r}')
-                if callable(fns) or isinstance(fns, (str, bytes)):
-                    raise ConfigurationError(f'event_hooks["{kind}"] must be a list of functions, not one function')
-                fns = tuple(fns)
+                value: Any = given
+                if callable(value) or isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                    raise ConfigurationError(f'event_hooks["{kind}"] must be a list of functions, not {value!r}')
+                fns = tuple(value)
                 for fn in fns:
                     if not callable(fn):
                         raise ConfigurationError(f'event_hooks["{kind}"] holds {fn!r}, which is not callable')
@@ -591,10 +593,8 @@ class Watch:
             self.stream_attrs["tela.stream.time_to_first_chunk"] = (first - self._first_ns()) / 1e9
         self.stream_attrs["tela.stream.events"] = self.trace.events
         totals: Any = None
-        try:
+        with contextlib.suppress(Exception):
             totals = native.tally()
-        except Exception:
-            pass
         self.finish(totals, error, native.request_id)
 
     def chunks(self, batch: list[Any]) -> None:
@@ -729,7 +729,7 @@ async def astream(resource: Any, op: str, body: dict[str, Any], options: Mapping
     return WatchedStream(native, w)
 
 
-class batch_span:  # noqa: N801 (a context manager used like a function)
+class batch_span:
     """One parent span over a batch's items (the current span while they run), when the
     client traces; nothing otherwise."""
 
