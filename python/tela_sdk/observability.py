@@ -611,13 +611,23 @@ class Watch:
             self.span.add_event("gen_ai.chunk", attrs, timestamp=now)
 
 
+_NOTHING = Settings(None, None, None, False)
+
+
 def watch(client: Any, op: str, body: Mapping[str, Any]) -> Watch | None:
     """The call's watch, or None when nothing (no hook, no tracer, no meter) wants it."""
-    settings: Settings | None = getattr(client, "_observe", None)
-    if settings is None:
-        settings = Settings(None, None, None, False)
-    w = Watch(settings, client._api, client._native.base_url, op, body)
-    return w if w.active else None
+    settings: Settings = getattr(client, "_observe", None) or _NOTHING
+    if (
+        not settings.has_hooks
+        and settings.tracer_provider is None
+        and settings.meter_provider is None
+        and (
+            "opentelemetry.trace" not in sys.modules
+            or (_global_tracer_provider() is None and _global_meter_provider() is None)
+        )
+    ):
+        return None
+    return Watch(settings, client._api, client._native.base_url, op, body)
 
 
 class WatchedStream:
