@@ -411,3 +411,33 @@ def test_a_batch_is_one_parent_span_over_its_items(emulator: Emulator, canvas: C
     calls = [s for s in otel.spans() if s.name == f"chat {canvas.id}"]
     assert len(calls) == 3
     assert all(c.parent is not None and c.parent.span_id == batch.context.span_id for c in calls)
+
+
+def test_the_readme_fastapi_app_traces_its_call_inside_the_request(emulator: Emulator) -> None:
+    """The README's FastAPI block, as printed: the console exporter shows the SDK's span in
+    the trace of the web request (its parent is FastAPI's endpoint span)."""
+    import os
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("\n## Observability\n") :]
+    section = section[: section.index("\n## ", 1)]
+    block = re.findall(r"^```python\n(.*?)^```$", section, flags=re.M | re.S)[0]
+    emulator.add_canvas(id="readme-canvas", template="Summarize: {{document}}", reply="Summary of {{document}}")
+    env = {**os.environ, "TELA_BASE_URL": emulator.url, "TELA_API_KEY": emulator.api_key}
+    code = "CANVAS_ID = 'readme-canvas'\n" + block
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "{'summary': 'Summary of Q3 report'}" in out.stdout
+    spans, pos, decoder = [], 0, json.JSONDecoder()
+    while (pos := out.stdout.find("{\n", pos)) != -1:  # the exporter's JSON spans, one after another
+        span, pos = decoder.raw_decode(out.stdout, pos)
+        spans.append(span)
+    by_name = {s["name"]: s for s in spans}
+    call = by_name["chat readme-canvas"]
+    assert call["kind"] == "SpanKind.CLIENT"
+    assert by_name["POST"]["parent_id"] == call["context"]["span_id"]
+    parents = {s["context"]["span_id"]: s for s in spans}
+    assert call["parent_id"] in parents  # inside the web request's trace
+    assert {s["context"]["trace_id"] for s in spans} == {call["context"]["trace_id"]}
