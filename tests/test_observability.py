@@ -441,3 +441,24 @@ def test_the_readme_fastapi_app_traces_its_call_inside_the_request(emulator: Emu
     parents = {s["context"]["span_id"]: s for s in spans}
     assert call["parent_id"] in parents  # inside the web request's trace
     assert {s["context"]["trace_id"] for s in spans} == {call["context"]["trace_id"]}
+
+
+def test_an_async_wait_hooks_every_poll(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
+    polls: list[str] = []
+
+    async def on_response(r: HookResponse) -> None:
+        await asyncio.sleep(0)
+        polls.append(f"{r.method} {r.status_code}")
+
+    async def main() -> None:
+        hooks = {"response": [on_response]}
+        async with emulator.async_client(max_retries=0, event_hooks=hooks, **otel.kw) as client:
+            run = await client.completions.submit(canvas_id=canvas.id, variables={"document": "x"})
+            await run.wait(timeout=60)
+
+    asyncio.run(main())
+    assert polls[0] == "POST 200"
+    assert len(polls) >= 2
+    assert set(polls[1:]) == {"GET 200"}
+    (wait,) = [s for s in otel.spans() if s.name.startswith("runs.wait")]
+    assert len(otel.children(wait)) == len(polls) - 1

@@ -668,6 +668,26 @@ class WatchedStream:
             self._end(exc)
             raise
 
+    async def anext_batch(self) -> Any:
+        """The async read of a run's or task's wait: its late attempts' coroutine hooks are
+        awaited here, in turn, before the end is reported."""
+        try:
+            batch = await self._stream.anext_batch()
+        except BaseException as exc:
+            await self._aend(exc)
+            raise
+        if batch is None:
+            await self._aend(None)
+        else:
+            self._watch.chunks(batch)
+        return batch
+
+    async def _aend(self, error: BaseException | None) -> None:
+        w = self._watch
+        if not w.ended:
+            await Watch.arun_hooks(w.attempts_done())
+            w.stream_ended(self._stream, error)
+
     def close(self) -> None:
         self._stream.close()
         self._end(None)
