@@ -462,3 +462,23 @@ def test_an_async_wait_hooks_every_poll(emulator: Emulator, canvas: Canvas, otel
     assert set(polls[1:]) == {"GET 200"}
     (wait,) = [s for s in otel.spans() if s.name.startswith("runs.wait")]
     assert len(otel.children(wait)) == len(polls) - 1
+
+
+def test_a_stream_calls_its_hooks_when_it_opens(emulator: Emulator, canvas: Canvas) -> None:
+    seen: list[str] = []
+    hooks = {
+        "request": [lambda r: seen.append(f"-> {r.method}")],
+        "response": [lambda r: seen.append(f"<- {r.status_code}")],
+    }
+    with emulator.client(max_retries=0, event_hooks=hooks) as client:
+        stream = client.completions.create(canvas_id=canvas.id, variables={"document": "x"}, stream=True)
+        assert seen == ["-> POST", "<- 200"]  # before any event is read
+        stream.close()
+    assert seen == ["-> POST", "<- 200"]
+
+
+def test_with_raw_response_is_traced_too(emulator: Emulator, canvas: Canvas, otel: Otel) -> None:
+    with emulator.client(max_retries=0, **otel.kw) as client:
+        raw = client.with_raw_response.completions.create(canvas_id=canvas.id, variables={"document": "x"})
+    assert raw.status_code == 200
+    assert attrs(otel.one(f"chat {canvas.id}"))["tela.request.id"] == raw.request_id
