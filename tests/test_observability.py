@@ -482,3 +482,25 @@ def test_with_raw_response_is_traced_too(emulator: Emulator, canvas: Canvas, ote
         raw = client.with_raw_response.completions.create(canvas_id=canvas.id, variables={"document": "x"})
     assert raw.status_code == 200
     assert attrs(otel.one(f"chat {canvas.id}"))["tela.request.id"] == raw.request_id
+
+
+def test_tracing_turns_on_by_itself_with_a_global_provider(emulator: Emulator, canvas: Canvas) -> None:
+    """No provider passed: the one the program set globally is used (in a fresh interpreter:
+    the global provider can be set once per process)."""
+    code = (
+        "from opentelemetry import trace\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter\n"
+        "import tela_sdk\n"
+        f"c = tela_sdk.Client(base_url={emulator.url!r}, api_key='test-key', trust_env=False)\n"
+        f"c.completions.create(canvas_id={canvas.id!r}, variables={{'document': 'x'}})\n"
+        "exporter = InMemorySpanExporter()\n"
+        "provider = TracerProvider()\n"
+        "provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
+        "trace.set_tracer_provider(provider)\n"
+        f"c.completions.create(canvas_id={canvas.id!r}, variables={{'document': 'x'}})\n"
+        "print(sorted(s.name for s in exporter.get_finished_spans()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == str(sorted(["POST", f"chat {canvas.id}"]))

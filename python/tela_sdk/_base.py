@@ -203,7 +203,7 @@ def _raw_result(out: tuple[Any, str | None, tuple[int, Mapping[str, str]]]) -> t
 def _watched(client: BaseClient) -> bool:
     """Whether a call may be traced or hooked: event hooks or providers were given, or the
     program imported OpenTelemetry. Otherwise calls record nothing (``observability``)."""
-    return client._observe is not None or "opentelemetry.trace" in sys.modules
+    return client._observe is not None or "opentelemetry" in sys.modules
 
 
 class SyncResource(_Resource):

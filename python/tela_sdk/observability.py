@@ -161,10 +161,24 @@ class Settings:
 # --- OpenTelemetry ------------------------------------------------------------------------------
 
 
-def _global_tracer_provider() -> Any:
-    """The global tracer provider, if the program configured one (the API's proxy otherwise)."""
-    from opentelemetry import trace
+_UNKNOWN = object()
+#: Whether the environment names providers for OpenTelemetry to load: read once, as the API
+#: itself reads them once (an environment lookup costs more than the rest of the check).
+_ENV_TRACER = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ
+_ENV_METER = "OTEL_PYTHON_METER_PROVIDER" in os.environ
 
+
+def _global_tracer_provider() -> Any:
+    """The global tracer provider, if the program configured one (None: the API's proxy).
+    Read from the module first: ``get_tracer_provider()`` reads the environment on every
+    call while none is set, and this runs on every call of a program that imported
+    OpenTelemetry (FastAPI does) without configuring it."""
+    trace = sys.modules.get("opentelemetry.trace")
+    if trace is None:
+        return None
+    provider = getattr(trace, "_TRACER_PROVIDER", _UNKNOWN)
+    if provider is None and not _ENV_TRACER:
+        return None
     provider = trace.get_tracer_provider()
     if type(provider).__name__ in ("ProxyTracerProvider", "NoOpTracerProvider"):
         return None
@@ -172,6 +186,11 @@ def _global_tracer_provider() -> Any:
 
 
 def _global_meter_provider() -> Any:
+    """The global meter provider, if the program configured one (as above)."""
+    internal = sys.modules.get("opentelemetry.metrics._internal")
+    provider = getattr(internal, "_METER_PROVIDER", _UNKNOWN)
+    if provider is None and not _ENV_METER:
+        return None
     from opentelemetry import metrics
 
     provider = metrics.get_meter_provider()
@@ -371,11 +390,10 @@ class Watch:
             self.request_attrs["tela.run.id"] = body["id"]
         tracer_provider = settings.tracer_provider
         meter_provider = settings.meter_provider
-        if "opentelemetry.trace" in sys.modules:
-            if tracer_provider is None:
-                tracer_provider = _global_tracer_provider()
-            if meter_provider is None:
-                meter_provider = _global_meter_provider()
+        if tracer_provider is None:
+            tracer_provider = _global_tracer_provider()
+        if meter_provider is None:
+            meter_provider = _global_meter_provider()
         if meter_provider is not None:
             self.meters = _instruments(meter_provider)
         if tracer_provider is not None:
@@ -621,10 +639,8 @@ def watch(client: Any, op: str, body: Mapping[str, Any]) -> Watch | None:
         not settings.has_hooks
         and settings.tracer_provider is None
         and settings.meter_provider is None
-        and (
-            "opentelemetry.trace" not in sys.modules
-            or (_global_tracer_provider() is None and _global_meter_provider() is None)
-        )
+        and _global_tracer_provider() is None
+        and _global_meter_provider() is None
     ):
         return None
     return Watch(settings, client._api, client._native.base_url, op, body)
@@ -768,7 +784,7 @@ class batch_span:
         self.scope: Any = None
         settings: Settings | None = getattr(client, "_observe", None)
         provider = settings.tracer_provider if settings is not None else None
-        if provider is None and "opentelemetry.trace" in sys.modules:
+        if provider is None:
             provider = _global_tracer_provider()
         if provider is None:
             return
