@@ -552,16 +552,16 @@ class Watch:
 
     # -- the end ----------------------------------------------------------------------------------
 
-    def _end_ns(self) -> int:
-        attempts = self.trace.attempts()
+    def _end_ns(self, attempts: list[dict[str, Any]]) -> int:
         ends = [a["end_ns"] for a in attempts]
         last = self.trace.last_chunk_ns
         if last is not None:
             ends.append(last)
         return max(ends) if ends else time.time_ns()
 
-    def _first_ns(self) -> int:
-        attempts = self.trace.attempts()
+    def _first_ns(self, attempts: list[dict[str, Any]] | None = None) -> int:
+        if attempts is None:
+            attempts = self.trace.attempts()
         return min((a["start_ns"] for a in attempts), default=self.start_ns)
 
     def finish(self, data: Any = None, error: BaseException | None = None, request_id: str | None = None) -> None:
@@ -569,6 +569,8 @@ class Watch:
         if self.ended:
             return
         self.ended = True
+        if self.span is None and self.meters is None:
+            return  # hooks only
         attrs = _answer_attributes(data)
         attrs.update(self.stream_attrs)
         attempts = self.trace.attempts()
@@ -580,7 +582,7 @@ class Watch:
             attrs["tela.request.id"] = request_id
         if self.op in ("completions.submit", "completions.retrieve") and "gen_ai.response.id" in attrs:
             attrs["tela.run.id"] = attrs["gen_ai.response.id"]
-        end_ns = self._end_ns()
+        end_ns = self._end_ns(attempts)
         metric_attrs = dict(self.base)
         metric_attrs.pop("gen_ai.system", None)
         if error is not None:
@@ -597,7 +599,7 @@ class Watch:
             self.span.end(end_time=end_ns)
         if self.meters is not None:
             metric_attrs = {k: v for k, v in metric_attrs.items() if not k.startswith("tela.")}
-            self.meters.duration.record((end_ns - self._first_ns()) / 1e9, metric_attrs)
+            self.meters.duration.record((end_ns - self._first_ns(attempts)) / 1e9, metric_attrs)
             for key, kind in (("gen_ai.usage.input_tokens", "input"), ("gen_ai.usage.output_tokens", "output")):
                 if key in attrs:
                     self.meters.tokens.record(attrs[key], {**metric_attrs, "gen_ai.token.type": kind})
