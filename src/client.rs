@@ -150,6 +150,9 @@ impl NativeClient {
         )
         .py()?;
         opts.progress = crate::files::on_progress(option("progress")?)?;
+        if let Some(t) = option("trace")? {
+            opts.observe = Some(t.cast::<crate::observe::NativeTrace>()?.get().trace.clone());
+        }
         Ok((args, opts))
     }
 }

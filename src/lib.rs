@@ -12,6 +12,7 @@ mod errors;
 mod files;
 mod from_json;
 mod logging;
+mod observe;
 mod outcome;
 mod runtime;
 mod stream;
@@ -48,6 +49,8 @@ mod _native {
     use super::emulator::NativeEmulator;
     #[pymodule_export]
     use super::files::NativeFile;
+    #[pymodule_export]
+    use super::observe::NativeTrace;
     #[pymodule_export]
     use super::runtime::_shutdown;
     #[pymodule_export]

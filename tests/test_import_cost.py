@@ -41,6 +41,12 @@ TYPING_AND_CO = (
 )
 
 
+def test_import_tela_sdk_never_imports_opentelemetry() -> None:
+    """OpenTelemetry costs about 19 ms to import: the SDK looks for it only in ``sys.modules``,
+    so it is loaded when the program loaded it, never by ``import tela_sdk``."""
+    assert _loaded_after("import tela_sdk", ("opentelemetry", "opentelemetry.trace", "tela_sdk.observability")) == []
+
+
 def test_import_tela_sdk_loads_no_typing_machinery() -> None:
     assert _loaded_after("import tela_sdk", TYPING_AND_CO) == []
 

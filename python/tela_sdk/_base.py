@@ -16,7 +16,7 @@ from ._timeout import timeout_arg
 from ._typing_lite import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from os import PathLike
     from types import FrameType, TracebackType
     from typing import Any, Final
@@ -202,6 +202,12 @@ def _raw_result(out: tuple[Any, str | None, tuple[int, Mapping[str, str]]]) -> t
     return data, request_id
 
 
+def _watched(client: BaseClient) -> bool:
+    """Whether a call may be traced or hooked: event hooks or providers were given, or the
+    program imported OpenTelemetry. Otherwise calls record nothing (``observability``)."""
+    return client._observe is not None or "opentelemetry" in sys.modules
+
+
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
@@ -209,12 +215,27 @@ class SyncResource(_Resource):
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> tuple[Any, str | None]:
         """``native``: binding-only arguments a resource adds (an upload's progress sink)."""
+        if _watched(self._client):
+            from . import observability
+
+            out: tuple[Any, str | None] = observability.call(self, op, body, options, native)
+            return out
+        return self._send(op, body, options, native)
+
+    def _send(
+        self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], native: dict[str, Any]
+    ) -> tuple[Any, str | None]:
         if RAW.get() is False:
             out: tuple[Any, str | None] = self._native().call(op, body, **native_options(options), **native)
             return out
         return _raw_result(self._native().call(op, body, raw=True, **native_options(options), **native))
 
     def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+        if _watched(self._client):
+            from . import observability
+
+            watched: NativeStream = observability.stream(self, op, body, native_options(options))
+            return watched
         return self._native().stream(op, body, **native_options(options))
 
 
@@ -224,12 +245,27 @@ class AsyncResource(_Resource):
     async def _call(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> tuple[Any, str | None]:
+        if _watched(self._client):
+            from . import observability
+
+            out: tuple[Any, str | None] = await observability.acall(self, op, body, options, native)
+            return out
+        return await self._send(op, body, options, native)
+
+    async def _send(
+        self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], native: dict[str, Any]
+    ) -> tuple[Any, str | None]:
         if RAW.get() is False:
             out: tuple[Any, str | None] = await self._native().acall(op, body, **native_options(options), **native)
             return out
         return _raw_result(await self._native().acall(op, body, raw=True, **native_options(options), **native))
 
     async def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
+        if _watched(self._client):
+            from . import observability
+
+            watched: NativeStream = await observability.astream(self, op, body, native_options(options))
+            return watched
         return await self._native().astream(op, body, **native_options(options))
 
 
@@ -312,7 +348,17 @@ class BaseClient:
     #: The settings the constructor takes.
     _setting_names: frozenset[str] = _SETTING_NAMES
 
-    def __init__(self, **settings: Unpack[ClientSettings]) -> None:
+    #: Event hooks and tracer/meter providers (``observability.Settings``), or None.
+    _observe: Any = None
+
+    def __init__(
+        self,
+        *,
+        event_hooks: Mapping[str, Iterable[Callable[..., Any]]] | None = None,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+        **settings: Unpack[ClientSettings],
+    ) -> None:
         """Builds the client; nothing is sent until the first call.
 
         - ``api_key``: the API key (else the ``TELA_API_KEY`` / ``DIFY_API_KEY`` variable).
@@ -331,9 +377,18 @@ class BaseClient:
           environment (default True).
         - ``check_variables``: check each run's ``variables`` against the canvas version
           first (default False; per call, ``check_variables=`` overrides it).
+        - ``event_hooks``: ``{"request": [fn, ...], "response": [fn, ...]}``, called once per
+          attempt with a read-only ``HookRequest``/``HookResponse`` (README "Observability").
+        - ``tracer_provider``, ``meter_provider``: OpenTelemetry providers to emit spans and
+          metrics to (else the global ones, if the program configured them).
+        Hooks and providers are kept by ``with_options`` copies, not by a pickle.
         """
         config = _settings(settings, self._setting_names, type(self).__name__)
         self._bind(NativeClient(self._api, _native_settings(config)), (config,))
+        if event_hooks is not None or tracer_provider is not None or meter_provider is not None:
+            from .observability import Settings
+
+            self._observe = Settings(event_hooks, tracer_provider, meter_provider, isinstance(self, AsyncClientBase))
         _warn_if_key_in_clear(self._native)
 
     def _bind(self, native: NativeClient, config: tuple[dict[str, Any], ...]) -> None:
@@ -404,7 +459,9 @@ class BaseClient:
         changes = _settings(settings, _SETTING_NAMES, "with_options")
         native = self._live().with_options(_native_settings(changes))
         _warn_if_key_in_clear(native)
-        return type(self)._wrap(native, (*self._config, changes) if changes else self._config)
+        copy = type(self)._wrap(native, (*self._config, changes) if changes else self._config)
+        copy._observe = self._observe
+        return copy
 
     def __repr__(self) -> str:
         return (

@@ -11,6 +11,7 @@ running loop and Ctrl-C still cancels it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import os
 import sys
@@ -423,7 +424,8 @@ def run_sync(coro: Callable[[], Awaitable[list[BatchResult[R]]]]) -> list[BatchR
         finally:
             started.set()
 
-    thread = threading.Thread(target=target, name="tela-sdk-batch", daemon=True)
+    # The caller's context (its current span, say) goes with the batch to the helper thread.
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(target,), name="tela-sdk-batch", daemon=True)
     thread.start()
     try:
         while thread.is_alive():

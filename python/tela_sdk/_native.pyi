@@ -21,6 +21,7 @@ __all__ = [
     "NativeEmulator",
     "NativeFile",
     "NativeStream",
+    "NativeTrace",
     "_shutdown",
     "__version__",
 ]
@@ -142,6 +143,19 @@ class NativeEmulator:
     def webhook_deliveries(self) -> list[dict[str, Any]]: ...
     def clear_webhook_deliveries(self) -> None: ...
     def close(self) -> None: ...
+
+@final
+class NativeTrace:
+    """A call's transport record, filled by the core while the call runs (``trace=`` option)."""
+
+    def __new__(cls) -> NativeTrace: ...
+    def attempts(self, since: int = 0) -> list[dict[str, Any]]: ...
+    @property
+    def first_chunk_ns(self) -> int | None: ...
+    @property
+    def last_chunk_ns(self) -> int | None: ...
+    @property
+    def events(self) -> int: ...
 
 @final
 class NativeFile:

@@ -110,6 +110,7 @@ impl Client {
             rules,
             max_event_bytes: self.config.max_event_bytes,
             path: req.path.clone(),
+            trace: opts.observe.clone(),
         };
         Ok(EventStream::spawn(
             open,

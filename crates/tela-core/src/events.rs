@@ -51,6 +51,8 @@ pub struct Decoding {
     pub rules: &'static StreamRules,
     pub max_event_bytes: usize,
     pub path: String,
+    /// Told how many events each batch delivers (time to first chunk, event count).
+    pub trace: Option<crate::transport::observe::Trace>,
 }
 
 /// The JSON payloads of the events of one network read.
@@ -341,6 +343,9 @@ async fn produce(
                  If the server really sends events this large, raise the cap with max_event_bytes=... on the client.",
                 human_bytes(cap)
             )));
+        }
+        if let Some(t) = &decoding.trace {
+            t.events(batch.len());
         }
         if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
             return; // the consumer is gone: dropping `response` closes the connection

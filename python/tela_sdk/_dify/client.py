@@ -10,7 +10,7 @@ Timeouts, retries, proxies, errors and key masking work as for ``Client``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _docs
@@ -54,13 +54,23 @@ class _DifyBase(BaseClient):
     _api = "dify"
     _setting_names = frozenset(CommonSettings.__optional_keys__)
 
-    def __init__(self, **settings: Unpack[CommonSettings]) -> None:
+    def __init__(
+        self,
+        *,
+        event_hooks: Mapping[str, Iterable[Callable[..., Any]]] | None = None,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+        **settings: Unpack[CommonSettings],
+    ) -> None:
         """Builds the client; nothing is sent until the first call. Takes the settings of
         ``Client`` but ``upload`` (Dify files are always uploaded): ``api_key`` (else
         ``DIFY_API_KEY``), ``base_url`` (else ``DIFY_BASE_URL``), ``timeout``,
         ``max_retries``, ``default_headers``, ``proxy``, ``ca_bundle``, ``max_event_bytes``
-        and ``trust_env``; ``help(tela_sdk.Client)`` says what each does."""
-        super().__init__(**settings)
+        and ``trust_env``, and ``event_hooks``, ``tracer_provider`` and ``meter_provider``;
+        ``help(tela_sdk.Client)`` says what each does."""
+        super().__init__(
+            event_hooks=event_hooks, tracer_provider=tracer_provider, meter_provider=meter_provider, **settings
+        )
 
 
 class _App(SyncResource):

@@ -14,6 +14,7 @@ from .._base import (
     NotGiven,
     RequestOptions,
     SyncResource,
+    _watched,
     split_params,
 )
 from .._exceptions import InvalidRequestError
@@ -259,7 +260,9 @@ class Completions(SyncResource):
                 variables.check(self._client, body)
             except InvalidRequestError as e:
                 raise InvalidRequestError(f"items[{i}]: {e}") from None
-        completions = AsyncClient._wrap(self._client._live()).completions
+        copy = AsyncClient._wrap(self._client._live())
+        copy._observe = self._client._observe  # its hooks and providers
+        completions = copy.completions
         from .. import _batch
 
         return _batch.run_sync(lambda: completions._run_batch(the_plan, concurrency, progress, output))
@@ -421,6 +424,13 @@ class AsyncCompletions(AsyncResource):
 
         from .. import _batch
 
+        if _watched(self._client):  # one parent span over the items
+            from ..observability import batch_span
+
+            with batch_span(self._client, len(the_plan.items), concurrency):
+                return await _batch.run_async(
+                    the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
+                )
         return await _batch.run_async(
             the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
         )

@@ -13,6 +13,7 @@ use crate::logging::{self};
 use crate::retry::{self, Failure};
 use crate::runtime::PerProcess;
 
+pub mod observe;
 mod request;
 mod wire;
 
@@ -115,6 +116,9 @@ impl Transport {
         let log = opts.log.as_ref();
         let method = req.method.as_str();
         let mut retries = 0u32;
+        let trace = opts.observe.as_ref();
+        // What the attempt before got and how long was slept since (for the next record).
+        let mut previous: Option<(String, Duration)> = None;
         loop {
             self.limiter.ready().await;
             let started = Instant::now();
@@ -148,6 +152,8 @@ impl Transport {
             if let Some(form) = &req.form {
                 rb = rb.multipart((form.0)()?);
             }
+            let mut recorder =
+                trace.map(|_| record_start(&rb, method, url, &headers, retries + 1, &previous));
             let sent = maybe_timeout(timeouts.read, rb.send()).await;
             let (err, delay) = match sent {
                 Err(_) => {
@@ -176,6 +182,9 @@ impl Transport {
                     if resp.status().is_success() {
                         if !read_body {
                             logged(&status.to_string(), request_id.as_deref());
+                            if let (Some(t), Some(r)) = (trace, recorder.take()) {
+                                r.finish(t, Some(status), Some(resp.headers()), None);
+                            }
                             return Ok(Attempt::Open(OpenResponse {
                                 response: resp,
                                 request_id,
@@ -188,6 +197,9 @@ impl Transport {
                         match read_all(resp, timeouts.read).await {
                             Ok(body) => {
                                 logged(&status.to_string(), request_id.as_deref());
+                                if let (Some(t), Some(r)) = (trace, recorder.take()) {
+                                    r.finish(t, Some(status), Some(&headers), None);
+                                }
                                 return Ok(Attempt::Done(Response {
                                     method: req.method.to_string(),
                                     path: req.path.clone(),
@@ -214,6 +226,14 @@ impl Transport {
                     } else {
                         let headers = resp.headers().clone();
                         let body = read_all(resp, timeouts.read).await.unwrap_or_default();
+                        if let (Some(t), Some(r)) = (trace, recorder.take()) {
+                            r.finish(
+                                t,
+                                Some(status),
+                                Some(&headers),
+                                Some(format!("HTTP {status}")),
+                            );
+                        }
                         let delay = retry::next_delay(
                             req.safety,
                             &Failure::Status {
@@ -242,6 +262,9 @@ impl Transport {
                     }
                 }
             };
+            if let (Some(t), Some(r)) = (trace, recorder) {
+                r.finish(t, None, None, Some(logging::reason(&err)));
+            }
             if log.is_some() {
                 let (outcome, request_id) = match &err {
                     Error::Status(e) => (e.status.to_string(), e.request_id.as_deref()),
@@ -260,6 +283,9 @@ impl Transport {
                             max_retries + 1,
                             &logging::reason(&err),
                         );
+                    }
+                    if trace.is_some() {
+                        previous = Some((logging::reason(&err), d));
                     }
                     tokio::time::sleep(d).await;
                     retries += 1;
@@ -284,6 +310,24 @@ impl Transport {
         if let Some(p) = pause {
             self.limiter.pause(p);
         }
+    }
+}
+
+/// Starts an attempt's record from the request as it will be sent (the query and a
+/// multipart content type included), when it can be built twice; else from its parts.
+fn record_start(
+    rb: &reqwest::RequestBuilder,
+    method: &str,
+    url: &str,
+    headers: &HeaderMap,
+    attempt: u32,
+    previous: &Option<(String, Duration)>,
+) -> observe::Recorder {
+    match rb.try_clone().and_then(|c| c.build().ok()) {
+        Some(r) => {
+            observe::Recorder::start(method, r.url().as_str(), r.headers(), attempt, previous)
+        }
+        None => observe::Recorder::start(method, url, headers, attempt, previous),
     }
 }
 

@@ -21,6 +21,8 @@ pub struct CallOptions {
     pub log: Option<Logger>,
     /// Told the bytes sent of each vault upload body (`files.upload`).
     pub progress: Option<crate::tela::files::OnProgress>,
+    /// Where every attempt is recorded for tracing and event hooks; `None` records nothing.
+    pub observe: Option<super::observe::Trace>,
 }
 
 impl CallOptions {
@@ -52,6 +54,7 @@ impl CallOptions {
             max_retries,
             log: None,
             progress: None,
+            observe: None,
         })
     }
 }

@@ -24,6 +24,7 @@ use crate::client::Client;
 use crate::error::{Error, Result, StatusError, TimeoutKind};
 use crate::files::local::Opened;
 use crate::retry::{self, Failure, Safety};
+use crate::transport::observe::Recorder;
 use crate::transport::{
     CallOptions, Request, Response, header_string, maybe_timeout, transport_error, with_total,
 };
@@ -233,8 +234,10 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
     let shown = shown(url);
     let http = client.http();
     let counter = opts.progress.clone().map(|p| Counter::new(p, file.len));
+    let trace = opts.observe.as_ref();
     let attempts = async {
         let mut retries = 0u32;
+        let mut previous: Option<(String, Duration)> = None;
         loop {
             let progress = Progress::new();
             let body = file.stream();
@@ -248,6 +251,21 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
                 .header(CONTENT_LENGTH, file.len)
                 .header(USER_AGENT, &cfg.user_agent)
                 .body(reqwest::Body::wrap_stream(progress.track(body)));
+            let mut recorder = trace.map(|_| {
+                let mut h = reqwest::header::HeaderMap::new();
+                for (name, value) in [
+                    (CONTENT_TYPE, file.mime_type.clone()),
+                    (CONTENT_LENGTH, file.len.to_string()),
+                    (USER_AGENT, cfg.user_agent.clone()),
+                ] {
+                    if let Ok(v) = reqwest::header::HeaderValue::from_str(&value) {
+                        h.insert(name, v);
+                    }
+                }
+                let mut r = Recorder::start("PUT", url, &h, retries + 1, &previous);
+                r.bytes = Some(file.len);
+                r
+            });
             let (err, failure_delay) = match progress.watch(rb.send(), timeouts.read).await {
                 None => (
                     timeout(TimeoutKind::Read, timeouts.read, &shown),
@@ -274,7 +292,11 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
                         .ok()
                         .and_then(|r| r.ok())
                         .unwrap_or_default();
-                    if (200..300).contains(&status) {
+                    let outcome = (!(200..300).contains(&status)).then(|| format!("HTTP {status}"));
+                    if let (Some(t), Some(r)) = (trace, recorder.take()) {
+                        r.finish(t, Some(status), Some(&headers), outcome.clone());
+                    }
+                    if outcome.is_none() {
                         return Ok(());
                     }
                     let request_id = header_string(&headers, "x-request-id");
@@ -293,8 +315,14 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
                     (err, delay)
                 }
             };
+            if let (Some(t), Some(r)) = (trace, recorder) {
+                r.finish(t, None, None, Some(crate::logging::reason(&err)));
+            }
             match failure_delay {
                 Some(d) => {
+                    if trace.is_some() {
+                        previous = Some((crate::logging::reason(&err), d));
+                    }
                     log::debug!("retrying PUT {shown} in {d:?} after: {err}");
                     tokio::time::sleep(d).await;
                     retries += 1;
