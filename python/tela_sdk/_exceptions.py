@@ -271,6 +271,17 @@ class BatchOutputError(TelaError, OSError):
         return (_restore_os_error, (type(self), self.args, self.__dict__, self.errno))
 
 
+class CassetteError(TelaError):
+    """A cassette (``tela_sdk.testing.cassette``) refused a request: in replay nothing recorded
+    matches it (the message names the nearest recorded request and how it differs), or the
+    cassette file cannot be read. Nothing was sent."""
+
+
+class NetworkBlockedError(CassetteError):
+    """A cassette with ``block_network=True`` stopped a request that would have left the
+    machine (any host but localhost). Nothing was sent."""
+
+
 class WebhookError(TelaError, ValueError):
     """A webhook request is not a Tela run or completion payload (bad JSON, unknown shape,
     or an ``x-completion-run-id`` header that does not match the body)."""

@@ -21,6 +21,8 @@ __all__ = [
     "NativeEmulator",
     "NativeFile",
     "NativeStream",
+    "_cassette_begin",
+    "_cassette_end",
     "_shutdown",
     "__version__",
 ]
@@ -30,6 +32,8 @@ __version__: Final[str]
 OPERATIONS: Final[tuple[Operation, ...]]
 
 def _shutdown() -> None: ...
+def _cassette_begin(options: str, tape: str | None = None) -> None: ...
+def _cassette_end() -> str | None: ...
 
 @final
 class NativeClient:

@@ -13,6 +13,7 @@ use crate::logging::{self};
 use crate::retry::{self, Failure};
 use crate::runtime::PerProcess;
 
+pub mod cassette;
 mod request;
 mod wire;
 
@@ -148,7 +149,12 @@ impl Transport {
             if let Some(form) = &req.form {
                 rb = rb.multipart((form.0)()?);
             }
-            let sent = maybe_timeout(timeouts.read, rb.send()).await;
+            // The one send point: a cassette (record/replay) sees every attempt here.
+            let sent = match maybe_timeout(timeouts.read, cassette::send(&http, rb)).await {
+                Ok(Err(refused)) => return Err(refused),
+                Ok(Ok(sent)) => Ok(sent),
+                Err(elapsed) => Err(elapsed),
+            };
             let (err, delay) = match sent {
                 Err(_) => {
                     let err = Error::Timeout {
