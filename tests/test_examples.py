@@ -71,3 +71,11 @@ def test_dask_batch() -> None:
 def test_ray_batch() -> None:
     out = run_example("ray_batch.py")
     assert "ray: 300 of 300 ok; first: Summary of Contract 0" in out
+
+
+def test_with_cassette() -> None:
+    out = run_example("test_with_cassette.py")
+    assert "record: test_blocking_and_streamed_answers.yaml" in out
+    assert "replay: test_blocking_and_streamed_answers.yaml" in out
+    assert out.count("passed") == 2
+    assert "cassettes: test_a_file_goes_through_the_vault.yaml, test_blocking_and_streamed_answers.yaml" in out

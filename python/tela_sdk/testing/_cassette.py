@@ -191,7 +191,7 @@ def _read(path: Path) -> str:
     except ValueError:
         pass
     try:
-        import yaml
+        import yaml  # type: ignore[import-untyped]
     except ImportError:
         raise CassetteError(
             f"cassette {path} is not in the JSON form this SDK writes; install PyYAML to read other YAML."
