@@ -41,6 +41,8 @@ __all__ = [
     "TaskFailedError",
     "RunNotFinishedError",
     "BatchOutputError",
+    "CassetteError",
+    "NetworkBlockedError",
     "WebhookError",
     "ParseError",
 ]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from ._cassette import Cassette
+    from .testing import Cassette
 
 _MODES = ("once", "record", "replay", "none")
 
@@ -49,7 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def tela_cassette(request: pytest.FixtureRequest) -> Iterator[Cassette]:
     """Records or replays the SDK's requests during the test (``tela_sdk.testing.cassette``)."""
-    from ._cassette import cassette
+    from .testing import cassette
 
     marker = request.node.get_closest_marker("tela_cassette")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
