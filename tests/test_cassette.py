@@ -35,6 +35,7 @@ def exercise(client: Client, dify: Any, canvas_id: str) -> dict[str, Any]:
     out["dify"] = dify.completion_messages.create(inputs={"text": "hi"}, user="u1").to_dict()
     with dify.completion_messages.create(inputs={"text": "yo"}, user="u1", stream=True) as s:
         out["dify_stream"] = [event.to_dict() for event in s]
+    out["dify_upload"] = dify.files.upload(b"hello", user="u1", filename="hi.txt").to_dict()  # multipart
     return out
 
 
@@ -88,6 +89,26 @@ def test_the_file_is_vcrpy_layout_with_stream_timing_under_response(tmp_path: Pa
     assert len(chunks) > 1
     assert sum(n for _, n in chunks) == len(stream["response"]["body"]["string"].encode())
     assert [at for at, _ in chunks] == sorted(at for at, _ in chunks)
+
+
+def test_a_replayed_stream_comes_chunk_by_chunk_with_its_gaps_times_speed(tmp_path: Path) -> None:
+    path = tmp_path / "stream.yaml"
+    with Emulator() as emu:
+        canvas = emu.add_canvas(template="{{document}}", reply="one two three four", stream={"chunk_size": 4})
+        client = emu.client(max_retries=0)
+        body = {"canvas_id": canvas.id, "variables": {"document": "x"}}
+        with cassette(path, "record"), client.completions.create(**body, stream=True) as s:  # type: ignore[call-overload]
+            recorded = list(s.text())
+    data = json.loads(path.read_text())
+    chunks = data["interactions"][0]["response"]["tela"]["chunks"]
+    assert len(chunks) > 2
+    chunks[-1][0] = chunks[-2][0] + 3_600_000_000  # the last chunk an hour after the one before
+    path.write_text(json.dumps(data))
+    # speed=1: the first pieces come now, the last in an hour; speed=0: no waiting at all.
+    with cassette(path, "replay"), client.completions.create(**body, stream=True) as s:  # type: ignore[call-overload]
+        assert next(s.text()) == recorded[0]
+    with cassette(path, "replay", speed=0), client.completions.create(**body, stream=True) as s:  # type: ignore[call-overload]
+        assert list(s.text()) == recorded
 
 
 async def test_async_clients_record_and_replay_too(tmp_path: Path) -> None:
