@@ -118,6 +118,9 @@ impl Transport {
         let mut retries = 0u32;
         loop {
             self.limiter.ready().await;
+            if let Some(n) = &opts.attempts {
+                n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             let started = Instant::now();
             let logged = |outcome: &str, request_id: Option<&str>| {
                 if let Some(l) = log {

@@ -21,6 +21,8 @@ pub struct CallOptions {
     pub log: Option<Logger>,
     /// Told the bytes sent of each vault upload body (`files.upload`).
     pub progress: Option<crate::tela::files::OnProgress>,
+    /// Counts every attempt (the usage ledger's `attempts`); set by the client per request.
+    pub attempts: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl CallOptions {
@@ -52,6 +54,7 @@ impl CallOptions {
             max_retries,
             log: None,
             progress: None,
+            attempts: None,
         })
     }
 }
