@@ -4,9 +4,15 @@ cost and time from what the answers carry, per canvas, app and tag, shared by
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from tela_sdk import Client, InvalidRequestError
 from tela_sdk.testing import Emulator
+
+from .rawserver import RawConn, RawServer, response
 
 pytestmark = pytest.mark.lax  # the emulator's usage fields are beyond the documented ones
 
@@ -77,3 +83,42 @@ def test_dify_prices_and_currency_are_added(emulator: Emulator) -> None:
     assert streamed.usage is not None
     assert usage.cost == pytest.approx(float(price or 0) + float(streamed.usage.total_price or 0))
     assert usage.input_tokens == (out.metadata.usage.prompt_tokens or 0) + (streamed.usage.prompt_tokens or 0)
+
+
+def _costly(conn: RawConn) -> None:
+    """A completion whose answer carries Tela's information block (cost 0.4)."""
+    answer = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "choices": [{"message": {"role": "assistant", "content": "ok"}}],
+        "information": {"cost": 0.4, "input_tokens": 2, "output_tokens": 3, "duration": 10},
+    }
+    conn.send(response(200, {"content-type": "application/json"}, json.dumps(answer).encode()))
+
+
+def test_a_batch_budget_stops_new_items_and_resume_runs_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.jsonl"
+    items = [{"variables": {"document": str(i)}} for i in range(5)]
+    with RawServer(_costly) as srv:
+        client = Client(api_key="k", base_url=srv.url, max_retries=0)
+        results = client.completions.batch(items, canvas_id="c", concurrency=1, output=out, budget=1.0)
+        # 0.4 + 0.4 + 0.4 reaches 1.0 after the third item: the last two never start.
+        assert [r.started for r in results] == [True, True, True, False, False]
+        assert [r.ok for r in results] == [True, True, True, False, False]
+        assert "budget=1" in str(results[3].error)
+        assert len(srv.requests) == 3
+        assert client.usage.cost == pytest.approx(1.2)
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [line.get("started", True) for line in lines] == [True, True, True, False, False]
+        assert "batch totals: 3 requests, 3 attempts, 6 input + 9 output tokens, cost 1.2" in capsys.readouterr().err
+        again = client.completions.batch(items, canvas_id="c", concurrency=1, output=out, resume=True, budget=5)
+        assert all(r.ok and r.started for r in again)
+        assert len(srv.requests) == 5  # only the two not started ran
+
+
+def test_a_bad_budget_is_a_typed_error(client: Client) -> None:
+    with pytest.raises(InvalidRequestError, match="budget"):
+        client.completions.batch([{"canvas_id": "c"}], budget=-1, progress=False)

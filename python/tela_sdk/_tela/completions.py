@@ -199,6 +199,7 @@ class Completions(SyncResource):
         progress: bool = True,
         output: str | PathLike[str] | None = None,
         resume: bool = False,
+        budget: float | None = None,
         **defaults: Any,
     ) -> list[BatchResult[Completion]]:
         """Runs ``create(**{**defaults, **item})`` for every one of ``items`` (each a dict of
@@ -210,7 +211,14 @@ class Completions(SyncResource):
         ``output`` appends one JSON line per finished item (``index``, ``ok``, and the
         completion or the error); with ``resume=True`` the indices already in that file are
         skipped and their stored results returned. Bad items raise ``InvalidRequestError``
-        before anything is sent. Ctrl-C cancels the items in flight.
+        before anything is sent. Ctrl-C cancels the items in flight. With ``progress`` the
+        batch's totals from ``client.usage`` (requests, attempts, tokens, cost, time) are
+        printed at the end.
+
+        ``budget``: no new item starts once the cost ``client.usage`` recorded since the batch
+        started reaches it (items in flight finish); the items not started come back with
+        ``started=False`` (and an ``error`` saying why), are written so to ``output``, and a
+        later ``resume=True`` run starts them.
         """
         from .client import AsyncClient
 
@@ -218,7 +226,7 @@ class Completions(SyncResource):
         completions = AsyncClient._wrap(self._client._live()).completions
         from .. import _batch
 
-        return _batch.run_sync(lambda: completions._run_batch(the_plan, concurrency, progress, output))
+        return _batch.run_sync(lambda: completions._run_batch(the_plan, concurrency, progress, output, budget))
 
     @overload
     def submit(self, **params: Unpack[CanvasSubmitParams]) -> Run: ...
@@ -339,12 +347,13 @@ class AsyncCompletions(AsyncResource):
         progress: bool = True,
         output: str | PathLike[str] | None = None,
         resume: bool = False,
+        budget: float | None = None,
         **defaults: Any,
     ) -> list[BatchResult[Completion]]:
         """Async twin of ``Client.completions.batch``; cancelling the awaiting task cancels
         the items in flight (the finished ones are already in ``output``)."""
         the_plan = _batch_plan(items, defaults, concurrency, output, resume)
-        return await self._run_batch(the_plan, concurrency, progress, output)
+        return await self._run_batch(the_plan, concurrency, progress, output, budget)
 
     async def _run_batch(
         self,
@@ -352,6 +361,7 @@ class AsyncCompletions(AsyncResource):
         concurrency: int,
         progress: bool,
         output: str | PathLike[str] | None,
+        budget: float | None = None,
     ) -> list[BatchResult[Completion]]:
         """The batch both faces run: the sync one on a private loop, with a copy of its client."""
 
@@ -360,9 +370,18 @@ class AsyncCompletions(AsyncResource):
             return out
 
         from .. import _batch
+        from .._usage import Usage
 
+        native = self._client._live()
         return await _batch.run_async(
-            the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
+            the_plan,
+            create,
+            concurrency=concurrency,
+            progress=progress,
+            output=output,
+            usage=_usage,
+            ledger=lambda: Usage(native),
+            budget=budget,
         )
 
     @overload
