@@ -29,11 +29,14 @@ pub struct NativeClient {
     /// `None` once closed: this client's share of the pool is given up, so the pool (and its
     /// idle sockets) closes as soon as no copy uses it, not when the Python object is freed.
     live: RwLock<Option<Client>>,
+    /// The usage ledger (shared with `with_options` copies), readable after `close()` too.
+    usage: Arc<tela_core::usage::Ledger>,
 }
 
 impl NativeClient {
     fn from_client(client: Client) -> Self {
         NativeClient {
+            usage: client.usage.clone(),
             config: client.config.clone(),
             live: RwLock::new(Some(client)),
         }
@@ -185,6 +188,16 @@ impl NativeClient {
             (Ok(a), Ok(b)) => a.shares_pool_with(&b),
             _ => false,
         }
+    }
+
+    /// The usage ledger's totals as JSON text: `{"all", "by_canvas", "by_app", "by_tag"}`.
+    fn usage(&self) -> String {
+        self.usage.snapshot().to_string()
+    }
+
+    /// Starts the usage ledger again (for every `with_options` copy).
+    fn reset_usage(&self) {
+        self.usage.reset();
     }
 
     /// Gives up this client's share of the pool: once no copy (`with_options`) uses it, its

@@ -59,6 +59,8 @@ classes! {
     Tela => "TelaError",
     FileUpload => "FileUploadError",
     RunTimeout => "RunTimeoutError",
+    Cassette => "CassetteError",
+    NetworkBlocked => "NetworkBlockedError",
 }
 
 /// The class object for `class`, importing `tela_sdk._exceptions` on first use only.
@@ -148,6 +150,8 @@ fn fill(py: Python<'_>, kwargs: &Bound<'_, PyDict>, err: Error) -> PyResult<Clas
             fill(py, kwargs, *source)?;
             Class::FileUpload
         }
+        Error::Cassette(_) => Class::Cassette,
+        Error::NetworkBlocked(_) => Class::NetworkBlocked,
         Error::RunTimeout {
             run_id,
             status,

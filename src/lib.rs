@@ -3,6 +3,7 @@
 
 #[cfg(unix)]
 mod aio;
+mod cassette;
 mod chunks;
 mod client;
 mod convert;
@@ -41,6 +42,8 @@ fn native_events(name: &str) -> Option<stream::Build> {
 
 #[pymodule(gil_used = false)]
 mod _native {
+    #[pymodule_export]
+    use super::cassette::{_cassette_begin, _cassette_end};
     #[pymodule_export]
     use super::chunks::{ChunkChoice, ChunkModel, CompletionChunk, Delta};
     #[pymodule_export]

@@ -91,3 +91,11 @@ def test_typed_canvas() -> None:
     assert "after publishing v2 to staging, check: 1\n" in out
     assert '    -VERSION_ID = "v1"\n    +VERSION_ID = "v2"\n    +    po: str\n' in out
     assert "regenerated, check: 0" in out
+
+
+def test_with_cassette() -> None:
+    out = run_example("test_with_cassette.py")
+    assert "record: test_blocking_and_streamed_answers.yaml" in out
+    assert "replay: test_blocking_and_streamed_answers.yaml" in out
+    assert out.count("passed") == 2
+    assert "cassettes: test_a_file_goes_through_the_vault.yaml, test_blocking_and_streamed_answers.yaml" in out

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ._files import UploadMode
     from ._operations import Operation
     from ._timeout import TimeoutTypes
+    from ._usage import Usage
 
 __all__ = [
     "NOT_GIVEN",
@@ -445,6 +446,16 @@ class BaseClient:
         """How local files are delivered unless a ``File`` says otherwise: ``"auto"`` (inline
         up to 4 MiB, upload above), ``"inline"`` or ``"vault"``."""
         return self._native.upload
+
+    @property
+    def usage(self) -> Usage:
+        """What this client and its ``with_options`` copies have used: ``requests``,
+        ``attempts``, ``input_tokens``, ``output_tokens``, ``cost`` (with ``currency``) and
+        ``time``, overall and in ``by_canvas[id]``, ``by_app[id]``, ``by_tag[tag]``, added up
+        from what the answers carry; ``usage.reset()`` starts again. A snapshot per read."""
+        from ._usage import Usage
+
+        return Usage(self._native)
 
     #: ``tela_sdk.File(source, ...)``, for code that only holds the client: the same
     #: class, so the same arguments and checks (``help(tela_sdk.File)``).

@@ -22,6 +22,7 @@ from typing import IO, Any, Generic, TypeVar
 
 from . import _exceptions
 from ._exceptions import BatchOutputError, InvalidRequestError, TelaError
+from ._usage import UsageTotals
 
 __all__ = ["BatchResult", "run_async", "run_sync"]
 
@@ -32,14 +33,18 @@ MAX_CONCURRENCY = 1024
 
 
 class BatchResult(Generic[R]):
-    """One item's outcome: ``completion`` when ``ok``, else ``error`` (a ``TelaError``)."""
+    """One item's outcome: ``completion`` when ``ok``, else ``error`` (a ``TelaError``).
+    ``started`` is False for an item a ``budget`` kept from starting (``resume`` runs it)."""
 
-    __slots__ = ("completion", "error", "index")
+    __slots__ = ("completion", "error", "index", "started")
 
-    def __init__(self, index: int, completion: R | None = None, error: TelaError | None = None) -> None:
+    def __init__(
+        self, index: int, completion: R | None = None, error: TelaError | None = None, started: bool = True
+    ) -> None:
         self.index = index
         self.completion = completion
         self.error = error
+        self.started = started
 
     @property
     def ok(self) -> bool:
@@ -47,6 +52,8 @@ class BatchResult(Generic[R]):
 
     def to_dict(self) -> dict[str, Any]:
         """The record written to ``output``: ``index``, ``ok``, and the completion or the error."""
+        if not self.started and self.error is not None:
+            return {"index": self.index, "ok": False, "started": False, "error": _error_record(self.error)}
         if self.error is not None:
             return {"index": self.index, "ok": False, "error": _error_record(self.error)}
         record: dict[str, Any] = {"index": self.index, "ok": True}
@@ -164,6 +171,8 @@ def _read_output(
                     f"{os.fspath(path)}:{lineno} has index {index!r}, outside these {count} items; "
                     "resume with the same items that wrote the file"
                 )
+            if record.get("started") is False:
+                continue  # kept from starting by a budget: resuming runs it
             if ok:
                 done[index] = BatchResult(index, completion=decode(record))
             else:
@@ -174,17 +183,20 @@ def _read_output(
 class _Tally:
     """Running totals for the progress display."""
 
-    __slots__ = ("cost", "done", "failed", "tokens")
+    __slots__ = ("cost", "done", "failed", "not_started", "tokens")
 
     def __init__(self) -> None:
         self.done = 0
         self.failed = 0
+        self.not_started = 0
         self.tokens = 0
         self.cost = 0.0
 
     def add(self, result: BatchResult[Any], usage: Callable[[Any], tuple[int, float]]) -> None:
         self.done += 1
-        if result.error is not None:
+        if not result.started:
+            self.not_started += 1
+        elif result.error is not None:
             self.failed += 1
         elif result.completion is not None:
             tokens, cost = usage(result.completion)
@@ -193,6 +205,8 @@ class _Tally:
 
     def postfix(self) -> str:
         text = f"{self.failed} failed"
+        if self.not_started:
+            text += f", {self.not_started} not started (budget)"
         if self.tokens:
             text += f", {self.tokens:,} tokens"
         if self.cost:
@@ -347,9 +361,18 @@ async def run_async(
     progress: bool,
     output: str | os.PathLike[str] | None,
     usage: Callable[[R], tuple[int, float]],
+    ledger: Callable[[], UsageTotals] | None = None,
+    budget: float | None = None,
 ) -> list[BatchResult[R]]:
+    """``ledger`` reads the client's usage ledger: the batch's totals are printed at the end
+    (with ``progress``), and ``budget`` stops new items once the cost recorded since the
+    batch started reaches it."""
     import asyncio
     import json
+
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget >= 0):
+        raise InvalidRequestError(f"budget must be a number >= 0 (a cost, as the answers report it), not {budget!r}")
+    before = ledger() if ledger is not None else None
 
     items = the_plan.items
     results: list[BatchResult[R] | None] = [None] * len(items)
@@ -366,16 +389,23 @@ async def run_async(
     def arrived() -> list[BatchResult[R]]:
         return [r for r in results if r is not None]
 
+    def over_budget() -> float | None:
+        if budget is None or ledger is None or before is None:
+            return None
+        spent = ledger().cost - before.cost
+        return spent if spent >= budget else None
+
     async def worker() -> None:
         for index in todo:
-            try:
-                result: BatchResult[R] = BatchResult(index, completion=await create(**items[index]))
-            except TelaError as e:
-                result = BatchResult(index, error=e)
-            except Exception as e:  # one bad item never fails the batch
-                wrapped = TelaError(f"items[{index}] failed: {type(e).__name__}: {e}")
-                wrapped.__cause__ = e
-                result = BatchResult(index, error=wrapped)
+            spent = over_budget()
+            if spent is not None:
+                reason = TelaError(
+                    f"items[{index}] was not started: the batch's recorded cost {spent:g} reached budget={budget:g}; "
+                    "run the batch again with resume=True (and a larger budget) to run it"
+                )
+                result: BatchResult[R] = BatchResult(index, error=reason, started=False)
+            else:
+                result = await run_one(index)
             results[index] = result
             if sink is not None:
                 line = json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n"
@@ -383,6 +413,16 @@ async def run_async(
             tally.add(result, usage)
             if bar is not None:
                 bar.update(tally)
+
+    async def run_one(index: int) -> BatchResult[R]:
+        try:
+            return BatchResult(index, completion=await create(**items[index]))
+        except TelaError as e:
+            return BatchResult(index, error=e)
+        except Exception as e:  # one bad item never fails the batch
+            wrapped = TelaError(f"items[{index}] failed: {type(e).__name__}: {e}")
+            wrapped.__cause__ = e
+            return BatchResult(index, error=wrapped)
 
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -400,7 +440,20 @@ async def run_async(
             sink.close()
         if bar is not None:
             bar.update(tally, final=True)
+            if ledger is not None and before is not None:
+                print(_totals_line(before, ledger()), file=sys.stderr, flush=True)
     return arrived()
+
+
+def _totals_line(before: UsageTotals, after: UsageTotals) -> str:
+    """What the batch used, from the client's ledger (its copies' other calls included)."""
+    cost = after.cost - before.cost
+    currency = f" {after.currency}" if after.currency else ""
+    return (
+        f"batch totals: {after.requests - before.requests} requests, {after.attempts - before.attempts} attempts, "
+        f"{after.input_tokens - before.input_tokens:,} input + {after.output_tokens - before.output_tokens:,} "
+        f"output tokens, cost {cost:.6g}{currency}, {after.time - before.time:.1f}s in requests"
+    )
 
 
 def run_sync(coro: Callable[[], Awaitable[list[BatchResult[R]]]]) -> list[BatchResult[R]]:

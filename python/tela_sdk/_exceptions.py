@@ -42,6 +42,8 @@ __all__ = [
     "TaskFailedError",
     "RunNotFinishedError",
     "BatchOutputError",
+    "CassetteError",
+    "NetworkBlockedError",
     "WebhookError",
     "ParseError",
 ]
@@ -275,6 +277,17 @@ class BatchOutputError(TelaError, OSError):
     def __reduce__(self) -> tuple[Any, ...]:
         # ``errno`` is an OSError slot, not in ``__dict__``: carry it across pickling too.
         return (_restore_os_error, (type(self), self.args, self.__dict__, self.errno))
+
+
+class CassetteError(TelaError):
+    """A cassette (``tela_sdk.testing.cassette``) refused a request: in replay nothing recorded
+    matches it (the message names the nearest recorded request and how it differs), or the
+    cassette file cannot be read. Nothing was sent."""
+
+
+class NetworkBlockedError(CassetteError):
+    """A cassette with ``block_network=True`` stopped a request that would have left the
+    machine (any host but localhost). Nothing was sent."""
 
 
 class WebhookError(TelaError, ValueError):

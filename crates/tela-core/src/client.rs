@@ -1,16 +1,21 @@
 //! A configured client: its config plus a shared connection pool.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use crate::config::{ClientConfig, ConfigInput, FilePolicy};
 use crate::error::Result;
 use crate::events::{self, Decoding, EventStream, StreamRules};
 use crate::transport::{CallOptions, Request, Response, Transport};
+use crate::usage;
 
 #[derive(Clone)]
 pub struct Client {
     pub config: Arc<ClientConfig>,
     transport: Arc<Transport>,
+    /// The usage ledger, shared by every `with_options` copy (`usage.rs`).
+    pub usage: Arc<crate::usage::Ledger>,
 }
 
 impl std::fmt::Debug for Client {
@@ -27,6 +32,7 @@ impl Client {
         Ok(Client {
             config: Arc::new(config),
             transport,
+            usage: Arc::default(),
         })
     }
 
@@ -84,6 +90,7 @@ impl Client {
         Ok(Client {
             config: Arc::new(config),
             transport,
+            usage: self.usage.clone(),
         })
     }
 
@@ -93,7 +100,22 @@ impl Client {
     }
 
     pub async fn execute(&self, req: &Request, opts: &CallOptions) -> Result<Response> {
-        self.transport.execute(&self.config, req, opts).await
+        let (opts, attempts, started) = counted(opts);
+        let out = self.transport.execute(&self.config, req, &opts).await;
+        let mut entry = entry_for(req, &attempts);
+        entry.time = started.elapsed();
+        if let Ok(resp) = &out {
+            entry.run = usage::run_of(&resp.body);
+            let answer = usage::answer(&resp.body);
+            if let Some(answer) = &answer {
+                entry.used = usage::used_in(answer);
+            }
+            if entry.canvas.is_none() {
+                entry.canvas = answer.as_ref().and_then(usage::canvas_of);
+            }
+        }
+        self.usage.add(entry);
+        out
     }
 
     /// Opens a streaming request and starts decoding its events.
@@ -104,7 +126,23 @@ impl Client {
         rules: &'static StreamRules,
     ) -> Result<EventStream> {
         let timeouts = opts.timeouts.unwrap_or(self.config.timeouts);
-        let open = self.transport.open(&self.config, req, opts).await?;
+        let (opts, attempts, started) = counted(opts);
+        let open = match self.transport.open(&self.config, req, &opts).await {
+            Ok(open) => open,
+            Err(e) => {
+                let mut entry = entry_for(req, &attempts);
+                entry.time = started.elapsed();
+                self.usage.add(entry);
+                return Err(e);
+            }
+        };
+        // Added to the ledger when dropped: with the stream, or here if it cannot start.
+        let mut usage = usage::OnDrop {
+            ledger: self.usage.clone(),
+            entry: entry_for(req, &attempts),
+            started,
+            totals: None,
+        };
         let open = events::expect_event_stream(open, &req.path, timeouts.read).await?;
         let decoding = Decoding {
             rules,
@@ -112,11 +150,31 @@ impl Client {
             path: req.path.clone(),
             trace: opts.observe.clone(),
         };
-        Ok(EventStream::spawn(
-            open,
-            decoding,
-            timeouts.stream_idle,
-            timeouts.stream_total,
-        ))
+        let mut stream =
+            EventStream::spawn(open, decoding, timeouts.stream_idle, timeouts.stream_total);
+        usage.totals = stream.totals();
+        stream.usage = Some(usage);
+        Ok(stream)
+    }
+}
+
+/// The call's options with a fresh attempt counter, the counter, and the start time.
+fn counted(opts: &CallOptions) -> (CallOptions, Arc<AtomicU64>, Instant) {
+    let attempts = Arc::new(AtomicU64::new(0));
+    let mut opts = opts.clone();
+    opts.attempts = Some(attempts.clone());
+    (opts, attempts, Instant::now())
+}
+
+/// One request's ledger entry: whom it was for (its body) and how many tries it took.
+fn entry_for(req: &Request, attempts: &AtomicU64) -> usage::Entry {
+    let (canvas, app, tags) = usage::whom(req.body.as_deref());
+    usage::Entry {
+        canvas,
+        app,
+        tags,
+        requests: 1,
+        attempts: attempts.load(Ordering::Relaxed),
+        ..usage::Entry::default()
     }
 }

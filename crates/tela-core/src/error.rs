@@ -146,6 +146,13 @@ pub enum Error {
         stage: &'static str,
         source: Box<Error>,
     },
+    /// A cassette refused the request: nothing recorded matches it in replay, or the file
+    /// cannot be read (`transport/cassette.rs`). Never retried.
+    #[error("{0}")]
+    Cassette(String),
+    /// A cassette with `block_network=True` stopped a request that would leave the machine.
+    #[error("{0}")]
+    NetworkBlocked(String),
     /// A waited-for run had not finished when the wait's deadline passed.
     #[error("{}", run_timeout_message(.what, .run_id, .status.as_deref(), *.after, .last_error.as_deref()))]
     RunTimeout {

@@ -82,6 +82,8 @@ pub struct EventStream {
     /// What the stream adds up to, counted as batches are handed over (so it matches what
     /// the consumer was given, not what the producer read ahead); `None` for a caller's task.
     totals: Option<Totals>,
+    /// Adds the stream to the client's usage ledger when it is dropped (`Client::open_events`).
+    pub usage: Option<crate::usage::OnDrop>,
 }
 
 impl EventStream {
@@ -119,6 +121,7 @@ impl EventStream {
             request_id,
             events: None,
             totals: None,
+            usage: None,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod sse;
 pub mod tally;
 pub mod tela;
 pub mod transport;
+pub mod usage;
 
 pub use client::Client;
 pub use config::{ClientConfig, ConfigInput, Secret, Timeouts};

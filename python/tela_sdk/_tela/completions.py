@@ -236,6 +236,7 @@ class Completions(SyncResource):
         progress: bool = True,
         output: str | PathLike[str] | None = None,
         resume: bool = False,
+        budget: float | None = None,
         **defaults: Any,
     ) -> list[BatchResult[Completion]]:
         """Runs ``create(**{**defaults, **item})`` for every one of ``items`` (each a dict of
@@ -248,7 +249,14 @@ class Completions(SyncResource):
         completion or the error); with ``resume=True`` the indices already in that file are
         skipped and their stored results returned. Bad items raise ``InvalidRequestError``
         before anything is sent; with ``check_variables`` (an item's, the keywords' or the
-        client's) every item's variables are checked first too. Ctrl-C cancels the items in flight.
+        client's) every item's variables are checked first too. Ctrl-C cancels the items in
+        flight. With ``progress`` the batch's totals from ``client.usage`` (requests, attempts,
+        tokens, cost, time) are printed at the end.
+
+        ``budget``: no new item starts once the cost ``client.usage`` recorded since the batch
+        started reaches it (items in flight finish); the items not started come back with
+        ``started=False`` (and an ``error`` saying why), are written so to ``output``, and a
+        later ``resume=True`` run starts them.
         """
         from .client import AsyncClient
 
@@ -265,7 +273,7 @@ class Completions(SyncResource):
         completions = copy.completions
         from .. import _batch
 
-        return _batch.run_sync(lambda: completions._run_batch(the_plan, concurrency, progress, output))
+        return _batch.run_sync(lambda: completions._run_batch(the_plan, concurrency, progress, output, budget))
 
     @overload
     def submit(self, **params: Unpack[CanvasSubmitParams]) -> Run: ...
@@ -395,6 +403,7 @@ class AsyncCompletions(AsyncResource):
         progress: bool = True,
         output: str | PathLike[str] | None = None,
         resume: bool = False,
+        budget: float | None = None,
         **defaults: Any,
     ) -> list[BatchResult[Completion]]:
         """Async twin of ``Client.completions.batch``; cancelling the awaiting task cancels
@@ -407,7 +416,7 @@ class AsyncCompletions(AsyncResource):
                 await variables.acheck(self._client, body)
             except InvalidRequestError as e:
                 raise InvalidRequestError(f"items[{i}]: {e}") from None
-        return await self._run_batch(the_plan, concurrency, progress, output)
+        return await self._run_batch(the_plan, concurrency, progress, output, budget)
 
     async def _run_batch(
         self,
@@ -415,6 +424,7 @@ class AsyncCompletions(AsyncResource):
         concurrency: int,
         progress: bool,
         output: str | PathLike[str] | None,
+        budget: float | None = None,
     ) -> list[BatchResult[Completion]]:
         """The batch both faces run: the sync one on a private loop, with a copy of its client."""
 
@@ -423,16 +433,32 @@ class AsyncCompletions(AsyncResource):
             return out
 
         from .. import _batch
+        from .._usage import Usage
 
+        native = self._client._live()
         if _watched(self._client):  # one parent span over the items
             from ..observability import batch_span
 
             with batch_span(self._client, len(the_plan.items), concurrency):
                 return await _batch.run_async(
-                    the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
+                    the_plan,
+                    create,
+                    concurrency=concurrency,
+                    progress=progress,
+                    output=output,
+                    usage=_usage,
+                    ledger=lambda: Usage(native),
+                    budget=budget,
                 )
         return await _batch.run_async(
-            the_plan, create, concurrency=concurrency, progress=progress, output=output, usage=_usage
+            the_plan,
+            create,
+            concurrency=concurrency,
+            progress=progress,
+            output=output,
+            usage=_usage,
+            ledger=lambda: Usage(native),
+            budget=budget,
         )
 
     @overload

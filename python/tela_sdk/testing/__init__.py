@@ -20,6 +20,7 @@ from .._closing import Closing
 from .._models import Field, Model
 from .._native import NativeEmulator
 from .._tela.client import AsyncClient, Client
+from ._cassette import Cassette, cassette
 from ._dify import DifyAnswerRequest, DifyApp, DifyEmulatorMixin, DifyFeedback, DifyUpload
 from ._either import (
     AsyncEmulatorClient,
@@ -57,6 +58,8 @@ __all__ = [
     "DifyAnswerRequest",
     "DifyUpload",
     "DifyFeedback",
+    "cassette",
+    "Cassette",
 ]
 
 DEFAULT_API_KEY = "test-key"

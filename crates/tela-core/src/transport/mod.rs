@@ -14,6 +14,7 @@ use crate::retry::{self, Failure};
 use crate::runtime::PerProcess;
 
 pub mod observe;
+pub mod cassette;
 mod request;
 mod wire;
 
@@ -121,6 +122,9 @@ impl Transport {
         let mut previous: Option<(String, Duration)> = None;
         loop {
             self.limiter.ready().await;
+            if let Some(n) = &opts.attempts {
+                n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             let started = Instant::now();
             let logged = |outcome: &str, request_id: Option<&str>| {
                 if let Some(l) = log {
@@ -154,7 +158,12 @@ impl Transport {
             }
             let mut recorder =
                 trace.map(|_| record_start(&rb, method, url, &headers, retries + 1, &previous));
-            let sent = maybe_timeout(timeouts.read, rb.send()).await;
+            // The one send point: a cassette (record/replay) sees every attempt here.
+            let sent = match maybe_timeout(timeouts.read, cassette::send(&http, rb)).await {
+                Ok(Err(refused)) => return Err(refused),
+                Ok(Ok(sent)) => Ok(sent),
+                Err(elapsed) => Err(elapsed),
+            };
             let (err, delay) = match sent {
                 Err(_) => {
                     let err = Error::Timeout {

@@ -23,6 +23,8 @@ pub struct CallOptions {
     pub progress: Option<crate::tela::files::OnProgress>,
     /// Where every attempt is recorded for tracing and event hooks; `None` records nothing.
     pub observe: Option<super::observe::Trace>,
+    /// Counts every attempt (the usage ledger's `attempts`); set by the client per request.
+    pub attempts: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl CallOptions {
@@ -55,6 +57,7 @@ impl CallOptions {
             log: None,
             progress: None,
             observe: None,
+            attempts: None,
         })
     }
 }

@@ -26,7 +26,8 @@ use crate::files::local::Opened;
 use crate::retry::{self, Failure, Safety};
 use crate::transport::observe::Recorder;
 use crate::transport::{
-    CallOptions, Request, Response, header_string, maybe_timeout, transport_error, with_total,
+    CallOptions, Request, Response, cassette, header_string, maybe_timeout, transport_error,
+    with_total,
 };
 
 /// The `x-compatibility-date` the file endpoints require; the date the docs use.
@@ -266,7 +267,10 @@ async fn put(client: &Client, url: &str, file: &Opened, opts: &CallOptions) -> R
                 r.bytes = Some(file.len);
                 r
             });
-            let (err, failure_delay) = match progress.watch(rb.send(), timeouts.read).await {
+            let sent = progress
+                .watch(cassette::send(&http, rb), timeouts.read)
+                .await;
+            let (err, failure_delay) = match sent.transpose()? {
                 None => (
                     timeout(TimeoutKind::Read, timeouts.read, &shown),
                     retry::next_delay(

@@ -1,0 +1,320 @@
+//! The usage ledger (issue 25 item 4): what a client family (a client and its `with_options`
+//! copies) has used, overall and per canvas, application and tag, added up from whatever the
+//! responses carry. Fed at the client's two send points (`Client::execute`, `open_events`):
+//! requests, attempts and time from the transport, tokens and cost from the answers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One set of totals (the whole family, or one canvas, app or tag).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Totals {
+    /// HTTP requests (a retried request counts once).
+    pub requests: u64,
+    /// Every try of those requests, retries included.
+    pub attempts: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// The sum of the costs the answers reported.
+    pub cost: f64,
+    /// The currency of `cost` when an answer named one (Dify's `currency`); `"mixed"` when
+    /// answers named different ones.
+    pub currency: Option<String>,
+    /// Seconds spent in requests (a stream: from sending until it ended or was closed).
+    pub time: f64,
+}
+
+/// What one request adds.
+#[derive(Debug, Default)]
+pub struct Entry {
+    pub canvas: Option<String>,
+    pub app: Option<String>,
+    pub tags: Vec<String>,
+    pub requests: u64,
+    pub attempts: u64,
+    pub used: Used,
+    pub time: Duration,
+    /// The run the answer is (a submit's or a poll's), so polls count for the canvas, app
+    /// and tags the run was submitted with.
+    pub run: Option<String>,
+}
+
+/// Tokens and cost read from an answer.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Used {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost: Option<f64>,
+    pub currency: Option<String>,
+    /// A run whose `information` this was: counted once however often it is polled.
+    pub run_id: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    all: Totals,
+    by_canvas: BTreeMap<String, Totals>,
+    by_app: BTreeMap<String, Totals>,
+    by_tag: BTreeMap<String, Totals>,
+    runs_counted: HashSet<String>,
+    /// Whom each run submitted through this family was for.
+    run_owner: HashMap<String, Owner>,
+}
+
+/// Whom a request was for: canvas, application, tags.
+type Owner = (Option<String>, Option<String>, Vec<String>);
+
+#[derive(Default)]
+pub struct Ledger(Mutex<State>);
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").finish_non_exhaustive()
+    }
+}
+
+impl Totals {
+    fn add(&mut self, e: &Entry, used: &Used) {
+        self.requests += e.requests;
+        self.attempts += e.attempts;
+        self.input_tokens += used.input_tokens;
+        self.output_tokens += used.output_tokens;
+        if let Some(c) = used.cost {
+            self.cost += c;
+        }
+        if let Some(cur) = &used.currency {
+            match &self.currency {
+                None => self.currency = Some(cur.clone()),
+                Some(have) if have != cur => self.currency = Some("mixed".into()),
+                _ => {}
+            }
+        }
+        self.time += e.time.as_secs_f64();
+    }
+}
+
+impl Ledger {
+    pub fn add(&self, mut e: Entry) {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(run) = &e.run {
+            if e.canvas.is_some() || e.app.is_some() {
+                let owner = (e.canvas.clone(), e.app.clone(), e.tags.clone());
+                s.run_owner.insert(run.clone(), owner);
+            } else if let Some((canvas, app, tags)) = s.run_owner.get(run) {
+                (e.canvas, e.app, e.tags) = (canvas.clone(), app.clone(), tags.clone());
+            }
+        }
+        let mut used = e.used.clone();
+        if let Some(run) = &used.run_id
+            && !s.runs_counted.insert(run.clone())
+        {
+            // This run's information was already counted (a poll of a finished run).
+            used = Used::default();
+        }
+        s.all.add(&e, &used);
+        if let Some(c) = &e.canvas {
+            s.by_canvas.entry(c.clone()).or_default().add(&e, &used);
+        }
+        if let Some(a) = &e.app {
+            s.by_app.entry(a.clone()).or_default().add(&e, &used);
+        }
+        for t in &e.tags {
+            s.by_tag.entry(t.clone()).or_default().add(&e, &used);
+        }
+    }
+
+    /// The totals as JSON: `{"all", "by_canvas", "by_app", "by_tag"}`.
+    pub fn snapshot(&self) -> Value {
+        let s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        serde_json::json!({
+            "all": s.all,
+            "by_canvas": s.by_canvas,
+            "by_app": s.by_app,
+            "by_tag": s.by_tag,
+        })
+    }
+
+    pub fn reset(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = State::default();
+    }
+}
+
+/// Who a request is for, read from its JSON body (Tela's `canvas_id`, `application_id`,
+/// `tags`); nothing for other bodies.
+pub fn whom(body: Option<&[u8]>) -> (Option<String>, Option<String>, Vec<String>) {
+    #[derive(serde::Deserialize, Default)]
+    struct Whom {
+        canvas_id: Option<String>,
+        application_id: Option<String>,
+        tags: Option<Vec<String>>,
+    }
+    let w: Whom = body
+        .filter(|b| b.first() == Some(&b'{'))
+        .and_then(|b| serde_json::from_slice(b).ok())
+        .unwrap_or_default();
+    (w.canvas_id, w.application_id, w.tags.unwrap_or_default())
+}
+
+fn number(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn count(v: Option<&Value>) -> u64 {
+    number(v).map(|n| n.max(0.0) as u64).unwrap_or(0)
+}
+
+fn field<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
+    names.iter().find_map(|n| v.get(*n))
+}
+
+/// Tokens and cost in a JSON answer, whichever API: Tela's `information` block (top level,
+/// or a run's `output_content.information`; protocol.md §4), a completion's `usage`, Dify's
+/// `metadata.usage` (`total_price`, `currency`; protocol.md §6).
+pub fn used_in(body: &Value) -> Used {
+    let mut out = Used::default();
+    let info = body
+        .get("information")
+        .filter(|v| v.is_object())
+        .or_else(|| {
+            field(body, &["output_content", "outputContent"])
+                .and_then(|o| o.get("information"))
+                .filter(|v| v.is_object())
+        });
+    if let Some(info) = info {
+        out.input_tokens = count(field(info, &["input_tokens", "inputTokens"]));
+        out.output_tokens = count(field(info, &["output_tokens", "outputTokens"]));
+        out.cost = number(info.get("cost"));
+        if body.get("output_content").is_some() || body.get("outputContent").is_some() {
+            out.run_id = body.get("id").and_then(Value::as_str).map(str::to_owned);
+        }
+        return out;
+    }
+    let usage = body
+        .get("usage")
+        .or_else(|| body.get("metadata").and_then(|m| m.get("usage")));
+    if let Some(u) = usage.filter(|u| u.is_object()) {
+        out.input_tokens = count(field(u, &["prompt_tokens", "input_tokens"]));
+        out.output_tokens = count(field(u, &["completion_tokens", "output_tokens"]));
+        out.cost = number(u.get("total_price"));
+        out.currency = u.get("currency").and_then(Value::as_str).map(str::to_owned);
+    }
+    out
+}
+
+/// A stream's share of the ledger, added when the stream is dropped (read to its end,
+/// closed, or abandoned): its time until then, and the usage its totals carry (Tela's
+/// `usage` from the chunks, Dify's `metadata.usage` from `message_end`).
+pub struct OnDrop {
+    pub ledger: std::sync::Arc<Ledger>,
+    pub entry: Entry,
+    pub started: std::time::Instant,
+    pub totals: Option<crate::tally::Totals>,
+}
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        let mut entry = std::mem::take(&mut self.entry);
+        entry.time = self.started.elapsed();
+        if let Some(totals) = &self.totals {
+            entry.used = used_in_totals(totals);
+        }
+        self.ledger.add(entry);
+    }
+}
+
+impl std::fmt::Debug for OnDrop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnDrop").finish_non_exhaustive()
+    }
+}
+
+fn used_in_totals(totals: &crate::tally::Totals) -> Used {
+    use crate::tally::Total;
+    let tally = totals.lock();
+    for (name, value) in tally.fields() {
+        let Total::Json(Some(text)) = value else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<Value>(text) else {
+            continue;
+        };
+        match name {
+            "usage" => return used_in(&serde_json::json!({ "usage": v })),
+            "metadata" => return used_in(&serde_json::json!({ "metadata": v })),
+            _ => {}
+        }
+    }
+    Used::default()
+}
+
+/// The answer as JSON when it may carry usage (a cheap scan first: most answers do not).
+pub fn answer(body: &[u8]) -> Option<Value> {
+    let finder = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
+    if !(finder(b"information") || finder(b"usage")) {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
+/// The canvas a run answer names (a poll's request names none).
+pub fn canvas_of(answer: &Value) -> Option<String> {
+    field(answer, &["canvas_id", "canvasId"])
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The id of the run (or Workstation task) an answer is: an object with `id` and `status`.
+pub fn run_of(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Run {
+        id: String,
+        #[allow(dead_code)]
+        status: Value,
+    }
+    if body.first() != Some(&b'{') || memchr::memmem::find(body, b"\"status\"").is_none() {
+        return None;
+    }
+    serde_json::from_slice::<Run>(body).ok().map(|r| r.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_every_shape_and_counts_a_polled_run_once() {
+        let run = json!({"id": "r1", "status": "succeeded", "output_content": {"information": {"cost": 0.5, "inputTokens": 3, "output_tokens": 4}}});
+        let u = used_in(&run);
+        assert_eq!((u.input_tokens, u.output_tokens, u.cost), (3, 4, Some(0.5)));
+        let dify = json!({"metadata": {"usage": {"prompt_tokens": 2, "completion_tokens": 5, "total_price": "0.0012", "currency": "USD"}}});
+        let d = used_in(&dify);
+        assert_eq!(
+            (d.input_tokens, d.cost, d.currency.as_deref()),
+            (2, Some(0.0012), Some("USD"))
+        );
+        let ledger = Ledger::default();
+        for _ in 0..2 {
+            ledger.add(Entry {
+                canvas: Some("c".into()),
+                requests: 1,
+                attempts: 1,
+                used: u.clone(),
+                ..Entry::default()
+            });
+        }
+        let s = ledger.snapshot();
+        assert_eq!(s["all"]["requests"], 2);
+        assert_eq!(s["by_canvas"]["c"]["cost"], 0.5);
+        ledger.reset();
+        assert_eq!(ledger.snapshot()["all"]["requests"], 0);
+    }
+}
