@@ -545,6 +545,8 @@ class EnvironmentPublication(ResponseModel):
 
     environment: Field[dict[str, Any] | None]
     version: Field[CanvasVersion | None]
+
+
 class TaskEvent(Model):
     """A Workstation task event, as an app's webhook delivers it (``webhooks.parse``):
     ``event`` is ``task.completed``, ``task.approved`` or ``task.failed`` (others are kept as

@@ -53,6 +53,8 @@ class EnvironmentsWithRawResponse(RawFace[_M]):
 
     publish = raw_method(Environments.publish, AsyncEnvironments.publish)
     version = raw_method(Environments.version, AsyncEnvironments.version)
+
+
 class TasksWithRawResponse(RawFace[_M]):
     """``client.tasks`` with each call's status and headers (``list`` gives its first page)."""
 

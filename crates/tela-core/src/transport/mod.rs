@@ -13,8 +13,8 @@ use crate::logging::{self};
 use crate::retry::{self, Failure};
 use crate::runtime::PerProcess;
 
-pub mod observe;
 pub mod cassette;
+pub mod observe;
 mod request;
 mod wire;
 
