@@ -37,6 +37,32 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// The rows of a list answer, which may come bare or in an envelope: a bare array, or the
+/// first array under one of `row_keys`, with the envelope's other keys. `what` names the rows
+/// in the error ("runs").
+pub fn split_rows(
+    v: Value,
+    row_keys: &[&str],
+    what: &str,
+) -> std::result::Result<(Vec<Value>, Map<String, Value>), String> {
+    match v {
+        Value::Array(rows) => Ok((rows, Map::new())),
+        Value::Object(mut o) => {
+            let key = row_keys
+                .iter()
+                .find(|k| o.get(**k).is_some_and(Value::is_array));
+            match key.and_then(|k| o.remove(*k)) {
+                Some(Value::Array(rows)) => Ok((rows, o)),
+                _ => Err(format!(
+                    "expected a list of {what} (or an object with one under \"data\"), got an object with keys {:?}",
+                    o.keys().collect::<Vec<_>>()
+                )),
+            }
+        }
+        other => Err(format!("expected a list of {what}, got {}", kind(&other))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

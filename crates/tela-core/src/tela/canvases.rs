@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::json::kind;
+use crate::json::{kind, split_rows};
 use crate::retry::Safety;
 use crate::transport::{CallOptions, Request, Response, path_segment};
 
@@ -289,27 +289,7 @@ pub fn normalize(
     offset: i64,
     full: Option<i64>,
 ) -> std::result::Result<Value, String> {
-    let (rows, mut rest) = match v {
-        Value::Array(rows) => (rows, Map::new()),
-        Value::Object(mut o) => {
-            let key = ROW_KEYS
-                .iter()
-                .find(|k| o.get(**k).is_some_and(Value::is_array));
-            let Some(Value::Array(rows)) = key.and_then(|k| o.remove(*k)) else {
-                return Err(format!(
-                    "expected a list of {what} objects (or an object with one under \"data\"), got an object with keys {:?}",
-                    o.keys().collect::<Vec<_>>()
-                ));
-            };
-            (rows, o)
-        }
-        other => {
-            return Err(format!(
-                "expected a list of {what} objects, got {}",
-                kind(&other)
-            ));
-        }
-    };
+    let (rows, mut rest) = split_rows(v, ROW_KEYS, &format!("{what} objects"))?;
     for (i, row) in rows.iter().enumerate() {
         if let Some(problem) = object_problem(row, what) {
             return Err(format!("{what} {i} of the page: {problem}"));

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::keys::snake_keys;
-use crate::json::kind;
+use crate::json::{kind, split_rows};
 
 /// Envelope keys that may hold the rows; the first array found wins.
 const ROW_KEYS: &[&str] = &["data", "items", "runs", "results"];
@@ -48,22 +48,7 @@ pub fn run_shape_problem(run: &Value) -> Option<String> {
 /// more; `next_cursor` is null whenever there is no next page, so a face pages while it is
 /// set. Other envelope keys are kept, in snake_case.
 pub fn normalize_page(v: Value) -> std::result::Result<Value, String> {
-    let (rows, mut rest) = match v {
-        Value::Array(rows) => (rows, Map::new()),
-        Value::Object(mut o) => {
-            let key = ROW_KEYS
-                .iter()
-                .find(|k| o.get(**k).is_some_and(Value::is_array));
-            let Some(Value::Array(rows)) = key.and_then(|k| o.remove(*k)) else {
-                return Err(format!(
-                    "expected a list of runs (or an object with one under \"data\"), got an object with keys {:?}",
-                    o.keys().collect::<Vec<_>>()
-                ));
-            };
-            (rows, o)
-        }
-        other => return Err(format!("expected a list of runs, got {}", kind(&other))),
-    };
+    let (rows, mut rest) = split_rows(v, ROW_KEYS, "runs")?;
     let mut take = |names: [&str; 2]| names.iter().find_map(|n| rest.remove(*n));
     let cursor = take(["nextCursor", "next_cursor"])
         .and_then(|c| c.as_str().map(str::to_owned))

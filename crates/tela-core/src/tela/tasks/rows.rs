@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::json::kind;
+use crate::json::split_rows;
 use crate::tela::runs::{run_shape_problem, snake_keys};
 
 /// Envelope keys that may hold the rows; the first array found wins.
@@ -31,23 +31,14 @@ pub fn rows_of_value(v: Value) -> Result<Rows, String> {
         Value::Object(o) if o.get("id").is_some_and(Value::is_string) => {
             (vec![Value::Object(o)], Map::new())
         }
-        Value::Object(mut o) => {
-            let key = ROW_KEYS
-                .iter()
-                .find(|k| o.get(**k).is_some_and(Value::is_array));
-            let Some(Value::Array(rows)) = key.and_then(|k| o.remove(*k)) else {
-                return Err(format!(
-                    "expected a list of tasks (or an object with one under \"data\"), got an object with keys {:?}",
-                    o.keys().collect::<Vec<_>>()
-                ));
-            };
+        other => {
+            let (rows, o) = split_rows(other, ROW_KEYS, "tasks")?;
             let rest = match snake_keys(Value::Object(o)) {
                 Value::Object(rest) => rest,
                 _ => Map::new(),
             };
             (rows, rest)
         }
-        other => return Err(format!("expected a list of tasks, got {}", kind(&other))),
     };
     let mut out = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
