@@ -45,6 +45,14 @@ async def aclient(emulator: Emulator) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture
+def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """The emulator, named by ``TELA_BASE_URL`` and ``TELA_API_KEY`` (for the CLI tests)."""
+    monkeypatch.setenv("TELA_BASE_URL", emulator.url)
+    monkeypatch.setenv("TELA_API_KEY", emulator.api_key)
+    return emulator
+
+
+@pytest.fixture
 def canvas(emulator: Emulator) -> Canvas:
     # Many tests run it without variables (they look at the wire, retries, errors), so it
     # opts out of the emulator's missing-variable check; test_emulator_checks.py covers it.

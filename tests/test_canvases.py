@@ -4,7 +4,6 @@ unknown fields and error bodies the emulator does not produce."""
 
 from __future__ import annotations
 
-import io
 import json
 import pathlib
 from typing import Any
@@ -22,6 +21,7 @@ from tela_sdk import (
 from tela_sdk.testing import Emulator
 from tela_sdk.types import Canvas, CanvasVariable, CanvasVersion, EnvironmentPublication
 
+from .cliutil import cli
 from .rawserver import RawConn, RawServer, response
 
 SCHEMA = {"type": "object", "properties": {"totalAmount": {"type": "number"}}, "required": ["totalAmount"]}
@@ -339,21 +339,6 @@ def test_a_404_keeps_its_details_and_a_bad_answer_names_the_request() -> None:
 
 
 # --- the command line -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    monkeypatch.setenv("TELA_BASE_URL", emulator.url)
-    monkeypatch.setenv("TELA_API_KEY", emulator.api_key)
-    return emulator
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    from tela_sdk._cli import main
-
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
 
 
 def test_cli_canvases_get_and_versions(env: Emulator) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -18,18 +17,7 @@ from tela_sdk import File, InvalidRequestError
 from tela_sdk._cli import main, parse_var
 from tela_sdk.testing import Emulator, ReplyRequest
 
-
-@pytest.fixture
-def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    monkeypatch.setenv("TELA_BASE_URL", emulator.url)
-    monkeypatch.setenv("TELA_API_KEY", emulator.api_key)
-    return emulator
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
+from .cliutil import cli
 
 
 def test_parse_var_forms(tmp_path: Path) -> None:

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from tela_sdk._cli import main
 from tela_sdk.testing import Emulator
+
+from .cliutil import cli
 
 
 @pytest.fixture
-def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    monkeypatch.setenv("TELA_BASE_URL", emulator.url)
-    monkeypatch.setenv("TELA_API_KEY", emulator.api_key)
+def env(env: Emulator) -> Emulator:
+    """conftest's ``env``, with an application to make tasks of."""
+    emulator = env
     emulator.add_canvas(
         template="Read {{document}}", reply={"total": 7}, application_id="app-cli", run={"running_ms": 20}
     )
     return emulator
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
 
 
 def test_create_get_list_approve(env: Emulator, tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ them, optional keys included, and ``--check`` tells a fresh file from a drifted 
 from __future__ import annotations
 
 import importlib.util
-import io
 import os
 import re
 import subprocess
@@ -18,8 +17,9 @@ from typing import Any
 import pytest
 
 from tela_sdk import File, ParseError
-from tela_sdk._cli import main
 from tela_sdk.testing import Emulator
+
+from .cliutil import cli
 
 #: A structured output with every construct the generator translates.
 SCHEMA: dict[str, Any] = {
@@ -145,19 +145,6 @@ USE_PYDANTIC = """
     def wrong() -> None:
         CanvasInput(customer="ACME")  # E
 """
-
-
-@pytest.fixture
-def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    monkeypatch.setenv("TELA_BASE_URL", emulator.url)
-    monkeypatch.setenv("TELA_API_KEY", emulator.api_key)
-    return emulator
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
 
 
 def load(path: Path) -> ModuleType:
