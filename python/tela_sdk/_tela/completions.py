@@ -435,31 +435,25 @@ class AsyncCompletions(AsyncResource):
         from .. import _batch
         from .._usage import Usage
 
+        from contextlib import AbstractContextManager, nullcontext
+
         native = self._client._live()
+        span: AbstractContextManager[object] = nullcontext()
         if _watched(self._client):  # one parent span over the items
             from ..observability import batch_span
 
-            with batch_span(self._client, len(the_plan.items), concurrency):
-                return await _batch.run_async(
-                    the_plan,
-                    create,
-                    concurrency=concurrency,
-                    progress=progress,
-                    output=output,
-                    usage=_usage,
-                    ledger=lambda: Usage(native),
-                    budget=budget,
-                )
-        return await _batch.run_async(
-            the_plan,
-            create,
-            concurrency=concurrency,
-            progress=progress,
-            output=output,
-            usage=_usage,
-            ledger=lambda: Usage(native),
-            budget=budget,
-        )
+            span = batch_span(self._client, len(the_plan.items), concurrency)
+        with span:
+            return await _batch.run_async(
+                the_plan,
+                create,
+                concurrency=concurrency,
+                progress=progress,
+                output=output,
+                usage=_usage,
+                ledger=lambda: Usage(native),
+                budget=budget,
+            )
 
     @overload
     async def submit(self, **params: Unpack[CanvasSubmitParams]) -> AsyncRun: ...

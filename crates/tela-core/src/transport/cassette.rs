@@ -292,20 +292,7 @@ fn redact_url(url: &url::Url, opts: &Options) -> url::Url {
     let mut u = url.clone();
     let _ = u.set_password(None);
     let _ = u.set_username("");
-    if u.query().is_some() {
-        let pairs: Vec<(String, String)> = u
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if secret_param(&k, opts) {
-                    REDACTED.to_owned()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        u.query_pairs_mut().clear().extend_pairs(pairs);
-    }
+    super::redact::query_values(&mut u, |k| secret_param(k, opts), REDACTED);
     u
 }
 

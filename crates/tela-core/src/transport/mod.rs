@@ -15,6 +15,7 @@ use crate::runtime::PerProcess;
 
 pub mod cassette;
 pub mod observe;
+mod redact;
 mod request;
 mod wire;
 

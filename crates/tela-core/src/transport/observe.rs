@@ -219,20 +219,7 @@ pub fn mask_url(url: &str) -> String {
     if !u.username().is_empty() {
         let _ = u.set_username(REDACTED);
     }
-    if u.query().is_some() {
-        let pairs: Vec<(String, String)> = u
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if is_secret_param(&k) {
-                    REDACTED.to_owned()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        u.query_pairs_mut().clear().extend_pairs(pairs);
-    }
+    super::redact::query_values(&mut u, is_secret_param, REDACTED);
     u.set_fragment(None);
     u.into()
 }
