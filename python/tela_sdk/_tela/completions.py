@@ -432,10 +432,10 @@ class AsyncCompletions(AsyncResource):
             out: Completion = await self.create(**item)
             return out
 
+        from contextlib import AbstractContextManager, nullcontext
+
         from .. import _batch
         from .._usage import Usage
-
-        from contextlib import AbstractContextManager, nullcontext
 
         native = self._client._live()
         span: AbstractContextManager[object] = nullcontext()
