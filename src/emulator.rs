@@ -1,11 +1,14 @@
 //! `NativeEmulator`: the in-process emulator server, configured with JSON specs.
 //!
-//! A reply callback runs on a Python daemon thread that Python starts (`start(request,
-//! respond)` returns at once), never inside a Rust frame: a callback still blocked when the
-//! interpreter exits is then ended by CPython like any daemon thread, where one running under
-//! `Python::attach` on a tokio thread was unwound through Rust frames and crashed the process.
+//! Reply callbacks never run on, or are started from, a tokio thread: a thread that CPython
+//! did not create must not take the GIL, because one doing so as the interpreter finalizes is
+//! ended by CPython inside Rust frames, which aborts the process (seen as "PyGILState_Release:
+//! thread state must be current" when `threading.Thread.start` gave the GIL up and the
+//! interpreter began to exit before it came back). So a server task queues the request and
+//! waits without Python; a Python daemon thread (`testing/_reply.py`) takes requests with
+//! `next_reply` and runs each callback on a thread of its own.
 
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -15,11 +18,6 @@ use tela_emulator::{CanvasSpec, DifyAppSpec, Emulator, EmulatorConfig, FaultSpec
 use crate::convert::to_json;
 use crate::from_json::from_json;
 use crate::runtime::block_on_shared;
-
-#[pyclass(frozen, module = "tela_sdk._native")]
-pub struct NativeEmulator {
-    inner: Emulator,
-}
 
 fn parse<T: serde::de::DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
     let value = to_json(obj, what)?;
@@ -31,33 +29,79 @@ fn to_py<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound
     from_json(py, &bytes).map_err(PyValueError::new_err)
 }
 
-fn python_reply(start: Py<PyAny>) -> ReplyFn {
+type Outcome = Result<serde_json::Value, String>;
+
+/// One request waiting for its callback. A tokio thread only moves it: the callback is
+/// shared through an `Arc`, and a `Py` dropped without the GIL only queues its decref.
+struct Job {
+    callback: Arc<Py<PyAny>>,
+    request: serde_json::Value,
+    tx: SyncSender<Outcome>,
+}
+
+/// This process's request queue. Keyed by pid: a forked child must not share the parent's
+/// receiver, whose lock the parent's waiting dispatcher held at the fork.
+struct Queue {
+    pid: u32,
+    tx: Sender<Job>,
+    rx: Arc<Mutex<Receiver<Job>>>,
+}
+
+static QUEUE: Mutex<Option<Queue>> = Mutex::new(None);
+
+fn with_queue<R>(f: impl FnOnce(&Queue) -> R) -> R {
+    let mut slot = QUEUE.lock().unwrap_or_else(|p| p.into_inner());
+    let pid = std::process::id();
+    if slot.as_ref().is_none_or(|q| q.pid != pid) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        *slot = Some(Queue {
+            pid,
+            tx,
+            rx: Arc::new(Mutex::new(rx)),
+        });
+    }
+    f(slot.as_ref().expect("set above"))
+}
+
+fn python_reply(callback: Py<PyAny>) -> ReplyFn {
+    let callback = Arc::new(callback);
     Arc::new(move |request: serde_json::Value| {
         if crate::runtime::closing() {
             return Err("the interpreter is exiting".to_owned());
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        Python::attach(|py| {
-            let bytes = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
-            let arg = from_json(py, &bytes)?;
-            let respond = Respond {
-                tx: Mutex::new(Some(tx)),
-            };
-            start
-                .call1(py, (arg, respond))
-                .map(drop)
-                .map_err(|e| format!("reply callback could not start: {e}"))
-        })?;
-        // Waits without the GIL; a thread that ends unanswered drops `Respond`, closing the channel.
+        let job = Job {
+            callback: callback.clone(),
+            request,
+            tx,
+        };
+        with_queue(|q| q.tx.send(job))
+            .map_err(|_| "the emulator's reply queue is closed".to_owned())?;
+        // A callback that ends unanswered drops `Respond`, closing the channel.
         rx.recv()
             .unwrap_or_else(|_| Err("reply callback ended without an answer".to_owned()))
     })
 }
 
+/// Waits (without the GIL) for the next request that has a reply callback; returns
+/// `(callback, request, respond)`. Called in a loop by one Python daemon thread per process.
+#[pyfunction]
+pub fn _next_reply(py: Python<'_>) -> PyResult<(Py<PyAny>, Bound<'_, PyAny>, Respond)> {
+    let rx = with_queue(|q| q.rx.clone());
+    let job = py
+        .detach(|| rx.lock().unwrap_or_else(|p| p.into_inner()).recv())
+        .map_err(|_| PyOSError::new_err("the emulator's reply queue is closed"))?;
+    let request = to_py(py, &job.request)?;
+    let respond = Respond {
+        tx: Mutex::new(Some(job.tx)),
+    };
+    Ok((job.callback.clone_ref(py), request, respond))
+}
+
 /// Hands a reply callback's outcome from its Python thread back to the waiting server task.
 #[pyclass(frozen, module = "tela_sdk._native")]
-struct Respond {
-    tx: Mutex<Option<SyncSender<Result<serde_json::Value, String>>>>,
+pub struct Respond {
+    tx: Mutex<Option<SyncSender<Outcome>>>,
 }
 
 #[pymethods]
@@ -73,6 +117,11 @@ impl Respond {
             let _ = tx.send(outcome);
         }
     }
+}
+
+#[pyclass(frozen, module = "tela_sdk._native")]
+pub struct NativeEmulator {
+    inner: Emulator,
 }
 
 #[pymethods]

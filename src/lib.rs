@@ -42,7 +42,7 @@ mod _native {
     #[pymodule_export]
     use super::client::NativeClient;
     #[pymodule_export]
-    use super::emulator::NativeEmulator;
+    use super::emulator::{_next_reply, NativeEmulator};
     #[pymodule_export]
     use super::files::NativeFile;
     #[pymodule_export]

@@ -217,7 +217,9 @@ def test_interpreter_exits_cleanly_after_async_use() -> None:
 def test_interpreter_exits_cleanly_while_a_reply_callback_still_runs() -> None:
     """A reply callback woken during interpreter shutdown (here by an atexit hook) used to run
     inside Rust frames on a tokio thread, and CPython's thread exit unwound through them: a
-    SIGSEGV or SIGABRT in about 5 runs of 8. Callbacks now run on Python daemon threads."""
+    SIGSEGV or SIGABRT in about 5 runs of 8. Later a tokio thread still started the callback's
+    thread, and could be waiting for the GIL as the interpreter began to exit: 5 of 40 runs
+    aborted beside a CPU-busy loop. No tokio thread enters Python now (src/emulator.rs)."""
     script = """
         import asyncio, atexit, threading
         from tela_sdk.testing import Emulator
@@ -241,6 +243,30 @@ def test_interpreter_exits_cleanly_while_a_reply_callback_still_runs() -> None:
     for _ in range(8):
         proc = run_script(script)
         assert (proc.returncode, proc.stdout.strip()) == (0, "done"), proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
+def test_reply_callbacks_work_in_a_forked_child_after_the_parent_used_them() -> None:
+    """The parent's dispatcher thread (and the queue lock it waits holding) does not survive a
+    fork; the child starts its own."""
+    script = """
+        import os
+        from tela_sdk.testing import Emulator
+        emu = Emulator(strict=True)
+        canvas = emu.add_canvas(reply=lambda r: "parent")
+        with emu.client(max_retries=0) as c:
+            print(c.completions.create(canvas_id=canvas.id, variables={}).content, flush=True)
+        pid = os.fork()
+        if pid == 0:
+            child = Emulator(strict=True)
+            theirs = child.add_canvas(reply=lambda r: "child")
+            with child.client(max_retries=0, timeout=30) as c:
+                print(c.completions.create(canvas_id=theirs.id, variables={}).content, flush=True)
+            os._exit(0)
+        print("child exit", os.waitpid(pid, 0)[1])
+    """
+    proc = run_script(script)
+    assert proc.stdout.split("\n")[:3] == ["parent", "child", "child exit 0"], proc.stderr
 
 
 def test_a_reply_callback_that_raises_is_a_500_naming_the_error(emulator: Emulator) -> None:

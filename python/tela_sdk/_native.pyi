@@ -1,5 +1,5 @@
 # Stub of the native module (src/). Checked against the built module by mypy.stubtest.
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, final, overload
@@ -24,6 +24,7 @@ __all__ = [
     "NativeTrace",
     "_cassette_begin",
     "_cassette_end",
+    "_next_reply",
     "_shutdown",
     "__version__",
 ]
@@ -126,6 +127,8 @@ class CompletionChunk(ChunkModel):
     message: Final[ChunkMessage | None]
     text: Final[str | None]
     finish_reason: Final[str | None]
+
+def _next_reply() -> tuple[Callable[[dict[str, Any]], Any], dict[str, Any], Callable[[Any, str | None], None]]: ...
 
 @final
 class NativeEmulator:

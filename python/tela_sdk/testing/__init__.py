@@ -33,7 +33,7 @@ from ._either import (
     dify_client_or_emulator,
 )
 from ._files import FilesEmulatorMixin, ReplyFile, StoredFile
-from ._reply import threaded
+from ._reply import dispatched
 
 __all__ = [
     "Emulator",
@@ -248,14 +248,14 @@ class Emulator(DifyEmulatorMixin, FilesEmulatorMixin, Closing):
             spec["variables"] = [dict(v) for v in variables]
         if output_schema is not None:
             spec["output_schema"] = dict(output_schema)
-        callback: Callable[..., None] | None = None
+        callback: Callable[..., Any] | None = None
         if callable(reply):
             user_fn = reply
 
             def answer_one(request: dict[str, Any]) -> Any:
                 return user_fn(ReplyRequest(request))
 
-            callback = threaded(answer_one)
+            callback = dispatched(answer_one)
 
         elif reply is not None:
             spec["reply"] = dict(reply) if isinstance(reply, Mapping) else reply

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._dify.client import AsyncDifyClient, DifyClient
 from .._models import Field, Model
-from ._reply import threaded
+from ._reply import dispatched
 
 if TYPE_CHECKING:
     from .._native import NativeEmulator
@@ -183,14 +183,14 @@ class DifyEmulatorMixin:
             spec["error"] = dict(error)
         if upload_limits:
             spec["upload_limits"] = dict(upload_limits)
-        callback: Callable[..., None] | None = None
+        callback: Callable[..., Any] | None = None
         if callable(answer):
             user_fn = answer
 
             def answer_one(request: dict[str, Any]) -> Any:
                 return user_fn(DifyAnswerRequest(request))
 
-            callback = threaded(answer_one)
+            callback = dispatched(answer_one)
 
         elif answer is not None:
             spec["answer"] = answer

@@ -1,24 +1,40 @@
-"""Runs the emulator's reply callbacks on Python daemon threads (see ``src/emulator.rs``)."""
+"""Runs the emulator's reply callbacks on Python threads (see ``src/emulator.rs``).
+
+One daemon thread per process takes queued requests from the native emulator and starts a
+daemon thread for each callback, so a slow callback holds up no other request, and one still
+running when the interpreter exits is ended by CPython like any daemon thread.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
-Respond = Callable[[Any, "str | None"], None]
+from .. import _native
+
+_lock = threading.Lock()
+_dispatcher_pid: int | None = None
 
 
-def threaded(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any], Respond], None]:
-    """Wraps ``fn`` as the native emulator's ``start(request, respond)``: returns at once."""
+def dispatched(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    """Returns ``fn``, once this process's dispatcher thread runs (started again after a fork)."""
+    global _dispatcher_pid
+    with _lock:
+        if _dispatcher_pid != os.getpid():
+            threading.Thread(target=_dispatch, name="tela-emulator-replies", daemon=True).start()
+            _dispatcher_pid = os.getpid()
+    return fn
 
-    def start(request: dict[str, Any], respond: Respond) -> None:
+
+def _dispatch() -> None:
+    while True:
+        fn, request, respond = _native._next_reply()
         threading.Thread(target=_answer, args=(fn, request, respond), name="tela-emulator-reply", daemon=True).start()
 
-    return start
 
-
-def _answer(fn: Callable[[dict[str, Any]], Any], request: dict[str, Any], respond: Respond) -> None:
+def _answer(fn: Callable[[dict[str, Any]], Any], request: dict[str, Any], respond: Callable[..., None]) -> None:
     try:
         value = fn(request)
     except BaseException as e:  # reported to the client as the emulator's 500, as before
