@@ -4,7 +4,9 @@
 //! handed in by the API's stream function: which events are delivered, skipped, end the
 //! stream or fail it, and the shape each must have) and sends *batches* of event payloads
 //! through a bounded channel: one channel hop (and one GIL crossing on the Python side) per
-//! network read, not per event. The rules' tally adds up what the stream delivered. This
+//! network read, not per event. The shape check also marks where the fields the tally reads
+//! sit in each event, and the rules' tally adds them up as batches are handed over, so each
+//! event is parsed once in the core. This
 //! file knows no API. Dropping the [`EventStream`] aborts the task, which drops the response
 //! and closes the connection.
 
@@ -15,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::error::{ConnectionKind, Error, Result, TimeoutKind, classify_transport};
-use crate::shape::{self, Shape};
+use crate::shape::{self, Marks, Shape};
 use crate::sse::{SseDecoder, SseEvent};
 use crate::tally::{Tally, Totals};
 use crate::transport::OpenResponse;
@@ -27,7 +29,7 @@ pub struct StreamRules {
     /// whether the stream goes on, is done, or failed.
     pub classify: fn(SseEvent, &mut Batch) -> End,
     /// The shape every delivered payload must have; one that differs ends the stream with
-    /// a typed error after the events before it.
+    /// a typed error after the events before it. The fields it marks are what the tally reads.
     pub shape: Shape,
     /// A fresh tally of what the stream adds up to (its `final()`).
     pub tally: fn() -> Box<dyn Tally>,
@@ -58,8 +60,23 @@ pub struct Decoding {
 /// The JSON payloads of the events of one network read.
 pub type Batch = Vec<String>;
 
+/// What a producer sends: a batch, and for each event where its shape's marked fields sit.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub(crate) events: Batch,
+    pub(crate) marks: Vec<Marks>,
+}
+
+/// A batch from a caller's task: nothing marked.
+impl From<Batch> for Read {
+    fn from(events: Batch) -> Self {
+        let marks = vec![Marks::default(); events.len()];
+        Read { events, marks }
+    }
+}
+
 /// The producing side of an [`EventStream`] built with [`EventStream::from_task`].
-pub type BatchSender = mpsc::Sender<Result<Batch>>;
+pub type BatchSender = mpsc::Sender<Result<Read>>;
 
 /// Channel depth in batches: enough to absorb bursts, small enough to keep memory bounded
 /// when the consumer is slow (the producer then stops reading and TCP pushes back).
@@ -72,9 +89,9 @@ const DRAIN_BYTES: usize = 256 * 1024;
 const MAX_MERGED: usize = 4096;
 
 pub struct EventStream {
-    rx: mpsc::Receiver<Result<Batch>>,
+    rx: mpsc::Receiver<Result<Read>>,
     /// An error that arrived behind events already handed over.
-    pending: Option<Result<Batch>>,
+    pending: Option<Error>,
     task: tokio::task::AbortHandle,
     pub request_id: Option<String>,
     /// The rules' name for the events; `None` for a caller's task (`from_task`).
@@ -127,8 +144,8 @@ impl EventStream {
 
     /// The next batch; `None` once the stream has ended cleanly (or after an error was returned).
     pub async fn next_batch(&mut self) -> Option<Result<Batch>> {
-        if let Some(p) = self.pending.take() {
-            return Some(p);
+        if let Some(e) = self.pending.take() {
+            return Some(Err(e));
         }
         let first = self.rx.recv().await?;
         Some(self.merge(first))
@@ -136,8 +153,8 @@ impl EventStream {
 
     /// A batch if one is ready now, without waiting.
     pub fn try_next_batch(&mut self) -> Option<Result<Batch>> {
-        if let Some(p) = self.pending.take() {
-            return Some(p);
+        if let Some(e) = self.pending.take() {
+            return Some(Err(e));
         }
         let first = self.rx.try_recv().ok()?;
         Some(self.merge(first))
@@ -146,13 +163,19 @@ impl EventStream {
     /// Joins the batches already queued behind `first`: one hand-over (one GIL crossing,
     /// one asyncio wake-up) for everything that is ready. An error queued behind the events
     /// is kept for the next call, so the events before it are still delivered.
-    fn merge(&mut self, first: Result<Batch>) -> Result<Batch> {
-        let mut batch = first?;
+    fn merge(&mut self, first: Result<Read>) -> Result<Batch> {
+        let Read {
+            events: mut batch,
+            mut marks,
+        } = first?;
         while batch.len() < MAX_MERGED {
             match self.rx.try_recv() {
-                Ok(Ok(more)) => batch.extend(more),
+                Ok(Ok(more)) => {
+                    batch.extend(more.events);
+                    marks.extend(more.marks);
+                }
                 Ok(Err(e)) => {
-                    self.pending = Some(Err(e));
+                    self.pending = Some(e);
                     break;
                 }
                 Err(_) => break,
@@ -160,8 +183,8 @@ impl EventStream {
         }
         if let Some(totals) = &self.totals {
             let mut tally = totals.lock();
-            for event in &batch {
-                tally.add(event);
+            for (event, marks) in batch.iter().zip(&marks) {
+                tally.add(event, marks);
             }
         }
         Ok(batch)
@@ -249,7 +272,7 @@ async fn produce(
     decoding: Decoding,
     idle: Option<Duration>,
     total: Option<Duration>,
-    tx: mpsc::Sender<Result<Batch>>,
+    tx: BatchSender,
 ) {
     let OpenResponse {
         mut response,
@@ -339,7 +362,7 @@ async fn produce(
                 return;
             }
         };
-        let (batch, mut end) = classify(decoding.rules, &mut events, &call);
+        let (read, mut end) = classify(decoding.rules, &mut events, &call);
         if let (End::No, Some(cap)) = (&end, decoder.exceeded()) {
             end = End::Error(call.decode(format!(
                 "an event grew past max_event_bytes={cap} ({}) without ending; the stream was closed. \
@@ -348,9 +371,9 @@ async fn produce(
             )));
         }
         if let Some(t) = &decoding.trace {
-            t.events(batch.len());
+            t.events(read.events.len());
         }
-        if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
+        if !read.events.is_empty() && tx.send(Ok(read)).await.is_err() {
             return; // the consumer is gone: dropping `response` closes the connection
         }
         match end {
@@ -417,28 +440,35 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
+/// Sorts the decoded events by the rules, checking (and marking) each delivered one.
 pub(crate) fn classify(
     rules: &StreamRules,
     events: &mut Vec<SseEvent>,
     call: &Call<'_>,
-) -> (Batch, End) {
-    let mut batch = Vec::with_capacity(events.len());
+) -> (Read, End) {
+    let mut read = Read {
+        events: Vec::with_capacity(events.len()),
+        marks: Vec::with_capacity(events.len()),
+    };
     for ev in events.drain(..) {
-        let before = batch.len();
-        let end = (rules.classify)(ev, &mut batch);
-        // An event the SDK cannot read ends the stream with a typed error, raised after the
-        // good events before it were delivered.
-        if batch.len() > before
-            && let Err(why) = shape::check(batch[before].as_bytes(), rules.shape)
-        {
-            batch.truncate(before);
-            return (batch, End::Error(call.decode(format!("bad event: {why}"))));
+        let before = read.events.len();
+        let end = (rules.classify)(ev, &mut read.events);
+        if read.events.len() > before {
+            match shape::check_marking(&read.events[before], rules.shape) {
+                Ok(marks) => read.marks.push(marks),
+                // An event the SDK cannot read ends the stream with a typed error, raised
+                // after the good events before it were delivered.
+                Err(why) => {
+                    read.events.truncate(before);
+                    return (read, End::Error(call.decode(format!("bad event: {why}"))));
+                }
+            }
         }
         if !matches!(end, End::No) {
-            return (batch, end);
+            return (read, end);
         }
     }
-    (batch, End::No)
+    (read, End::No)
 }
 
 /// The error an API's error event reports: message, code and status read from either
@@ -497,7 +527,7 @@ pub(crate) mod tests {
     /// Rules of no API: every event kept, `stop` ends the stream, `fail` fails it.
     struct Count(usize);
     impl Tally for Count {
-        fn add(&mut self, _event: &str) {
+        fn add(&mut self, _event: &str, _marks: &Marks) {
             self.0 += 1;
         }
         fn fields(&self) -> Vec<(&'static str, crate::tally::Total<'_>)> {
@@ -525,8 +555,9 @@ pub(crate) mod tests {
             ev(Some("stop"), ""),
             ev(None, "{}"),
         ];
-        let (batch, end) = classify(&RULES, &mut evs, &CALL);
-        assert_eq!(batch, [r#"{"n":"1"}"#]);
+        let (read, end) = classify(&RULES, &mut evs, &CALL);
+        assert_eq!(read.events, [r#"{"n":"1"}"#]);
+        assert_eq!(read.marks.len(), 1);
         assert!(matches!(end, End::Done));
 
         let mut evs = vec![
@@ -538,7 +569,7 @@ pub(crate) mod tests {
         ];
         match classify(&RULES, &mut evs, &CALL) {
             (
-                batch,
+                read,
                 End::Error(Error::Stream {
                     message,
                     code,
@@ -546,7 +577,7 @@ pub(crate) mod tests {
                     ..
                 }),
             ) => {
-                assert_eq!(batch.len(), 1);
+                assert_eq!(read.events.len(), 1);
                 assert_eq!(message, "boom");
                 assert_eq!(code.as_deref(), Some("c"));
                 assert_eq!(status, Some(429));
@@ -562,8 +593,9 @@ pub(crate) mod tests {
             ev(None, r#"{"n":2}"#),
             ev(None, "{}"),
         ];
-        let (batch, end) = classify(&RULES, &mut evs, &CALL);
-        assert_eq!(batch.len(), 1);
+        let (read, end) = classify(&RULES, &mut evs, &CALL);
+        assert_eq!(read.events.len(), 1);
+        assert_eq!(read.marks.len(), 1);
         match end {
             End::Error(Error::Decode { message, path, .. }) => {
                 assert!(message.contains("bad event"), "{message}");

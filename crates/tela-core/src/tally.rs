@@ -8,6 +8,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use crate::shape::Marks;
+
 /// One named field of a stream's totals, as a face hands it over.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Total<'a> {
@@ -28,8 +30,9 @@ pub enum Total<'a> {
 /// fields. Lenient by contract: an event or field of an unexpected shape is skipped, never
 /// an error (the stream's rules already checked the shape they rely on).
 pub trait Tally: Send + 'static {
-    /// Counts one event (its JSON text) into the totals.
-    fn add(&mut self, event: &str);
+    /// Counts one event (its JSON text) into the totals; `marks` are where the fields the
+    /// rules' shape marked sit in it (found by the shape check, so not parsed again here).
+    fn add(&mut self, event: &str, marks: &Marks);
 
     /// The totals so far, by name. Names are the face's: each API documents its own.
     fn fields(&self) -> Vec<(&'static str, Total<'_>)>;
@@ -72,46 +75,31 @@ pub mod raw {
         serde_json::from_str(text).ok()
     }
 
-    /// Like [`string`], borrowed from the event when it has no escapes (no copy per event).
-    pub fn str_of(raw: &RawValue) -> Option<std::borrow::Cow<'_, str>> {
-        let text = raw.get();
-        if !text.starts_with('"') {
-            return None;
-        }
-        match serde_json::from_str::<&str>(text) {
-            Ok(s) => Some(std::borrow::Cow::Borrowed(s)),
-            Err(_) => serde_json::from_str::<String>(text)
-                .ok()
-                .map(std::borrow::Cow::Owned),
-        }
-    }
-
-    /// The first item of a JSON list, the rest skipped unparsed: no `Vec` per event.
-    /// Anything but a list fails, as a `Vec` would.
-    pub struct First<'a>(pub Option<&'a RawValue>);
-
-    impl<'de: 'a, 'a> serde::Deserialize<'de> for First<'a> {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> serde::de::Visitor<'de> for V {
-                type Value = First<'de>;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("a list")
-                }
-                fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                    self,
-                    mut seq: A,
-                ) -> Result<First<'de>, A::Error> {
-                    let first = seq.next_element::<&'de RawValue>()?;
-                    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                    Ok(First(first))
-                }
-            }
-            d.deserialize_seq(V)
-        }
-    }
-
     pub fn is_object(raw: &RawValue) -> bool {
         raw.get().starts_with('{')
+    }
+
+    /// The string a JSON value's text holds, if it is a string; borrowed from it when it has
+    /// no escapes (the text is valid JSON: the shape check read it).
+    pub fn text_of(json: &str) -> Option<std::borrow::Cow<'_, str>> {
+        let inner = json.strip_prefix('"')?.strip_suffix('"')?;
+        if !inner.contains('\\') {
+            return Some(std::borrow::Cow::Borrowed(inner));
+        }
+        serde_json::from_str::<String>(json)
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    }
+
+    /// Sets `slot` to `text`, reusing its buffer: a field kept from every event costs no
+    /// allocation per event.
+    pub fn keep(slot: &mut Option<String>, text: &str) {
+        match slot {
+            Some(kept) => {
+                kept.clear();
+                kept.push_str(text);
+            }
+            None => *slot = Some(text.to_owned()),
+        }
     }
 }

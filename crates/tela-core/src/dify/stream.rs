@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::events::{Batch, End, StreamRules, stream_error};
-use crate::shape::{Rule, Shape};
+use crate::shape::{Marks, Rule, Shape};
 use crate::sse::SseEvent;
 use crate::tally::raw::{is_object, string};
 use crate::tally::{Tally, Total};
@@ -134,7 +134,7 @@ fn decode_audio(text: &str) -> Option<Vec<u8>> {
 }
 
 impl Tally for Answer {
-    fn add(&mut self, event: &str) {
+    fn add(&mut self, event: &str, _marks: &Marks) {
         self.events += 1;
         let Ok(ev) = serde_json::from_str::<Event<'_>>(event) else {
             return;
@@ -230,7 +230,7 @@ mod tests {
     fn tally(events: &[&str]) -> Answer {
         let mut t = Answer::default();
         for e in events {
-            t.add(e);
+            t.add(e, &Marks::default());
         }
         t
     }
@@ -253,7 +253,8 @@ mod tests {
                 r#"{"event": "error", "status": 400, "code": "completion_request_error", "message": "Rate Limit Error"}"#,
             ),
         ];
-        let (batch, end) = classify(&RULES, &mut evs, &CALL);
+        let (read, end) = classify(&RULES, &mut evs, &CALL);
+        let batch = read.events;
         assert_eq!(batch.len(), 1);
         match end {
             End::Error(Error::Stream { code, status, .. }) => {
@@ -278,7 +279,8 @@ mod tests {
             ev(None, r#"{"event":"tts_message_end","audio":""}"#),
             ev(None, r#"{"event":"message","answer":"late"}"#),
         ];
-        let (batch, end) = classify(&RULES, &mut evs, &CALL);
+        let (read, end) = classify(&RULES, &mut evs, &CALL);
+        let batch = read.events;
         assert_eq!(batch.len(), 3);
         assert!(batch[2].contains("tts_message_end"));
         assert!(matches!(end, End::Done));
@@ -287,7 +289,8 @@ mod tests {
             None,
             r#"{"event":"message","answer":"no error here, tts_message_end"}"#,
         )];
-        let (batch, end) = classify(&RULES, &mut evs, &CALL);
+        let (read, end) = classify(&RULES, &mut evs, &CALL);
+        let batch = read.events;
         assert_eq!(batch.len(), 1);
         assert!(matches!(end, End::No));
     }

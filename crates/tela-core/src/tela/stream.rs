@@ -5,13 +5,10 @@
 //! The events are JSON chunks; the stream ends at `data: [DONE]` or EOF; a chunk with a
 //! truthy `error`, or an `event: error`, fails it (protocol.md §3.3).
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::events::{Batch, End, StreamRules, stream_error};
-use crate::shape::{Rule, Shape};
+use crate::shape::{Marks, Rule, Shape};
 use crate::sse::SseEvent;
-use crate::tally::raw::{First, is_object, str_of, string};
+use crate::tally::raw::{keep, text_of};
 use crate::tally::{Tally, Total};
 
 const CHOICE_FIELDS: &[(&str, Rule)] =
@@ -25,10 +22,43 @@ pub const COMPLETION: Shape = Shape::Fields(&[
     ("message", Rule::Object(&[])),
 ]);
 
+// The slots of the fields a chunk's tally reads, marked by [`CHUNK`].
+const CONTENT: usize = 0;
+const FINISH_REASON: usize = 1;
+const MESSAGE: usize = 2;
+const STRUCTURED: usize = 3;
+const ID: usize = 4;
+const USAGE: usize = 5;
+
+const CHUNK_CHOICE: Rule = Rule::Object(&[
+    ("message", Rule::Object(&[])),
+    (
+        "delta",
+        Rule::Object(&[("content", Rule::Mark(CONTENT, &Rule::Any))]),
+    ),
+    ("finish_reason", Rule::Mark(FINISH_REASON, &Rule::Any)),
+]);
+
+/// A completion chunk: [`COMPLETION`]'s shape, with the fields the tally reads marked
+/// (`choices[0].delta.content`, `choices[0].finish_reason`, `message` and its
+/// `structured_content`, `id`, `usage`). It accepts exactly what `COMPLETION` accepts.
+pub const CHUNK: Shape = Shape::Fields(&[
+    ("choices", Rule::ListOf(&CHUNK_CHOICE)),
+    (
+        "message",
+        Rule::Mark(
+            MESSAGE,
+            &Rule::Object(&[("structured_content", Rule::Mark(STRUCTURED, &Rule::Any))]),
+        ),
+    ),
+    ("id", Rule::Mark(ID, &Rule::Any)),
+    ("usage", Rule::Mark(USAGE, &Rule::Any)),
+]);
+
 /// The rules of a completion stream.
 pub static RULES: StreamRules = StreamRules {
     classify,
-    shape: COMPLETION,
+    shape: CHUNK,
     tally: || Box::<Chunks>::default(),
     events: "tela.chunk",
 };
@@ -63,8 +93,8 @@ fn truthy(v: &serde_json::Value) -> bool {
 
 /// What a chunk stream adds up to: the joined text deltas of the first choice, the last
 /// finish reason, the last `message` (and its last `structured_content`), the last chunk
-/// `id` and `usage`, and the number of chunks. Reads only the few fields it needs
-/// (borrowed, unparsed `RawValue`s for the rest); raw JSON fields stay JSON text, parsed by
+/// `id` and `usage`, and the number of chunks. Reads only the fields [`CHUNK`] marked, where
+/// the shape check found them (no second parse); raw JSON fields stay JSON text, parsed by
 /// the face once, when `final()` asks.
 ///
 /// Fields: `text`, `finish_reason`, `message` (JSON), `structured_content` (JSON), `id`,
@@ -87,72 +117,29 @@ pub struct Chunks {
     pub chunks: usize,
 }
 
-#[derive(Deserialize)]
-struct Chunk<'a> {
-    #[serde(borrow, default)]
-    choices: Option<First<'a>>,
-    #[serde(borrow, default)]
-    message: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    usage: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Choice<'a> {
-    #[serde(borrow, default)]
-    delta: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    finish_reason: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Delta<'a> {
-    #[serde(borrow, default)]
-    content: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Message<'a> {
-    #[serde(borrow, default)]
-    structured_content: Option<&'a RawValue>,
-}
-
 impl Tally for Chunks {
-    fn add(&mut self, event: &str) {
+    fn add(&mut self, event: &str, marks: &Marks) {
         self.chunks += 1;
-        let Ok(chunk) = serde_json::from_str::<Chunk<'_>>(event) else {
-            return;
-        };
-        if let Some(First(Some(first))) = chunk.choices
-            && let Ok(choice) = serde_json::from_str::<Choice<'_>>(first.get())
+        let field = |slot: usize| marks[slot].of(event).filter(|v| *v != "null");
+        if let Some(text) = field(CONTENT).and_then(text_of) {
+            self.text.push_str(&text);
+        }
+        if let Some(reason) = field(FINISH_REASON).and_then(text_of)
+            && !reason.is_empty()
         {
-            if let Some(delta) = choice.delta.filter(|d| is_object(d))
-                && let Ok(delta) = serde_json::from_str::<Delta<'_>>(delta.get())
-                && let Some(text) = delta.content.and_then(str_of)
-            {
-                self.text.push_str(&text);
-            }
-            if let Some(reason) = choice.finish_reason.and_then(string)
-                && !reason.is_empty()
-            {
-                self.finish_reason = Some(reason);
+            self.finish_reason = Some(reason.into_owned());
+        }
+        if let Some(message) = field(MESSAGE).filter(|m| m.starts_with('{')) {
+            keep(&mut self.message, message);
+            if let Some(structured) = field(STRUCTURED) {
+                keep(&mut self.structured_content, structured);
             }
         }
-        if let Some(message) = chunk.message.filter(|m| is_object(m)) {
-            self.message = Some(message.get().to_owned());
-            if let Ok(m) = serde_json::from_str::<Message<'_>>(message.get())
-                && let Some(structured) = m.structured_content
-            {
-                self.structured_content = Some(structured.get().to_owned());
-            }
+        if let Some(id) = field(ID).and_then(text_of) {
+            keep(&mut self.id, &id);
         }
-        if let Some(id) = chunk.id.and_then(string) {
-            self.id = Some(id);
-        }
-        if let Some(usage) = chunk.usage {
-            self.usage = Some(usage.get().to_owned());
+        if let Some(usage) = field(USAGE) {
+            keep(&mut self.usage, usage);
         }
     }
 
@@ -182,10 +169,13 @@ mod tests {
     use crate::events::classify;
     use crate::events::tests::{CALL, ev};
 
+    /// The tally of events as a stream hands them over: each marked by the shape check
+    /// (an event that fails it counts, with nothing marked).
     fn tally(events: &[&str]) -> Chunks {
         let mut t = Chunks::default();
         for e in events {
-            t.add(e);
+            let marks = crate::shape::check_marking(e, CHUNK).unwrap_or_default();
+            t.add(e, &marks);
         }
         t
     }
@@ -201,8 +191,8 @@ mod tests {
             ev(None, "[DONE]"),
             ev(None, "{}"),
         ];
-        let (batch, end) = classify(&RULES, &mut evs, &CALL);
-        assert_eq!(batch.len(), 2);
+        let (read, end) = classify(&RULES, &mut evs, &CALL);
+        assert_eq!(read.events.len(), 2);
         assert!(matches!(end, End::Done));
 
         let mut evs = vec![ev(
@@ -222,12 +212,34 @@ mod tests {
             End::Error(Error::Stream { .. })
         ));
         let mut evs = vec![ev(None, r#"{"error":null,"x":1}"#)];
-        assert_eq!(classify(&RULES, &mut evs, &CALL).0.len(), 1);
+        assert_eq!(classify(&RULES, &mut evs, &CALL).0.events.len(), 1);
         let mut evs = vec![ev(None, r#"{"choices":5}"#)];
         assert!(matches!(
             classify(&RULES, &mut evs, &CALL).1,
             End::Error(Error::Decode { .. })
         ));
+    }
+
+    #[test]
+    fn a_chunk_is_held_to_the_completion_shape() {
+        for body in [
+            r#"{}"#,
+            r#"{"choices":null,"message":null,"id":5,"usage":[1]}"#,
+            r#"{"choices":[{"delta":{"content":5},"finish_reason":7},{"message":{}}]}"#,
+            r#"{"choices":5}"#,
+            r#"{"choices":[5]}"#,
+            r#"{"choices":[{},{"delta":"x"}]}"#,
+            r#"{"choices":[{"message":[]}]}"#,
+            r#"{"message":"text"}"#,
+            r#"{"message":{"structured_content":"anything"}}"#,
+            "[]",
+            "null",
+            "{",
+        ] {
+            let chunk = crate::shape::check_marking(body, CHUNK).is_ok();
+            let completion = crate::shape::check(body.as_bytes(), COMPLETION).is_ok();
+            assert_eq!(chunk, completion, "{body}");
+        }
     }
 
     #[test]

@@ -235,7 +235,7 @@ async fn poll_until_final(
                         resp.status,
                         Value::Object(headers)
                     );
-                    if tx.send(Ok(vec![event])).await.is_err() {
+                    if tx.send(Ok(vec![event].into())).await.is_err() {
                         return Ok(()); // nobody is waiting any more
                     }
                 }
