@@ -20,13 +20,6 @@ mod stream;
 
 use pyo3::prelude::*;
 
-/// Rust's allocations in this module (buffers, parsed events, futures; not Python objects) go
-/// to mimalloc. With glibc malloc, the asyncio thread freeing what tokio workers allocated
-/// waited on their arena locks: a third of the loop thread's samples at 64 requests in flight
-/// (benchmarks/README.md, issue 26).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The native types of APIs' stream events, by the name their core stream rules give them
 /// (`StreamRules::events`). An API lists its own here; events of any other name are handed
 /// over as parsed JSON (and typed by the Python face).
