@@ -79,8 +79,10 @@ impl From<Batch> for Read {
 pub type BatchSender = mpsc::Sender<Result<Read>>;
 
 /// Channel depth in batches: enough to absorb bursts, small enough to keep memory bounded
-/// when the consumer is slow (the producer then stops reading and TCP pushes back).
-const CHANNEL_BATCHES: usize = 32;
+/// when the consumer is slow (the producer then stops reading and TCP pushes back). 32 held
+/// 86 KiB per waiting stream, 8 holds 50-53 at 3-5% more CPU per event on one long stream;
+/// 4 held 45 at 10% (benchmarks/README.md, memory and scale).
+const CHANNEL_BATCHES: usize = 8;
 
 /// How many already-received bytes one batch may gather before it is handed over.
 const DRAIN_BYTES: usize = 256 * 1024;
