@@ -126,6 +126,15 @@ def cpu_seconds() -> float:
     return u.ru_utime + u.ru_stime
 
 
+def status_kib(field: str) -> int:
+    """A ``VmRSS``-style field of /proc/self/status, in KiB (Linux only)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
 def _post(url: str, body: dict[str, Any], auth: bool = True) -> tuple[str, bytes]:
     headers = {"Content-Type": "application/json"}
     if auth:

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from _harness import API_KEY, Server
+from _harness import API_KEY, Server, status_kib
 
 import tela_sdk
 
@@ -33,15 +33,6 @@ CHUNKS = 200
 CHUNK = "abcd"
 GOAL_KIB = 64
 DEFAULT_N = {"async": 1000, "threads": 200}
-
-
-def status_kib(field: str) -> int:
-    """A ``VmRSS``-style field of /proc/self/status, in KiB."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
 
 
 def fds() -> int:

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from _harness import API_KEY, Server
+from _harness import API_KEY, Server, status_kib
 
 import tela_sdk
 
@@ -23,15 +23,6 @@ STREAMS = 10
 EVENTS_PER_STREAM = 100_000  # STREAMS * EVENTS_PER_STREAM = 1,000,000 events
 REQUESTS = 10_000
 CHUNK = "abcd"
-
-
-def status_kib(field: str) -> int:
-    """A ``VmRSS``-style field of /proc/self/status, in KiB."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
 
 
 def checkpoint(label: str, started: float) -> None:
