@@ -235,19 +235,14 @@ impl<'de> Visitor<'de> for Seed<'_> {
         let Rule::ListOf(item) = self.rule else {
             return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
         };
-        let mut first = true;
+        // Only the first item is marked: `take` leaves `None` for the rest.
+        let mut marks = self.marks.take();
         loop {
-            let marks = if first {
-                self.marks.as_deref_mut()
-            } else {
-                None
-            };
-            first = false;
             let item = Seed {
                 rule: *item,
                 at: self.at,
                 top: true,
-                marks,
+                marks: marks.take(),
                 base: self.base,
             };
             if seq.next_element_seed(item)?.is_none() {

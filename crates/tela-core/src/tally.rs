@@ -68,11 +68,7 @@ pub mod raw {
 
     /// The string a raw JSON value holds, if it is a string.
     pub fn string(raw: &RawValue) -> Option<String> {
-        let text = raw.get();
-        if !text.starts_with('"') {
-            return None;
-        }
-        serde_json::from_str(text).ok()
+        text_of(raw.get()).map(std::borrow::Cow::into_owned)
     }
 
     pub fn is_object(raw: &RawValue) -> bool {

@@ -11,18 +11,7 @@ use crate::sse::SseEvent;
 use crate::tally::raw::{keep, text_of};
 use crate::tally::{Tally, Total};
 
-const CHOICE_FIELDS: &[(&str, Rule)] =
-    &[("message", Rule::Object(&[])), ("delta", Rule::Object(&[]))];
-const CHOICE: Rule = Rule::Object(CHOICE_FIELDS);
-
-/// A `chat.completion` or a completion chunk: `choices`, if present, a list of objects;
-/// `message`, if present, an object.
-pub const COMPLETION: Shape = Shape::Fields(&[
-    ("choices", Rule::ListOf(&CHOICE)),
-    ("message", Rule::Object(&[])),
-]);
-
-// The slots of the fields a chunk's tally reads, marked by [`CHUNK`].
+// The slots of the fields a chunk's tally reads, marked by [`COMPLETION`].
 const CONTENT: usize = 0;
 const FINISH_REASON: usize = 1;
 const MESSAGE: usize = 2;
@@ -30,7 +19,7 @@ const STRUCTURED: usize = 3;
 const ID: usize = 4;
 const USAGE: usize = 5;
 
-const CHUNK_CHOICE: Rule = Rule::Object(&[
+const CHOICE: Rule = Rule::Object(&[
     ("message", Rule::Object(&[])),
     (
         "delta",
@@ -39,11 +28,13 @@ const CHUNK_CHOICE: Rule = Rule::Object(&[
     ("finish_reason", Rule::Mark(FINISH_REASON, &Rule::Any)),
 ]);
 
-/// A completion chunk: [`COMPLETION`]'s shape, with the fields the tally reads marked
-/// (`choices[0].delta.content`, `choices[0].finish_reason`, `message` and its
-/// `structured_content`, `id`, `usage`). It accepts exactly what `COMPLETION` accepts.
-pub const CHUNK: Shape = Shape::Fields(&[
-    ("choices", Rule::ListOf(&CHUNK_CHOICE)),
+/// A `chat.completion` or a completion chunk: `choices`, if present, a list of objects
+/// (`message` and `delta`, if present, objects); `message`, if present, an object. The fields
+/// a chunk stream's tally reads are marked (`choices[0].delta.content`,
+/// `choices[0].finish_reason`, `message` and its `structured_content`, `id`, `usage`); a
+/// plain check of an answer ignores the marks.
+pub const COMPLETION: Shape = Shape::Fields(&[
+    ("choices", Rule::ListOf(&CHOICE)),
     (
         "message",
         Rule::Mark(
@@ -58,7 +49,7 @@ pub const CHUNK: Shape = Shape::Fields(&[
 /// The rules of a completion stream.
 pub static RULES: StreamRules = StreamRules {
     classify,
-    shape: CHUNK,
+    shape: COMPLETION,
     tally: || Box::<Chunks>::default(),
     events: "tela.chunk",
 };
@@ -93,7 +84,7 @@ fn truthy(v: &serde_json::Value) -> bool {
 
 /// What a chunk stream adds up to: the joined text deltas of the first choice, the last
 /// finish reason, the last `message` (and its last `structured_content`), the last chunk
-/// `id` and `usage`, and the number of chunks. Reads only the fields [`CHUNK`] marked, where
+/// `id` and `usage`, and the number of chunks. Reads only the fields [`COMPLETION`] marks, where
 /// the shape check found them (no second parse); raw JSON fields stay JSON text, parsed by
 /// the face once, when `final()` asks.
 ///
@@ -174,7 +165,7 @@ mod tests {
     fn tally(events: &[&str]) -> Chunks {
         let mut t = Chunks::default();
         for e in events {
-            let marks = crate::shape::check_marking(e, CHUNK).unwrap_or_default();
+            let marks = crate::shape::check_marking(e, COMPLETION).unwrap_or_default();
             t.add(e, &marks);
         }
         t
@@ -222,6 +213,7 @@ mod tests {
 
     #[test]
     fn a_chunk_is_held_to_the_completion_shape() {
+        // The marking walk (streams) accepts exactly what the plain check (answers) accepts.
         for body in [
             r#"{}"#,
             r#"{"choices":null,"message":null,"id":5,"usage":[1]}"#,
@@ -236,7 +228,7 @@ mod tests {
             "null",
             "{",
         ] {
-            let chunk = crate::shape::check_marking(body, CHUNK).is_ok();
+            let chunk = crate::shape::check_marking(body, COMPLETION).is_ok();
             let completion = crate::shape::check(body.as_bytes(), COMPLETION).is_ok();
             assert_eq!(chunk, completion, "{body}");
         }
