@@ -260,7 +260,11 @@ impl<'py> Found<'py> {
 
     /// `{"$tela_file": i}` for `file`, the i-th distinct file of this conversion; an error
     /// naming `at` where files are not accepted.
-    pub fn placeholder(&mut self, file: &Bound<'py, NativeFile>, at: &str) -> PyResult<Value> {
+    pub fn placeholder(
+        &mut self,
+        file: &Bound<'py, NativeFile>,
+        at: &dyn std::fmt::Display,
+    ) -> PyResult<Value> {
         if !self.accepts {
             return Err(crate::errors::invalid(format!(
                 "{at}: a tela_sdk.File cannot be sent here"
@@ -283,7 +287,7 @@ impl<'py> Found<'py> {
     pub fn classify(
         &self,
         obj: &Bound<'py, PyAny>,
-        at: &str,
+        at: &dyn std::fmt::Display,
     ) -> PyResult<Option<Bound<'py, NativeFile>>> {
         if !self.accepts {
             return Ok(None);
@@ -294,7 +298,7 @@ impl<'py> Found<'py> {
                 .getattr("classify_file")
                 .map(Bound::unbind)
         })?;
-        let file = hook.bind(py).call1((obj, at))?;
+        let file = hook.bind(py).call1((obj, at.to_string()))?;
         if file.is_none() {
             return Ok(None);
         }

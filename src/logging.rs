@@ -41,7 +41,7 @@ fn logger(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
 
 fn enabled(logger: &Bound<'_, PyAny>, level: i32) -> bool {
     logger
-        .call_method1("isEnabledFor", (level,))
+        .call_method1(pyo3::intern!(logger.py(), "isEnabledFor"), (level,))
         .and_then(|v| v.is_truthy())
         .unwrap_or(false)
 }
