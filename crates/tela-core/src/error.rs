@@ -348,21 +348,42 @@ const IDENTIFIERS: &[&str] = &[
     "user",
 ];
 
-/// `canvas_id='c1', environment_name='qa'`: the string identifiers among a call's
-/// arguments, written as Python writes them; `None` when it sent none.
-pub fn identifiers_sent(args: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
-    let mut out = String::new();
-    for key in IDENTIFIERS {
-        if let Some(serde_json::Value::String(value)) = args.get(*key) {
+/// The string identifiers among a call's arguments, kept raw and written out
+/// (`canvas_id='c1', environment_name='qa'`, as Python writes them) only for a 404: built
+/// for every call, the text cost more than the lookup.
+#[derive(Debug, Clone, Default)]
+pub struct Sent(Vec<(usize, String)>);
+
+impl Sent {
+    /// The text a 404 adds; `None` when the call sent no identifier.
+    pub fn render(&self) -> Option<String> {
+        let mut out = String::new();
+        for (i, value) in &self.0 {
             if !out.is_empty() {
                 out.push_str(", ");
             }
-            out.push_str(key);
+            out.push_str(IDENTIFIERS[*i]);
             out.push('=');
             push_py_repr(&mut out, value);
         }
+        (!out.is_empty()).then_some(out)
     }
-    (!out.is_empty()).then_some(out)
+}
+
+/// What [`Sent`] keeps of `args`: a walk over the few arguments, not a lookup per identifier.
+pub fn identifiers_sent(args: &serde_json::Map<String, serde_json::Value>) -> Sent {
+    let mut found: Vec<(usize, String)> = args
+        .iter()
+        .filter_map(|(key, value)| match value {
+            serde_json::Value::String(v) => IDENTIFIERS
+                .iter()
+                .position(|k| k == key)
+                .map(|i| (i, v.clone())),
+            _ => None,
+        })
+        .collect();
+    found.sort_unstable_by_key(|(i, _)| *i);
+    Sent(found)
 }
 
 /// `value` as Python's `repr` of a `str` writes it (quotes, and escapes of quotes and controls).
@@ -393,12 +414,12 @@ fn push_py_repr(out: &mut String, value: &str) {
 impl Error {
     /// A 404 names what the call sent (`sent`, from [`identifiers_sent`]): "Canvas not
     /// found" then says which canvas. Any other error is returned as it is.
-    pub fn naming_sent(mut self, sent: Option<String>) -> Self {
+    pub fn naming_sent(mut self, sent: Sent) -> Self {
         if let Error::Status(s) = &mut self
             && s.status == 404
             && s.sent.is_none()
         {
-            s.sent = sent;
+            s.sent = sent.render();
         }
         self
     }
@@ -471,10 +492,10 @@ mod tests {
         });
         let sent = identifiers_sent(args.as_object().unwrap());
         assert_eq!(
-            sent.as_deref(),
+            sent.render().as_deref(),
             Some(r#"canvas_id="it's", environment_name='qa', user='a"b\'c\n'"#)
         );
-        assert_eq!(identifiers_sent(&serde_json::Map::new()), None);
+        assert_eq!(identifiers_sent(&serde_json::Map::new()).render(), None);
         let status = |code| {
             Error::Status(Box::new(StatusError::from_response(
                 code,

@@ -254,7 +254,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
 
 /// An object key, borrowed from the input when it has no escapes: serde's `Cow<str>` always
 /// copies, which was one allocation per key of every event checked.
-struct Key<'de>(std::borrow::Cow<'de, str>);
+pub(crate) struct Key<'de>(pub(crate) std::borrow::Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
