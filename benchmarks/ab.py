@@ -6,6 +6,10 @@ own process) and then against the emulator (end to end). The raw Rust client run
 workloads in the same rounds. Prints the median rate and client CPU per unit of each, and B/A.
 Needs BENCH_FLOORSERVER and BENCH_RAWCLIENT (release builds; see run.sh). AB_FLOOR_ONLY=1
 skips the emulator rounds. Ends with a verdict on issue 26's goals (B against raw Rust).
+
+Against the floor server, sequential calls also run with the client and the floor server
+pinned to one CPU ("one CPU"): on an idle VM an unpinned sequential rate is set by how fast a
+sleeping vCPU wakes (it moved 0.7-1.45x between runs), pinned it is set by CPU per call.
 """
 
 from __future__ import annotations
@@ -25,15 +29,48 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Issue 26's goals: B's rate over raw Rust's in the same rounds, and B's client CPU per unit.
 GOALS = {
     "sequential sync create": 0.9,
+    "sequential sync create, one CPU": 0.9,
     "async create, 64 in flight": 0.75,
     "one stream, 100k chunks": 0.8,
     "200 streams x 50 chunks, sync": 0.8,
 }
 CPU_GOALS = {
     "sequential sync create": (25.0, "request"),
+    "sequential sync create, one CPU": (25.0, "request"),
     "one stream, 100k chunks": (2.0, "event"),
     "200 streams x 50 chunks, sync": (2.0, "event"),
 }
+
+
+PINNED = "sequential sync create, one CPU"
+
+
+def one_cpu(floor: FloorServer) -> int:
+    """Pins every thread of the floor server to this machine's last CPU; returns that CPU."""
+    cpu = max(os.sched_getaffinity(0))
+    for tid in os.listdir(f"/proc/{floor.proc.pid}/task"):
+        os.sched_setaffinity(int(tid), {cpu})
+    return cpu
+
+
+def unpin(floor: FloorServer) -> None:
+    for tid in os.listdir(f"/proc/{floor.proc.pid}/task"):
+        os.sched_setaffinity(int(tid), os.sched_getaffinity(0))
+
+
+def pinned(cmd: list[str], cpu: int) -> dict[str, list[float]]:
+    """`cmd`'s JSON output, run on `cpu` only."""
+    out = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+        cwd=HERE,
+        preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),
+    )
+    data: dict[str, list[float]] = json.loads(out.stdout)
+    return data
 
 
 def worker(python: str, url: str, canvases: list[str]) -> dict[str, list[float]]:
@@ -88,6 +125,17 @@ def main() -> None:
                 if RAWCLIENT and server_name == "floor server":
                     for k, v in raw(url, canvases).items():
                         runs["raw Rust"].setdefault(k, []).append(v)
+                if server_name == "floor server" and hasattr(os, "sched_setaffinity"):
+                    cpu = one_cpu(floor)
+                    try:
+                        for py in (a, b) if r % 2 == 0 else (b, a):
+                            cmd = [py, os.path.join(HERE, "ab_worker.py"), url, *canvases, str(SECONDS), "sequential"]
+                            runs[names[py]].setdefault(PINNED, []).append(pinned(cmd, cpu)["sequential sync create"])
+                        if RAWCLIENT:
+                            got = pinned([RAWCLIENT, "sync", url, canvases[0], str(SECONDS)], cpu)
+                            runs["raw Rust"].setdefault(PINNED, []).append([got["rate"], got["cpu_us"]])
+                    finally:
+                        unpin(floor)
             print(f"\n### Against the {server_name} ({rounds} rounds, median)\n")
             head = ["workload", "A rate", "B rate", "B / A", "B / A per round", "A CPU µs/unit", "B CPU µs/unit"]
             head += ["raw Rust rate", "raw CPU µs/unit", "B / raw"]

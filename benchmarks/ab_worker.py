@@ -1,7 +1,8 @@
 """One interpreter's side of `ab.py`: the tela_sdk workloads, printed as JSON.
 
-python ab_worker.py URL SEQ_CANVAS BIG_CANVAS SMALL_CANVAS SECONDS
-Each workload reports its rate and this process's CPU (all threads) per unit.
+python ab_worker.py URL SEQ_CANVAS BIG_CANVAS SMALL_CANVAS SECONDS [sequential]
+Each workload reports its rate and this process's CPU (all threads) per unit; with
+`sequential`, only the sequential calls (ab.py runs that pinned to one CPU).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def main() -> None:
     out: dict[str, tuple[float, float]] = {}
     for_seconds(one_create, 0.3)()
     out["sequential sync create"] = timed(for_seconds(one_create, seconds))
+    if sys.argv[6:] == ["sequential"]:
+        print(json.dumps(out))
+        return
     one_stream(small)
     out["one stream, 100k chunks"] = max((timed(lambda: one_stream(big)) for _ in range(2)), key=lambda r: r[0])
     out["200 streams x 50 chunks, sync"] = timed(lambda: sum(one_stream(small) for _ in range(200)))
