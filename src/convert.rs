@@ -14,8 +14,7 @@ const MAX_DEPTH: usize = 64;
 
 /// Where a value sits (`variables["doc"][0]`), written out only for an error message or a
 /// file: formatting it for every key cost about 4% of an async call's loop-thread time.
-#[derive(Clone, Copy)]
-pub enum At<'a> {
+enum At<'a> {
     Root(&'a str),
     Key(&'a At<'a>, &'a str),
     Index(&'a At<'a>, usize),

@@ -105,14 +105,10 @@ impl Client {
         let mut entry = entry_for(req, &attempts);
         entry.time = started.elapsed();
         if let Ok(resp) = &out {
-            entry.run = usage::run_of(&resp.body);
-            let answer = usage::answer(&resp.body);
-            if let Some(answer) = &answer {
-                entry.used = usage::used_in(answer);
-            }
-            if entry.canvas.is_none() {
-                entry.canvas = answer.as_ref().and_then(usage::canvas_of);
-            }
+            let read = usage::read(&resp.body);
+            entry.run = read.run;
+            entry.used = read.used;
+            entry.canvas = entry.canvas.or(read.canvas);
         }
         self.usage.add(entry);
         out

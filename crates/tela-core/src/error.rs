@@ -351,7 +351,7 @@ const IDENTIFIERS: &[&str] = &[
 /// The string identifiers among a call's arguments, kept raw and written out
 /// (`canvas_id='c1', environment_name='qa'`, as Python writes them) only for a 404: built
 /// for every call, the text cost more than the lookup.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Sent(Vec<(usize, String)>);
 
 impl Sent {
