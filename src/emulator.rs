@@ -9,10 +9,11 @@
 //! `next_reply` and runs each callback on a thread of its own.
 
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
+use tela_core::runtime::PerProcess;
 use tela_emulator::{CanvasSpec, DifyAppSpec, Emulator, EmulatorConfig, FaultSpec, ReplyFn};
 
 use crate::convert::to_json;
@@ -39,29 +40,22 @@ struct Job {
     tx: SyncSender<Outcome>,
 }
 
-/// This process's request queue. Keyed by pid: a forked child must not share the parent's
+/// This process's request queue. Per process: a forked child must not share the parent's
 /// receiver, whose lock the parent's waiting dispatcher held at the fork.
 struct Queue {
-    pid: u32,
     tx: Sender<Job>,
-    rx: Arc<Mutex<Receiver<Job>>>,
+    rx: Mutex<Receiver<Job>>,
 }
 
-static QUEUE: Mutex<Option<Queue>> = Mutex::new(None);
-
-fn with_queue<R>(f: impl FnOnce(&Queue) -> R) -> R {
-    let mut slot = QUEUE.lock().unwrap_or_else(|p| p.into_inner());
-    let pid = std::process::id();
-    if slot.as_ref().is_none_or(|q| q.pid != pid) {
+static QUEUE: LazyLock<PerProcess<Queue>> = LazyLock::new(|| {
+    PerProcess::lazy(|| {
         let (tx, rx) = std::sync::mpsc::channel();
-        *slot = Some(Queue {
-            pid,
+        Queue {
             tx,
-            rx: Arc::new(Mutex::new(rx)),
-        });
-    }
-    f(slot.as_ref().expect("set above"))
-}
+            rx: Mutex::new(rx),
+        }
+    })
+});
 
 fn python_reply(callback: Py<PyAny>) -> ReplyFn {
     let callback = Arc::new(callback);
@@ -75,7 +69,10 @@ fn python_reply(callback: Py<PyAny>) -> ReplyFn {
             request,
             tx,
         };
-        with_queue(|q| q.tx.send(job))
+        QUEUE
+            .get()
+            .tx
+            .send(job)
             .map_err(|_| "the emulator's reply queue is closed".to_owned())?;
         // A callback that ends unanswered drops `Respond`, closing the channel.
         rx.recv()
@@ -87,9 +84,9 @@ fn python_reply(callback: Py<PyAny>) -> ReplyFn {
 /// `(callback, request, respond)`. Called in a loop by one Python daemon thread per process.
 #[pyfunction]
 pub fn _next_reply(py: Python<'_>) -> PyResult<(Py<PyAny>, Bound<'_, PyAny>, Respond)> {
-    let rx = with_queue(|q| q.rx.clone());
+    let queue = QUEUE.get();
     let job = py
-        .detach(|| rx.lock().unwrap_or_else(|p| p.into_inner()).recv())
+        .detach(|| queue.rx.lock().unwrap_or_else(|p| p.into_inner()).recv())
         .map_err(|_| PyOSError::new_err("the emulator's reply queue is closed"))?;
     let request = to_py(py, &job.request)?;
     let respond = Respond {
