@@ -4,9 +4,10 @@
 //! requests, attempts and time from the transport, tokens and cost from the answers.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
+use memchr::memmem::Finder;
 use serde::{Serialize, de};
 use serde_json::Value;
 
@@ -271,9 +272,13 @@ pub struct Read {
 /// (the completion's text, above all) is skipped without being built: a full tree per answer
 /// was about 4% of a blocking call's CPU, and a run answer used to be parsed twice.
 pub fn read(body: &[u8]) -> Read {
-    let has = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
-    let names_run = body.first() == Some(&b'{') && has(b"\"status\"");
-    let may_use = has(b"information") || has(b"usage");
+    // Built once: memmem::find would build its searcher again on every call.
+    static STATUS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"status\""));
+    static INFORMATION: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"information"));
+    static USAGE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"usage"));
+    let has = |needle: &Finder<'static>| needle.find(body).is_some();
+    let names_run = body.first() == Some(&b'{') && has(&STATUS);
+    let may_use = has(&INFORMATION) || has(&USAGE);
     let picked = (names_run || may_use).then(|| pick(body)).flatten();
     let Some(picked) = picked else {
         return Read::default();

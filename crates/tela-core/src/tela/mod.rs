@@ -182,12 +182,29 @@ pub(crate) fn validate_variables(v: &Value) -> Result<()> {
         )));
     };
     for (name, value) in vars {
-        validate_variable_value(&format!("variables[{name:?}]"), value, true)?;
+        validate_variable_value(&VariableAt { name, index: None }, value, true)?;
     }
     Ok(())
 }
 
-fn validate_variable_value(at: &str, v: &Value, allow_list: bool) -> Result<()> {
+/// Where a variable's value sits (`variables["doc"]`, `variables["doc"][2]`), written out
+/// only for an error: every call checks its variables, few fail.
+struct VariableAt<'a> {
+    name: &'a str,
+    index: Option<usize>,
+}
+
+impl std::fmt::Display for VariableAt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "variables[{:?}]", self.name)?;
+        match self.index {
+            Some(i) => write!(f, "[{i}]"),
+            None => Ok(()),
+        }
+    }
+}
+
+fn validate_variable_value(at: &VariableAt<'_>, v: &Value, allow_list: bool) -> Result<()> {
     match v {
         Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok(()),
         Value::Null => Err(Error::InvalidRequest(format!(
@@ -196,7 +213,11 @@ fn validate_variable_value(at: &str, v: &Value, allow_list: bool) -> Result<()> 
         Value::Object(o) => validate_file_ref(at, o),
         Value::Array(items) if allow_list => {
             for (i, item) in items.iter().enumerate() {
-                validate_variable_value(&format!("{at}[{i}]"), item, false)?;
+                let at = VariableAt {
+                    name: at.name,
+                    index: Some(i),
+                };
+                validate_variable_value(&at, item, false)?;
             }
             Ok(())
         }
@@ -206,7 +227,7 @@ fn validate_variable_value(at: &str, v: &Value, allow_list: bool) -> Result<()> 
     }
 }
 
-fn validate_file_ref(at: &str, o: &Map<String, Value>) -> Result<()> {
+fn validate_file_ref(at: &dyn std::fmt::Display, o: &Map<String, Value>) -> Result<()> {
     match o.get("file_url") {
         Some(Value::String(url)) if is_file_url(url) => Ok(()),
         Some(Value::String(url)) => Err(Error::InvalidRequest(format!(
@@ -294,7 +315,7 @@ fn validate_content(at: &str, c: &Value, allow_list: bool) -> Result<()> {
         }
         Value::Object(o) => {
             if o.contains_key("file_url") {
-                return validate_file_ref(at, o);
+                return validate_file_ref(&at, o);
             }
             match o.get("type").and_then(Value::as_str) {
                 Some("text") if o.get("text").is_some_and(Value::is_string) => Ok(()),
@@ -452,6 +473,23 @@ mod tests {
         prepare_create(body(v), None, Mode::Sync)
             .unwrap_err()
             .to_string()
+    }
+
+    /// The path in a variable's error is written only on failure, and says exactly where.
+    #[test]
+    fn a_bad_variable_is_named_by_its_path() {
+        let none = err(json!({"canvas_id": "c", "variables": {"ok": "a", "x\"y": null}}));
+        assert!(none.starts_with(r#"variables["x\"y"] is None"#), "{none}");
+        let in_list = err(json!({"canvas_id": "c", "variables": {"x": ["a", {"url": "u"}]}}));
+        assert!(
+            in_list.starts_with(r#"variables["x"][1] is a dict"#),
+            "{in_list}"
+        );
+        let nested = err(json!({"canvas_id": "c", "variables": {"x": [[1]]}}));
+        assert!(
+            nested.starts_with(r#"variables["x"][0]: lists"#),
+            "{nested}"
+        );
     }
 
     #[test]
