@@ -101,18 +101,21 @@ def split_params(params: Mapping[str, Any], args: frozenset[str], where: str) ->
     """``**params`` of a call as the op's arguments (those given) and its ``RequestOptions``;
     an unknown name is a TypeError, as a misspelt keyword argument would be."""
     body: dict[str, Any] = {}
-    options: dict[str, Any] = {}
+    options: dict[str, Any] | None = None  # most calls give none: no dict built for them
     for name, value in params.items():
         if name in args:
             if value is not None:
                 body[name] = value
-                if name == "variables" and type(value) is dict:
-                    _warn_path_strings(value)
         elif name in OPTION_NAMES:
+            if options is None:
+                options = {}
             options[name] = value
         else:
             raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
-    return body, options
+    variables = body.get("variables")
+    if type(variables) is dict:
+        _warn_path_strings(variables)
+    return body, options or {}
 
 
 _warned_paths: set[str] = set()
@@ -126,9 +129,9 @@ def _warn_path_strings(variables: dict[str, Any]) -> None:
         if (
             type(value) is not str
             or not 2 < len(value) < 260
+            or not ("/" in value or "\\" in value or ("." in value and _has_extension(value)))
             or "\n" in value
             or key in _warned_paths
-            or not ("/" in value or "\\" in value or _has_extension(value))
         ):
             continue
         import os.path  # loaded at interpreter start: no import cost
@@ -212,11 +215,14 @@ def _watched(client: BaseClient) -> bool:
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
+    # _call and _send are the one route every call takes, so they are kept to two Python
+    # frames: each frame a call passes through costs about a microsecond once the network
+    # round trip has pushed the interpreter out of the CPU's caches (benchmarks/README.md).
     def _call(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> tuple[Any, str | None]:
         """``native``: binding-only arguments a resource adds (an upload's progress sink)."""
-        if _watched(self._client):
+        if self._client._observe is not None or "opentelemetry" in sys.modules:  # _watched, inlined
             from . import observability
 
             out: tuple[Any, str | None] = observability.call(self, op, body, options, native)
@@ -226,10 +232,13 @@ class SyncResource(_Resource):
     def _send(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], native: dict[str, Any]
     ) -> tuple[Any, str | None]:
+        live = self._client._live()
+        if options:
+            native = {**native_options(options), **native}
         if RAW.get() is False:
-            out: tuple[Any, str | None] = self._native().call(op, body, **native_options(options), **native)
+            out: tuple[Any, str | None] = live.call(op, body, **native)
             return out
-        return _raw_result(self._native().call(op, body, raw=True, **native_options(options), **native))
+        return _raw_result(live.call(op, body, raw=True, **native))
 
     def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
         if _watched(self._client):
@@ -246,7 +255,7 @@ class AsyncResource(_Resource):
     async def _call(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> tuple[Any, str | None]:
-        if _watched(self._client):
+        if self._client._observe is not None or "opentelemetry" in sys.modules:  # _watched, inlined
             from . import observability
 
             out: tuple[Any, str | None] = await observability.acall(self, op, body, options, native)
@@ -256,10 +265,13 @@ class AsyncResource(_Resource):
     async def _send(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], native: dict[str, Any]
     ) -> tuple[Any, str | None]:
+        live = self._client._live()
+        if options:
+            native = {**native_options(options), **native}
         if RAW.get() is False:
-            out: tuple[Any, str | None] = await self._native().acall(op, body, **native_options(options), **native)
+            out: tuple[Any, str | None] = await live.acall(op, body, **native)
             return out
-        return _raw_result(await self._native().acall(op, body, raw=True, **native_options(options), **native))
+        return _raw_result(await live.acall(op, body, raw=True, **native))
 
     async def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
         if _watched(self._client):
