@@ -3,6 +3,7 @@
 //! process's CPU (all threads) per unit over the measured section.
 //!
 //! rawclient sync <url> <canvas> <seconds>        sequential requests/s
+//! rawclient calls <url> <canvas> <n>             exactly n sequential requests (for callgrind)
 //! rawclient async <url> <canvas> <seconds> <n>   requests/s with n in flight
 //! rawclient stream <url> <canvas>                events/s of one stream (JSON parsed per event)
 //! rawclient streams <url> <canvas> <n>           events/s of n short streams, one after another
@@ -70,6 +71,20 @@ async fn sync_rate(url: &str, canvas: &str, seconds: f64) -> Rate {
         done += 1;
     }
     rate_of(done, start, cpu0)
+}
+
+/// Exactly `n` sequential requests after the same warm-up, on one thread: `instructions.py`
+/// runs this under callgrind for two values of `n`; the difference is the cost of one request.
+async fn calls(url: &str, canvas: &str, n: u64) -> Rate {
+    let (c, body) = (client(), request_body(canvas, false));
+    for _ in 0..20 {
+        create(&c, url, &body).await;
+    }
+    let (start, cpu0) = (Instant::now(), cpu_seconds());
+    for _ in 0..n {
+        assert!(create(&c, url, &body).await > 0);
+    }
+    rate_of(n, start, cpu0)
 }
 
 async fn async_rate(url: &str, canvas: &str, seconds: f64, n: usize) -> Rate {
@@ -222,6 +237,15 @@ fn main() {
             let r = rt.block_on(sync_rate(&endpoint, arg(3), arg(4).parse().unwrap()));
             json!({"rate": r.rate, "cpu_us": r.cpu_us})
         }
+        "calls" => {
+            // One thread, as the SDK's blocking calls run (a current-thread runtime per thread).
+            let one = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let r = one.block_on(calls(&endpoint, arg(3), arg(4).parse().unwrap()));
+            json!({"rate": r.rate, "cpu_us": r.cpu_us})
+        }
         "async" => {
             let (secs, n) = (arg(4).parse().unwrap(), arg(5).parse().unwrap());
             let r = rt.block_on(async_rate(&endpoint, arg(3), secs, n));
@@ -249,7 +273,7 @@ fn main() {
             json!({"rate": r.rate, "cpu_us": r.cpu_us})
         }
         "base64" => json!({"seconds": base64_seconds(arg(2))}),
-        other => panic!("unknown mode {other:?}: sync | async | stream | streams | base64"),
+        other => panic!("unknown mode {other:?}: sync | calls | async | stream | streams | base64"),
     };
     println!("{out}");
 }
