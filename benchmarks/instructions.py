@@ -9,9 +9,9 @@ the difference over 2N is what one call costs, with start-up and warm-up cancell
 each PYTHON it counts the whole call (`create`) and the binding alone (`native`: the same
 request through `NativeClient.call`, no Python face); raw Rust is `rawclient calls`.
 
-Counts, unlike timings, repeat exactly on a shared or throttled VM, so two builds compare to
-within a few hundred instructions. They are user-space instructions only (no kernel, no cache
-misses): read them beside `ab.py`'s rates, not instead of them.
+Counts, unlike timings, hardly move on a shared or throttled VM: two runs agree to within
+about 1.5% (glibc's allocator is the part that moves). They are user-space instructions only
+(no kernel, no cache misses): read them beside `ab.py`'s rates, not instead of them.
 """
 
 from __future__ import annotations

@@ -164,7 +164,10 @@ fn counted(opts: &CallOptions) -> (CallOptions, Arc<AtomicU64>, Instant) {
 
 /// One request's ledger entry: whom it was for (its body) and how many tries it took.
 fn entry_for(req: &Request, attempts: &AtomicU64) -> usage::Entry {
-    let (canvas, app, tags) = usage::whom(req.body.as_deref());
+    let usage::Whom { canvas, app, tags } = match &req.whom {
+        Some(whom) => whom.clone(),
+        None => usage::whom(req.body.as_deref()),
+    };
     usage::Entry {
         canvas,
         app,

@@ -144,20 +144,52 @@ impl Ledger {
     }
 }
 
-/// Who a request is for, read from its JSON body (Tela's `canvas_id`, `application_id`,
-/// `tags`); nothing for other bodies.
-pub fn whom(body: Option<&[u8]>) -> (Option<String>, Option<String>, Vec<String>) {
-    #[derive(serde::Deserialize, Default)]
-    struct Whom {
-        canvas_id: Option<String>,
-        application_id: Option<String>,
-        tags: Option<Vec<String>>,
+/// Who a request is for: Tela's `canvas_id`, `application_id` and `tags` in its JSON body.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct Whom {
+    #[serde(rename = "canvas_id")]
+    pub canvas: Option<String>,
+    #[serde(rename = "application_id")]
+    pub app: Option<String>,
+    #[serde(default, deserialize_with = "tags")]
+    pub tags: Vec<String>,
+}
+
+fn tags<'de, D: de::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(<Option<Vec<String>> as de::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
+impl Whom {
+    /// Read from a body about to be sent, which is what [`whom`] would parse out of its
+    /// bytes: a completion's body is built here, so its bytes (inline files and all, up to
+    /// 16 MiB) need not be parsed again for three keys.
+    pub fn of(body: &serde_json::Map<String, Value>) -> Whom {
+        let text = |key: &str| match body.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(()),
+        };
+        let tags = match body.get("tags") {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|t| t.as_str().map(str::to_owned).ok_or(()))
+                .collect(),
+            Some(_) => Err(()),
+        };
+        // As the parse of the bytes: one key of the wrong type, and nothing is read.
+        match (text("canvas_id"), text("application_id"), tags) {
+            (Ok(canvas), Ok(app), Ok(tags)) => Whom { canvas, app, tags },
+            _ => Whom::default(),
+        }
     }
-    let w: Whom = body
-        .filter(|b| b.first() == Some(&b'{'))
+}
+
+/// Who a request is for, read from its JSON body; nothing for other bodies.
+pub fn whom(body: Option<&[u8]>) -> Whom {
+    body.filter(|b| b.first() == Some(&b'{'))
         .and_then(|b| serde_json::from_slice(b).ok())
-        .unwrap_or_default();
-    (w.canvas_id, w.application_id, w.tags.unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn number(v: Option<&Value>) -> Option<f64> {
@@ -395,6 +427,35 @@ fn canvas_of(answer: &Value) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Who a body is for reads the same from the body as from its bytes, wrong types included.
+    #[test]
+    fn whom_of_a_body_equals_whom_of_its_bytes() {
+        let bodies = [
+            json!({"canvas_id": "c", "variables": {"d": "x"}, "tags": ["a", "b"]}),
+            json!({"application_id": "app", "tags": null}),
+            json!({"version_id": "v"}),
+            json!({"canvas_id": null, "application_id": "a"}),
+            json!({"canvas_id": 5, "tags": ["a"]}),
+            json!({"canvas_id": "c", "tags": ["a", 1]}),
+            json!({"canvas_id": "c", "tags": "a"}),
+            json!({"canvas_id": "c", "application_id": ["x"]}),
+        ];
+        for body in bodies {
+            let map = body.as_object().unwrap();
+            let bytes = serde_json::to_vec(&body).unwrap();
+            assert_eq!(Whom::of(map), whom(Some(&bytes)), "{body}");
+        }
+        let read = Whom::of(
+            json!({"canvas_id": "c", "tags": ["t"]})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(
+            (read.canvas.as_deref(), read.tags),
+            (Some("c"), vec!["t".to_owned()])
+        );
+    }
 
     /// What the ledger reads from the picked parts equals what it read from the whole answer.
     #[test]

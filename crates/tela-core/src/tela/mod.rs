@@ -40,10 +40,19 @@ pub enum Mode {
 /// Checks the body and returns the bytes to send. `body` holds the typed arguments the user
 /// passed (`None`s already left out); `extra_body` is merged last, unchecked by design.
 pub fn prepare_create(
-    mut body: Map<String, Value>,
+    body: Map<String, Value>,
     extra_body: Option<Map<String, Value>>,
     mode: Mode,
 ) -> Result<Bytes> {
+    to_bytes(&prepared(body, extra_body, mode)?)
+}
+
+/// [`prepare_create`]'s body before it is written out, for an op that reads it too.
+fn prepared(
+    mut body: Map<String, Value>,
+    extra_body: Option<Map<String, Value>>,
+    mode: Mode,
+) -> Result<Map<String, Value>> {
     validate_target(&body)?;
     if mode != Mode::Async && body.contains_key("application_id") {
         return Err(Error::InvalidRequest(
@@ -100,7 +109,7 @@ pub fn prepare_create(
     if let Some(extra) = extra_body {
         merge(&mut body, extra);
     }
-    to_bytes(&body)
+    Ok(body)
 }
 
 /// Exactly one of canvas_id / version_id / application_id; environment_name only with canvas_id.
@@ -426,17 +435,34 @@ pub(crate) async fn post(
     opts: &CallOptions,
     mode: Mode,
 ) -> Result<Response> {
-    let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
-        prepare_create(b, e, mode)
-    })
-    .await?;
-    let req = Request::json(
+    let (bytes, whom) = completion_body(client, body, extra_body, files, opts, mode).await?;
+    let mut req = Request::json(
         Method::POST,
         COMPLETIONS_PATH,
         Some(bytes),
         Safety::CreatesWork,
     );
+    req.whom = Some(whom);
     client.execute(&req, opts).await
+}
+
+/// A completion's body with its files in, and who it is for (read before it is written out).
+async fn completion_body(
+    client: &Client,
+    body: Map<String, Value>,
+    extra_body: Option<Map<String, Value>>,
+    files: Vec<FileSource>,
+    opts: &CallOptions,
+    mode: Mode,
+) -> Result<(Bytes, crate::usage::Whom)> {
+    let mut whom = crate::usage::Whom::default();
+    let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
+        let body = prepared(b, e, mode)?;
+        whom = crate::usage::Whom::of(&body);
+        to_bytes(&body)
+    })
+    .await?;
+    Ok((bytes, whom))
 }
 
 /// Runs a canvas with `stream: true` and returns its chunk stream.
@@ -447,10 +473,8 @@ pub async fn stream(
     files: Vec<FileSource>,
     opts: &CallOptions,
 ) -> Result<EventStream> {
-    let bytes = build_body(client, body, extra_body, files, opts, |b, e| {
-        prepare_create(b, e, Mode::Stream)
-    })
-    .await?;
+    let (bytes, whom) =
+        completion_body(client, body, extra_body, files, opts, Mode::Stream).await?;
     let mut req = Request::json(
         Method::POST,
         COMPLETIONS_PATH,
@@ -458,6 +482,7 @@ pub async fn stream(
         Safety::CreatesWork,
     );
     req.accept = "text/event-stream";
+    req.whom = Some(whom);
     client.open_events(&req, opts, &stream::RULES).await
 }
 

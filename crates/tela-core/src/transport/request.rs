@@ -76,6 +76,9 @@ pub struct Request {
     pub accept: &'static str,
     /// A multipart body (sent instead of `body`), built afresh for every attempt.
     pub form: Option<FormFactory>,
+    /// Who the request is for, when the op that built the body read it there; else the
+    /// usage ledger parses it out of `body`.
+    pub whom: Option<crate::usage::Whom>,
 }
 
 /// Builds a multipart form for one attempt: a streamed file part can be sent only once, so
@@ -109,6 +112,7 @@ impl Request {
             safety,
             accept: "application/json",
             form: None,
+            whom: None,
         }
     }
 }
