@@ -21,6 +21,7 @@ use futures::FutureExt;
 use pyo3::exceptions::{PyNotImplementedError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 use pyo3::{IntoPyObjectExt, intern};
 use tela_core::runtime::runtime;
 use tokio::task::AbortHandle;
@@ -49,13 +50,17 @@ impl Inbox {
     }
 }
 
+/// An asyncio future waiting on a request, and its cancel hook.
+type Waiting = (Py<PyAny>, Py<Cancel>);
+
 /// One per event loop: the futures it waits on, and the socket it watches.
-#[pyclass(frozen)]
+#[pyclass(frozen, weakref)]
 pub struct Port {
     inbox: Arc<Inbox>,
     watch: UnixStream,
-    /// Futures by id; touched only on the loop thread.
-    waiting: Mutex<HashMap<u64, Py<PyAny>>>,
+    /// Futures by id, with the done-callback that aborts their request if they are
+    /// cancelled; touched only on the loop thread.
+    waiting: Mutex<HashMap<u64, Waiting>>,
     next_id: AtomicU64,
 }
 
@@ -81,12 +86,15 @@ impl Port {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
-            let Some(fut) = fut else { continue };
+            let Some((fut, cancel)) = fut else { continue };
             let fut = fut.bind(py);
             // A future cancelled meanwhile (wait_for timeout) takes no result.
             if fut.call_method0(intern!(py, "done"))?.is_truthy()? {
                 continue;
             }
+            // Its cancel hook is no longer needed: left on, asyncio would schedule it once
+            // more per request on the loop, only for it to find the future not cancelled.
+            fut.call_method1(intern!(py, "remove_done_callback"), (cancel,))?;
             let _ = match finish(py) {
                 Ok(value) => fut.call_method1(intern!(py, "set_result"), (value,)),
                 Err(err) => fut.call_method1(intern!(py, "set_exception"), (err.into_value(py),)),
@@ -124,6 +132,25 @@ fn port_of<'py>(
     py: Python<'py>,
     event_loop: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, Port>>> {
+    // The last loop that asked and its port, both held weakly: most programs run one loop,
+    // and the weak dictionary's `get` below is a Python-level call per request.
+    static LAST: Mutex<Option<(Py<PyWeakrefReference>, Py<PyWeakrefReference>)>> = Mutex::new(None);
+    if let Some((last_loop, last_port)) = &*LAST.lock().unwrap_or_else(|e| e.into_inner())
+        && let (Some(last_loop), Some(last_port)) =
+            (last_loop.bind(py).upgrade(), last_port.bind(py).upgrade())
+        && last_loop.is(event_loop)
+        && let Ok(port) = last_port.cast_into::<Port>()
+    {
+        return Ok(Some(port));
+    }
+    let remember = |port: &Bound<'py, Port>| -> PyResult<()> {
+        let pair = (
+            PyWeakrefReference::new(event_loop)?.unbind(),
+            PyWeakrefReference::new(port.as_any())?.unbind(),
+        );
+        *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some(pair);
+        Ok(())
+    };
     // Keyed weakly: a closed, collected loop takes its port (and sockets) with it.
     static PORTS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     static NO_READER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -138,6 +165,7 @@ fn port_of<'py>(
         .bind(py);
     let found = ports.call_method1(intern!(py, "get"), (event_loop,))?;
     if let Ok(port) = found.cast_into::<Port>() {
+        remember(&port)?;
         return Ok(Some(port));
     }
     // Remembered per loop too, so a Proactor loop is asked once, not per request.
@@ -174,6 +202,7 @@ fn port_of<'py>(
     match event_loop.call_method1(intern!(py, "add_reader"), (fd, port.getattr("drain")?)) {
         Ok(_) => {
             ports.set_item(event_loop, &port)?;
+            remember(&port)?;
             Ok(Some(port))
         }
         Err(e) if e.is_instance_of::<PyNotImplementedError>(py) => {
@@ -202,11 +231,6 @@ where
     };
     let result = event_loop.call_method0(intern!(py, "create_future"))?;
     let id = port.get().next_id.fetch_add(1, Ordering::Relaxed);
-    port.get()
-        .waiting
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(id, result.clone().unbind());
     let inbox = port.get().inbox.clone();
     let task = runtime().spawn(async move {
         let out = AssertUnwindSafe(fut).catch_unwind().await;
@@ -221,11 +245,21 @@ where
             }),
         );
     });
-    let cancel = Cancel {
-        port: port.unbind(),
-        id,
-        abort: task.abort_handle(),
-    };
+    let cancel = Bound::new(
+        py,
+        Cancel {
+            port: port.clone().unbind(),
+            id,
+            abort: task.abort_handle(),
+        },
+    )?;
+    // Registered before the loop can run `drain`: this thread holds the GIL, and `drain`
+    // runs on the loop, which is this thread.
+    port.get()
+        .waiting
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, (result.clone().unbind(), cancel.clone().unbind()));
     result.call_method1(intern!(py, "add_done_callback"), (cancel,))?;
     Ok(Ok(result))
 }
