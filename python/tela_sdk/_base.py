@@ -16,7 +16,7 @@ from ._timeout import timeout_arg
 from ._typing_lite import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
     from os import PathLike
     from types import FrameType, TracebackType
     from typing import Any, Final
@@ -206,6 +206,12 @@ def _raw_result(out: tuple[Any, str | None, tuple[int, Mapping[str, str]]]) -> t
     return data, request_id
 
 
+async def _araw_result(
+    out: Awaitable[tuple[Any, str | None, tuple[int, Mapping[str, str]]]],
+) -> tuple[Any, str | None]:
+    return _raw_result(await out)
+
+
 def _watched(client: BaseClient) -> bool:
     """Whether a call may be traced or hooked: event hooks or providers were given, or the
     program imported OpenTelemetry. Otherwise calls record nothing (``observability``)."""
@@ -252,26 +258,28 @@ class SyncResource(_Resource):
 class AsyncResource(_Resource):
     """The asyncio face of the same ops."""
 
-    async def _call(
+    # Not coroutines: _call hands back the core's own awaitable, so a call's result passes
+    # through no coroutine frames of the face between the loop and the caller's await.
+    def _call(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
-    ) -> tuple[Any, str | None]:
+    ) -> Awaitable[tuple[Any, str | None]]:
         if self._client._observe is not None or "opentelemetry" in sys.modules:  # _watched, inlined
             from . import observability
 
-            out: tuple[Any, str | None] = await observability.acall(self, op, body, options, native)
-            return out
-        return await self._send(op, body, options, native)
+            watched: Awaitable[tuple[Any, str | None]] = observability.acall(self, op, body, options, native)
+            return watched
+        return self._send(op, body, options, native)
 
-    async def _send(
+    def _send(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], native: dict[str, Any]
-    ) -> tuple[Any, str | None]:
+    ) -> Awaitable[tuple[Any, str | None]]:
         live = self._client._live()
         if options:
             native = {**native_options(options), **native}
         if RAW.get() is False:
-            out: tuple[Any, str | None] = await live.acall(op, body, **native)
+            out: Awaitable[tuple[Any, str | None]] = live.acall(op, body, **native)
             return out
-        return _raw_result(await live.acall(op, body, raw=True, **native))
+        return _araw_result(live.acall(op, body, raw=True, **native))
 
     async def _stream(self, op: Operation, body: dict[str, Any], options: Mapping[str, Any]) -> NativeStream:
         if _watched(self._client):
