@@ -160,28 +160,11 @@ fn tags<'de, D: de::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
 }
 
 impl Whom {
-    /// Read from a body about to be sent, which is what [`whom`] would parse out of its
-    /// bytes: a completion's body is built here, so its bytes (inline files and all, up to
-    /// 16 MiB) need not be parsed again for three keys.
+    /// Read from a body about to be sent, by the same rules as [`whom`] reads its bytes: a
+    /// completion's body is built here, so its bytes (inline files and all, up to 16 MiB)
+    /// need not be parsed again for three keys.
     pub fn of(body: &serde_json::Map<String, Value>) -> Whom {
-        let text = |key: &str| match body.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(()),
-        };
-        let tags = match body.get("tags") {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|t| t.as_str().map(str::to_owned).ok_or(()))
-                .collect(),
-            Some(_) => Err(()),
-        };
-        // As the parse of the bytes: one key of the wrong type, and nothing is read.
-        match (text("canvas_id"), text("application_id"), tags) {
-            (Ok(canvas), Ok(app), Ok(tags)) => Whom { canvas, app, tags },
-            _ => Whom::default(),
-        }
+        de::Deserialize::deserialize(body).unwrap_or_default()
     }
 }
 
