@@ -6,29 +6,12 @@ use std::fmt;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
+use tela_core::json::At;
 
 use crate::errors::invalid;
 use crate::files::{Found, NativeFile};
 
 const MAX_DEPTH: usize = 64;
-
-/// Where a value sits (`variables["doc"][0]`), written out only for an error message or a
-/// file: formatting it for every key cost about 4% of an async call's loop-thread time.
-enum At<'a> {
-    Root(&'a str),
-    Key(&'a At<'a>, &'a str),
-    Index(&'a At<'a>, usize),
-}
-
-impl fmt::Display for At<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            At::Root(name) => f.write_str(name),
-            At::Key(parent, key) => write!(f, "{parent}[{key:?}]"),
-            At::Index(parent, i) => write!(f, "{parent}[{i}]"),
-        }
-    }
-}
 
 /// "`at`: a dict key", for a key that is not valid text.
 struct KeyIn<'a>(&'a At<'a>);

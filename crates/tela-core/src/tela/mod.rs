@@ -11,7 +11,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::events::EventStream;
 use crate::files::FileSource;
-use crate::json::{kind, merge, to_bytes};
+use crate::json::{At, kind, merge, to_bytes};
 use crate::retry::Safety;
 use crate::tela::files::build_body;
 use crate::transport::{CallOptions, Request, Response};
@@ -191,29 +191,12 @@ pub(crate) fn validate_variables(v: &Value) -> Result<()> {
         )));
     };
     for (name, value) in vars {
-        validate_variable_value(&VariableAt { name, index: None }, value, true)?;
+        validate_variable_value(&At::Key(&At::Root("variables"), name), value, true)?;
     }
     Ok(())
 }
 
-/// Where a variable's value sits (`variables["doc"]`, `variables["doc"][2]`), written out
-/// only for an error: every call checks its variables, few fail.
-struct VariableAt<'a> {
-    name: &'a str,
-    index: Option<usize>,
-}
-
-impl std::fmt::Display for VariableAt<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "variables[{:?}]", self.name)?;
-        match self.index {
-            Some(i) => write!(f, "[{i}]"),
-            None => Ok(()),
-        }
-    }
-}
-
-fn validate_variable_value(at: &VariableAt<'_>, v: &Value, allow_list: bool) -> Result<()> {
+fn validate_variable_value(at: &At<'_>, v: &Value, allow_list: bool) -> Result<()> {
     match v {
         Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok(()),
         Value::Null => Err(Error::InvalidRequest(format!(
@@ -222,11 +205,7 @@ fn validate_variable_value(at: &VariableAt<'_>, v: &Value, allow_list: bool) -> 
         Value::Object(o) => validate_file_ref(at, o),
         Value::Array(items) if allow_list => {
             for (i, item) in items.iter().enumerate() {
-                let at = VariableAt {
-                    name: at.name,
-                    index: Some(i),
-                };
-                validate_variable_value(&at, item, false)?;
+                validate_variable_value(&At::Index(at, i), item, false)?;
             }
             Ok(())
         }
