@@ -221,14 +221,14 @@ def _watched(client: BaseClient) -> bool:
 class SyncResource(_Resource):
     """The blocking face: one op in, the core's ``(data, request_id)`` or stream out."""
 
-    # _call and _send are the one route every call takes, so they are kept to two Python
-    # frames: each frame a call passes through costs about a microsecond once the network
-    # round trip has pushed the interpreter out of the CPU's caches (benchmarks/README.md).
+    # _call and _send are the one route every call takes, so they are kept short: each frame
+    # a call passes through costs about a microsecond once the network round trip has pushed
+    # the interpreter out of the CPU's caches (benchmarks/README.md).
     def _call(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> tuple[Any, str | None]:
         """``native``: binding-only arguments a resource adds (an upload's progress sink)."""
-        if self._client._observe is not None or "opentelemetry" in sys.modules:  # _watched, inlined
+        if _watched(self._client):
             from . import observability
 
             out: tuple[Any, str | None] = observability.call(self, op, body, options, native)
@@ -263,7 +263,7 @@ class AsyncResource(_Resource):
     def _call(
         self, op: Operation, body: dict[str, Any], options: Mapping[str, Any], **native: Any
     ) -> Awaitable[tuple[Any, str | None]]:
-        if self._client._observe is not None or "opentelemetry" in sys.modules:  # _watched, inlined
+        if _watched(self._client):
             from . import observability
 
             watched: Awaitable[tuple[Any, str | None]] = observability.acall(self, op, body, options, native)
