@@ -87,7 +87,7 @@ def _name(frame: str) -> str:
 # frames included, so a build with line tables attributes inlined code to its function).
 COMPONENTS = [
     ("jiter: JSON to Python objects", ["jiter::", "(python.rs", "py_string_cache", "string_decoder", "from_json"]),
-    ("core: shape check", ["shape::Seed", "(shape.rs"]),
+    ("core: shape check", ["shape::Seed", "shape::pick::", "(pick.rs"]),
     ("core: tally", ["tela_core::tela::stream::", "(tally.rs"]),
     ("core: SSE decode", ["(sse.rs"]),
     ("binding: chunk objects", ["chunks::", "(chunks.rs"]),

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SHARED = [
     "crates/tela-core/src/events.rs",
-    "crates/tela-core/src/shape.rs",
+    "crates/tela-core/src/shape/mod.rs",
+    "crates/tela-core/src/shape/pick.rs",
     "crates/tela-core/src/tally.rs",
     "src/stream.rs",
     "python/tela_sdk/_streaming.py",

@@ -10,6 +10,7 @@ use crate::events::EventStream;
 pub use crate::operation::{Args, CallFn, Operation, StreamFn};
 use crate::shape;
 use crate::transport::{CallOptions, Response};
+use crate::usage;
 
 /// The operations of one API.
 pub fn table(api: Api) -> &'static [Operation] {
@@ -103,8 +104,14 @@ fn wrong_shape(op: &str, use_instead: &str) -> Error {
 }
 
 /// A 2xx answer the SDK cannot read is an error now, naming the request, not a broken result later.
-fn check_answer(entry: &Operation, resp: Response) -> Result<Response> {
-    match shape::check(&resp.body, entry.answer) {
+/// The same pass picks what the usage ledger reads, unless the operation rewrote the body.
+fn check_answer(entry: &Operation, mut resp: Response) -> Result<Response> {
+    let checked = match resp.usage.take().filter(|p| p.waits_for(&resp.body)) {
+        Some(pending) => shape::pick::check_picking(&resp.body, entry.answer, &usage::ANSWER)
+            .map(|picked| pending.settle(&picked)),
+        None => shape::check(&resp.body, entry.answer),
+    };
+    match checked {
         Ok(()) => Ok(resp),
         Err(message) => Err(resp.decode_error(message)),
     }

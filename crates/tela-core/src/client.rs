@@ -104,14 +104,18 @@ impl Client {
         let out = self.transport.execute(&self.config, req, &opts).await;
         let mut entry = entry_for(req, &attempts);
         entry.time = started.elapsed();
-        if let Ok(resp) = &out {
-            let read = usage::read(&resp.body);
-            entry.run = read.run;
-            entry.used = read.used;
-            entry.canvas = entry.canvas.or(read.canvas);
+        match out {
+            Ok(mut resp) => {
+                // Added once the answer is read: see `usage::Pending`.
+                let pending = usage::Pending::new(self.usage.clone(), entry, resp.body.clone());
+                resp.usage = Some(pending);
+                Ok(resp)
+            }
+            Err(e) => {
+                self.usage.add(entry);
+                Err(e)
+            }
         }
-        self.usage.add(entry);
-        out
     }
 
     /// Opens a streaming request and starts decoding its events.

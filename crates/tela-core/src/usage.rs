@@ -1,7 +1,8 @@
 //! The usage ledger (issue 25 item 4): what a client family (a client and its `with_options`
 //! copies) has used, overall and per canvas, application and tag, added up from whatever the
-//! responses carry. Fed at the client's two send points (`Client::execute`, `open_events`):
-//! requests, attempts and time from the transport, tokens and cost from the answers.
+//! responses carry. Fed at the client's two send points (`Client::execute`, whose entry
+//! waits in a [`Pending`] until the answer is read, and `open_events`): requests, attempts
+//! and time from the transport, tokens and cost from the answers.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{LazyLock, Mutex};
@@ -10,6 +11,8 @@ use std::time::Duration;
 use memchr::memmem::Finder;
 use serde::{Serialize, de};
 use serde_json::Value;
+
+use crate::shape::pick::{Keep, pick};
 
 /// One set of totals (the whole family, or one canvas, app or tag).
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -287,49 +290,59 @@ pub struct Read {
 /// (the completion's text, above all) is skipped without being built: a full tree per answer
 /// was about 4% of a blocking call's CPU, and a run answer used to be parsed twice.
 pub fn read(body: &[u8]) -> Read {
-    // Built once: memmem::find would build its searcher again on every call.
-    static STATUS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"status\""));
-    static INFORMATION: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"information"));
-    static USAGE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"usage"));
-    let has = |needle: &Finder<'static>| needle.find(body).is_some();
-    let names_run = body.first() == Some(&b'{') && has(&STATUS);
-    let may_use = has(&INFORMATION) || has(&USAGE);
-    let picked = (names_run || may_use).then(|| pick(body)).flatten();
-    let Some(picked) = picked else {
+    let seen = Seen::of(body);
+    if !(seen.names_run || seen.may_use) {
         return Read::default();
-    };
-    let run = picked
-        .get("status")
-        .and(picked.get("id"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    Read {
-        run: run.filter(|_| names_run),
-        used: if may_use {
-            used_in(&picked)
-        } else {
-            Used::default()
-        },
-        canvas: may_use.then(|| canvas_of(&picked)).flatten(),
+    }
+    match pick(body, &ANSWER) {
+        Some(picked) => seen.read(&picked),
+        None => Read::default(),
     }
 }
 
-/// The parts of `body` that [`read`] looks at.
-fn pick(body: &[u8]) -> Option<Value> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let picked = de::DeserializeSeed::deserialize(Pick(&ANSWER), &mut de).ok()?;
-    de.end().ok()?;
-    Some(picked)
+/// What cheap scans of an answer say it may hold: what [`read`] takes from its picked parts.
+#[derive(Clone, Copy)]
+struct Seen {
+    names_run: bool,
+    may_use: bool,
 }
 
-/// Which parts of a JSON value to build: all of it, or some keys of an object (anything
-/// else then stands as `null`, present but empty, as `Value::get` would read it).
-enum Keep {
-    All,
-    Keys(&'static [(&'static str, Keep)]),
+impl Seen {
+    fn of(body: &[u8]) -> Seen {
+        // Built once: memmem::find would build its searcher again on every call.
+        static STATUS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"status\""));
+        static INFORMATION: LazyLock<Finder<'static>> =
+            LazyLock::new(|| Finder::new(b"information"));
+        static USAGE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"usage"));
+        let has = |needle: &Finder<'static>| needle.find(body).is_some();
+        Seen {
+            names_run: body.first() == Some(&b'{') && has(&STATUS),
+            may_use: has(&INFORMATION) || has(&USAGE),
+        }
+    }
+
+    /// What the ledger reads of the parts of an answer that [`ANSWER`] picked.
+    fn read(self, picked: &Value) -> Read {
+        let run = picked
+            .get("status")
+            .and(picked.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Read {
+            run: run.filter(|_| self.names_run),
+            used: if self.may_use {
+                used_in(picked)
+            } else {
+                Used::default()
+            },
+            canvas: self.may_use.then(|| canvas_of(picked)).flatten(),
+        }
+    }
 }
 
-const ANSWER: Keep = Keep::Keys(&[
+/// The parts of an answer the ledger reads: pick them with [`pick`] or, in the same pass as
+/// a shape check, with [`crate::shape::pick::check_picking`], then [`Pending::settle`].
+pub const ANSWER: Keep = Keep::Keys(&[
     ("information", Keep::All),
     ("output_content", Keep::Keys(&[("information", Keep::All)])),
     ("outputContent", Keep::Keys(&[("information", Keep::All)])),
@@ -341,61 +354,61 @@ const ANSWER: Keep = Keep::Keys(&[
     ("status", Keep::Keys(&[])),
 ]);
 
-struct Pick(&'static Keep);
+/// One request's entry, waiting for its answer to be read. `api::call` reads the answer
+/// once for both its shape check and the ledger and settles it; on any other path (an
+/// operation that rewrites the body, a failed check, an error) dropping it reads the
+/// answer as [`read`] does, so every request is counted exactly once either way.
+pub struct Pending {
+    ledger: std::sync::Arc<Ledger>,
+    /// Boxed: a `Response` carries this, and the entry is several times its other fields.
+    entry: Option<Box<Entry>>,
+    answer: bytes::Bytes,
+}
 
-impl<'de> de::DeserializeSeed<'de> for Pick {
-    type Value = Value;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        match self.0 {
-            Keep::All => de::Deserialize::deserialize(d),
-            Keep::Keys(keys) => d.deserialize_any(PickKeys(keys)),
+impl Pending {
+    pub fn new(ledger: std::sync::Arc<Ledger>, entry: Entry, answer: bytes::Bytes) -> Pending {
+        Pending {
+            ledger,
+            entry: Some(Box::new(entry)),
+            answer,
+        }
+    }
+
+    /// Whether `body` is the very answer this entry waits for (not a rewritten one).
+    pub fn waits_for(&self, body: &bytes::Bytes) -> bool {
+        self.answer.as_ptr() == body.as_ptr() && self.answer.len() == body.len()
+    }
+
+    /// Adds the entry, with what the ledger reads of `picked`: the parts of this answer
+    /// that [`ANSWER`] names.
+    pub fn settle(mut self, picked: &Value) {
+        let read = Seen::of(&self.answer).read(picked);
+        self.add(read);
+    }
+
+    fn add(&mut self, read: Read) {
+        let Some(mut entry) = self.entry.take().map(|e| *e) else {
+            return;
+        };
+        entry.run = read.run;
+        entry.used = read.used;
+        entry.canvas = entry.canvas.or(read.canvas);
+        self.ledger.add(entry);
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.entry.is_some() {
+            let read = read(&self.answer);
+            self.add(read);
         }
     }
 }
 
-struct PickKeys(&'static [(&'static str, Keep)]);
-
-impl<'de> de::Visitor<'de> for PickKeys {
-    type Value = Value;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(crate::shape::Key(key)) = map.next_key()? {
-            match self.0.iter().find(|(name, _)| *name == key) {
-                // A repeated key: the last one wins, as in a `Value`.
-                Some((name, keep)) => {
-                    out.insert((*name).to_owned(), map.next_value_seed(Pick(keep))?);
-                }
-                None => {
-                    map.next_value::<de::IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(Value::Object(out))
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(Value::Null)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").finish_non_exhaustive()
     }
 }
 
@@ -455,6 +468,7 @@ mod tests {
         for body in bodies {
             let whole: Value = serde_json::from_str(body).unwrap();
             let read = read(body.as_bytes());
+            assert_eq!(settled(body.as_bytes()), dropped(body.as_bytes()), "{body}");
             assert_eq!(read.used, used_in(&whole), "{body}");
             assert_eq!(read.canvas, canvas_of(&whole), "{body}");
             let run = whole
@@ -473,6 +487,57 @@ mod tests {
             (run.run.as_deref(), run.used),
             (Some("r9"), Used::default())
         );
+    }
+
+    /// The ledger after one request whose answer `api::call` checked and picked in one pass.
+    fn settled(body: &'static [u8]) -> Value {
+        let ledger = std::sync::Arc::new(Ledger::default());
+        let answer = bytes::Bytes::from_static(body);
+        let pending = Pending::new(ledger.clone(), entry(), answer.clone());
+        assert!(pending.waits_for(&answer));
+        let shape = crate::shape::Shape::Object;
+        let picked = crate::shape::pick::check_picking(body, shape, &ANSWER).unwrap();
+        pending.settle(&picked);
+        ledger.snapshot()
+    }
+
+    /// The ledger after one request whose answer no check read (the entry was dropped).
+    fn dropped(body: &'static [u8]) -> Value {
+        let ledger = std::sync::Arc::new(Ledger::default());
+        drop(Pending::new(
+            ledger.clone(),
+            entry(),
+            bytes::Bytes::from_static(body),
+        ));
+        ledger.snapshot()
+    }
+
+    fn entry() -> Entry {
+        Entry {
+            tags: vec!["t".into()],
+            requests: 1,
+            attempts: 2,
+            ..Entry::default()
+        }
+    }
+
+    /// A pending entry counts its request once, settled or dropped, and never for an answer
+    /// it does not wait for.
+    #[test]
+    fn a_pending_entry_counts_once() {
+        let body: &'static [u8] =
+            br#"{"id":"r1","status":"done","output_content":{"information":{"cost":0.5}}}"#;
+        let settled = settled(body);
+        assert_eq!(settled["all"]["requests"], 1);
+        assert_eq!(settled["all"]["attempts"], 2);
+        assert_eq!(settled["by_tag"]["t"]["cost"], 0.5);
+        let ledger = std::sync::Arc::new(Ledger::default());
+        let pending = Pending::new(ledger.clone(), entry(), bytes::Bytes::from_static(body));
+        let rewritten = bytes::Bytes::copy_from_slice(body);
+        assert!(!pending.waits_for(&rewritten));
+        assert!(!pending.waits_for(&bytes::Bytes::from_static(&body[..4])));
+        drop(pending);
+        assert_eq!(ledger.snapshot(), settled);
     }
 
     #[test]

@@ -218,6 +218,7 @@ impl Transport {
                                     body,
                                     request_id,
                                     retries,
+                                    usage: None,
                                 }));
                             }
                             Err(kind) => {

@@ -129,6 +129,8 @@ pub struct Response {
     pub body: Bytes,
     pub request_id: Option<String>,
     pub retries: u32,
+    /// The client's ledger entry for this request, until the answer is read (`usage.rs`).
+    pub usage: Option<crate::usage::Pending>,
 }
 
 impl Response {

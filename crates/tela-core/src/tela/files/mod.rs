@@ -72,6 +72,7 @@ pub async fn upload_op(
         body,
         request_id,
         retries: 0,
+        usage: None,
     })
 }
 

@@ -260,6 +260,7 @@ mod tests {
             body: bytes::Bytes::from_static(body.as_bytes()),
             request_id: None,
             retries: 0,
+            usage: None,
         };
         let snake = r#"{"id": "r", "status": "running", "output_content": {"content": {"n": 123456789012345678901234}}}"#;
         let mut resp = answer(snake);

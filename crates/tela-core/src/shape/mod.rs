@@ -13,6 +13,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+pub mod pick;
+
 /// What one JSON value must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
@@ -84,19 +86,26 @@ pub fn check_marking(body: &str, shape: Shape) -> std::result::Result<Marks, Str
 }
 
 fn walk(body: &[u8], shape: Shape, marks: Option<&mut Marks>) -> std::result::Result<(), String> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err("the body is empty; expected a JSON object".into());
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let checked = Seed {
+    let seed = Seed {
         rule: shape.rule(),
         at: "the body",
         top: true,
         marks,
         base: body.as_ptr() as usize,
+    };
+    run(body, seed)
+}
+
+/// Runs `seed` over the whole of `body`; the error says what is wrong and shows the body.
+fn run<'de, S: DeserializeSeed<'de>>(
+    body: &'de [u8],
+    seed: S,
+) -> std::result::Result<S::Value, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("the body is empty; expected a JSON object".into());
     }
-    .deserialize(&mut de)
-    .and_then(|()| de.end());
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let checked = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     checked.map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             format!("the body is not JSON ({e}): {}", preview(body))
