@@ -1,6 +1,6 @@
 """Instructions per blocking call, counted by callgrind: the SDK against raw Rust, by component.
 
-    python benchmarks/instructions.py [LABEL=]PYTHON ...   # each PYTHON with tela_sdk installed
+    python benchmarks/instructions.py [--async] [LABEL=]PYTHON ...   # each PYTHON with tela_sdk installed
 
 Needs valgrind, BENCH_FLOORSERVER and BENCH_RAWCLIENT (as `run.sh` builds them; build them and
 the wheels with CARGO_PROFILE_BENCH_RELEASE_STRIP=none so that callgrind can name functions). Each client
@@ -8,6 +8,9 @@ makes N and then 3N sequential `completions.create` calls to the floor server un
 the difference over 2N is what one call costs, with start-up and warm-up cancelled out. For
 each PYTHON it counts the whole call (`create`) and the binding alone (`native`: the same
 request through `NativeClient.call`, no Python face); raw Rust is `rawclient calls`.
+
+With `--async` it counts `AsyncClient` calls instead, 64 in flight (64 tasks on one loop, all
+threads counted), for each PYTHON only: raw Rust has no exact-count async mode to set beside it.
 
 Counts, unlike timings, hardly move on a shared or throttled VM: two runs agree to within
 about 1.5% (glibc's allocator is the part that moves). They are user-space instructions only
@@ -47,6 +50,22 @@ for _ in range(20):
 for _ in range(n):
     one()
 """
+
+ASYNC_WORKER = """
+import sys, asyncio
+import tela_sdk
+url, canvas, mode, n, key = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+variables = {"document": "Invoice #1042: 3 items, total 1,250 EUR", "lang": "en"}
+async def main():
+    client = tela_sdk.AsyncClient(api_key=key, base_url=url, max_retries=0)
+    async def worker(k):
+        for _ in range(k):
+            await client.completions.create(canvas_id=canvas, variables=variables)
+    await asyncio.gather(*(worker(1) for _ in range(64)))
+    await asyncio.gather(*(worker(n // 64) for _ in range(64)))
+asyncio.run(main())
+"""
+IN_FLIGHT = 64
 
 COMPONENTS = [
     ("CPython (interpreter, the face, Python objects)", re.compile(r"Python-3|libpython")),
@@ -99,29 +118,36 @@ def callgrind(cmd: list[str]) -> tuple[int, collections.Counter[str]]:
     return total, parts
 
 
-def per_call(make: Callable[[int], list[str]]) -> tuple[float, dict[str, float]]:
-    (t1, p1), (t3, p3) = callgrind(make(N)), callgrind(make(3 * N))
-    calls = 2 * N
+def per_call(make: Callable[[int], list[str]], n: int = N) -> tuple[float, dict[str, float]]:
+    (t1, p1), (t3, p3) = callgrind(make(n)), callgrind(make(3 * n))
+    calls = 2 * n
     return (t3 - t1) / calls, {k: (p3[k] - p1.get(k, 0)) / calls for k in p3}
 
 
 def main() -> None:
-    pythons = sys.argv[1:]
+    pythons = [a for a in sys.argv[1:] if a != "--async"]
+    in_flight = "--async" in sys.argv[1:]
     if not pythons or not RAWCLIENT:
         sys.exit(__doc__)
+    # Whole rounds of 64 calls, so that every task makes the same number.
+    n = -(-N // IN_FLIGHT) * IN_FLIGHT if in_flight else N
     with Server() as emu, FloorServer() as floor:
         seq = emu.add_canvas(template=TEMPLATE, reply="A short summary of {{document}}.")
         floor.record(emu, {"canvas_id": seq, "variables": VARIABLES})
         columns: dict[str, tuple[float, dict[str, float]]] = {}
-        columns["raw Rust"] = per_call(lambda n: [RAWCLIENT, "calls", floor.url, seq, str(n)])
+        if not in_flight:
+            columns["raw Rust"] = per_call(lambda n: [RAWCLIENT, "calls", floor.url, seq, str(n)])
         for arg in pythons:
             label, _, py = arg.rpartition("=")
-            for mode in ("create", "native"):
+            for mode in ("async",) if in_flight else ("create", "native"):
                 name = f"{label or py} {mode}"
                 args = [floor.url, seq, mode]
-                columns[name] = per_call(lambda n, py=py, args=args: [py, "-c", WORKER, *args, str(n), API_KEY])
-    raw = columns["raw Rust"][0]
-    print(f"\n### Instructions per blocking call (callgrind, {2 * N} calls counted, floor server)\n")
+                worker = ASYNC_WORKER if in_flight else WORKER
+                columns[name] = per_call(
+                    lambda n, py=py, args=args, worker=worker: [py, "-c", worker, *args, str(n), API_KEY], n
+                )
+    what = f"AsyncClient call, {IN_FLIGHT} in flight" if in_flight else "blocking call"
+    print(f"\n### Instructions per {what} (callgrind, {2 * n} calls counted, floor server)\n")
     names = list(columns)
     print("| component | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
@@ -129,7 +155,9 @@ def main() -> None:
     for k in every:
         print(f"| {k} | " + " | ".join(f"{columns[n][1].get(k, 0) / 1000:,.1f}k" for n in names) + " |")
     print("| **all** | " + " | ".join(f"**{columns[n][0] / 1000:,.1f}k**" for n in names) + " |")
-    print("| over raw Rust | " + " | ".join(f"{columns[n][0] / raw:.2f}x" for n in names) + " |")
+    if "raw Rust" in columns:
+        raw = columns["raw Rust"][0]
+        print("| over raw Rust | " + " | ".join(f"{columns[n][0] / raw:.2f}x" for n in names) + " |")
 
 
 if __name__ == "__main__":
